@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+// consult: a consultation-process workflow engine over PostgreSQL.
+import PackageDescription
+
+/// Settings shared by every target, tests included.
+let swiftSettings: [SwiftSetting] = [
+  // SE-0335: spell existential types `any P`, so their cost is visible.
+  .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+  name: "consult",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "consult", targets: ["consult"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+  ],
+  targets: [
+    // libpq, the PostgreSQL C client library, as a Swift module (Debian: libpq-dev).
+    .systemLibrary(
+      name: "CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+    ),
+    // A small, safe Swift layer over libpq: connections, parameterised queries, typed rows, COPY.
+    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
+    // The pure workflow core: definitions, their validation and transition rules; no I/O.
+    .target(
+      name: "ConsultCore",
+      dependencies: [.product(name: "Yams", package: "Yams")],
+      swiftSettings: swiftSettings
+    ),
+    // Parsers that turn external submission files into contribution records; no database.
+    .target(
+      name: "ConsultImport",
+      dependencies: [.product(name: "CSV", package: "CSV.swift")],
+      swiftSettings: swiftSettings
+    ),
+    // Creates, starts and stops the private local PostgreSQL cluster used when no server is configured.
+    .target(name: "EmbeddedPostgres", swiftSettings: swiftSettings),
+    // The store: every SQL statement, migrations and the use cases run as single transactions.
+    .target(
+      name: "ConsultStore",
+      dependencies: ["Postgres", "ConsultCore", "ConsultImport"],
+      resources: [.copy("Schema"), .copy("Workflows")],
+      swiftSettings: swiftSettings
+    ),
+    // Renderers that turn data read from the store into Markdown (and later other formats).
+    .target(
+      name: "ConsultExport",
+      dependencies: ["ConsultStore", .product(name: "Mustache", package: "swift-mustache")],
+      swiftSettings: swiftSettings
+    ),
+    // The `consult` command-line interface: parses arguments, calls one use case, prints.
+    .executableTarget(
+      name: "consult",
+      dependencies: [
+        "ConsultStore", "ConsultExport", "EmbeddedPostgres", "ConsultCore", "Postgres",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "ConsultCoreTests", dependencies: ["ConsultCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+    .testTarget(name: "ConsultImportTests", dependencies: ["ConsultImport"], swiftSettings: swiftSettings),
+    .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ConsultStoreTests",
+      dependencies: ["ConsultStore", "ConsultCore", "Postgres", "ConsultExport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "ConsultCLITests", dependencies: ["consult"], swiftSettings: swiftSettings),
+  ]
+)

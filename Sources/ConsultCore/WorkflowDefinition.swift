@@ -1,0 +1,701 @@
+import Yams
+
+/// A validated workflow: one state machine per entity kind, read from a YAML workflow file.
+///
+/// The file format (see `Workflows/white-paper.yaml`):
+///
+/// ```yaml
+/// workflow: white-paper          # [a-z0-9-]+
+/// version: 1                     # string or integer
+/// title: Expert white-paper consultation
+/// description: ...               # optional
+/// machines:
+///   consultation:                # an EntityKind raw value; consultation is required
+///     initial: preparation
+///     states:
+///       preparation: { description: "..." }
+///       closed: { final: true }
+///     transitions:
+///       - event: open-participation
+///         from: preparation      # a state or a list of states
+///         to: participatory-phase
+///         guard: "invitations.sent >= 1"   # optional, see GuardExpression
+///         description: "..."               # optional
+/// ```
+public struct WorkflowDefinition: Sendable {
+  /// The workflow's name (`workflow:`), `[a-z0-9-]+`.
+  public let name: String
+  /// The workflow's version (`version:`), kept as written.
+  public let version: String
+  /// The human title (`title:`).
+  public let title: String
+  /// The optional free-text description.
+  public let description: String?
+  /// The machines declared, by entity kind; always contains `.consultation`.
+  public let machines: [EntityKind: StateMachine]
+  /// The file name given to ``parse(yaml:file:)``, for messages.
+  public let file: String
+
+  /// Where `machines:` is, for ``machine(for:)``'s error.
+  private let machinesLine: Int
+  private let machinesColumn: Int
+
+  /// Parses and validates a workflow file.
+  ///
+  /// - Parameters:
+  ///   - yaml: The file's text.
+  ///   - file: The file's name or path; used only in error messages.
+  /// - Returns: The workflow, every machine of which is valid.
+  /// - Throws: ``WorkflowError`` listing **every** problem found, each with file, line and
+  ///   column: a YAML syntax error; a missing or ill-typed key, or an unknown one; an unknown
+  ///   machine kind or a missing `consultation` machine; a name that is not `[a-z0-9-]+`; a
+  ///   missing initial state or one that is not declared; a transition from or to an unknown
+  ///   state; a final state with an outgoing transition; a state unreachable from the initial
+  ///   state; a non-final state with no way out (no transition leaves it, or no final state can
+  ///   be reached from it, or the machine has no final state); the same event declared twice
+  ///   from the same state; a bad guard (syntax, unknown relation, operator or state, or a
+  ///   relation whose machine the file does not declare). The graph checks (reachability, way
+  ///   out) are skipped for a machine whose states or transitions already have a problem, since
+  ///   their findings would only echo it.
+  public static func parse(yaml: String, file: String) throws(WorkflowError) -> WorkflowDefinition {
+    var loader = WorkflowLoader(file: file, yaml: yaml)
+    let definition = loader.load()
+    guard let definition, loader.issues.isEmpty else {
+      throw WorkflowError(issues: loader.sortedIssues)
+    }
+    return definition
+  }
+
+  /// Creates a definition from validated parts; only the loader calls this.
+  init(
+    name: String, version: String, title: String, description: String?,
+    machines: [EntityKind: StateMachine],
+    file: String, machinesLine: Int, machinesColumn: Int
+  ) {
+    self.name = name
+    self.version = version
+    self.title = title
+    self.description = description
+    self.machines = machines
+    self.file = file
+    self.machinesLine = machinesLine
+    self.machinesColumn = machinesColumn
+  }
+
+  /// The machine for `kind`.
+  ///
+  /// - Throws: ``WorkflowError`` (located at `machines:` in the file) if this workflow declares
+  ///   no machine for `kind`.
+  public func machine(for kind: EntityKind) throws(WorkflowError) -> StateMachine {
+    guard let machine = machines[kind] else {
+      throw WorkflowError(issues: [
+        WorkflowIssue(
+          file: file, line: machinesLine, column: machinesColumn,
+          message: "workflow '\(name)' has no machine for '\(kind)'")
+      ])
+    }
+    return machine
+  }
+}
+
+/// A position in the file, from a Yams mark (1:1 when a node has none).
+struct Position: Hashable {
+  var line: Int
+  var column: Int
+
+  init(line: Int, column: Int) {
+    self.line = line
+    self.column = column
+  }
+
+  init(_ mark: Mark?) {
+    self.init(line: mark?.line ?? 1, column: mark?.column ?? 1)
+  }
+
+  init(_ node: Node) {
+    self.init(node.mark)
+  }
+}
+
+/// Walks the YAML node tree, collecting every issue instead of stopping at the first.
+struct WorkflowLoader {
+  let file: String
+  let yaml: String
+  private(set) var issues: [WorkflowIssue] = []
+
+  init(file: String, yaml: String) {
+    self.file = file
+    self.yaml = yaml
+  }
+
+  /// The issues by position (stable for equal positions), without duplicates.
+  var sortedIssues: [WorkflowIssue] {
+    var seen: Set<WorkflowIssue> = []
+    return issues.enumerated()
+      .sorted {
+        ($0.element.line, $0.element.column, $0.offset) < (
+          $1.element.line, $1.element.column, $1.offset
+        )
+      }
+      .map(\.element)
+      .filter { seen.insert($0).inserted }
+  }
+
+  mutating func report(_ position: Position, _ message: String) {
+    issues.append(
+      WorkflowIssue(file: file, line: position.line, column: position.column, message: message))
+  }
+
+  // MARK: - Raw parts, before cross-checks
+
+  struct RawState {
+    var declaration: StateDeclaration
+    var position: Position
+  }
+
+  struct RawTransition {
+    var event: String
+    var position: Position
+    var from: [(name: String, position: Position)]
+    var to: (name: String, position: Position)?
+    var guardText: (text: String, node: Node)?
+    var description: String?
+  }
+
+  struct RawMachine {
+    var kind: EntityKind
+    var position: Position
+    var initial: (name: String, position: Position)?
+    var states: [RawState]
+    var statesPosition: Position
+    var transitions: [RawTransition]
+    var description: String?
+    /// Whether its states and transitions were read without problems; if not, the graph checks
+    /// (reachability, way out) are skipped, as their findings would only echo those problems.
+    var isWellFormed = true
+
+    var stateNames: Set<String> { Set(states.map(\.declaration.name)) }
+  }
+
+  // MARK: - Loading
+
+  mutating func load() -> WorkflowDefinition? {
+    let root: Node?
+    do {
+      root = try Yams.compose(yaml: yaml)
+    } catch let error as YamlError {
+      reportYAML(error)
+      return nil
+    } catch {
+      report(Position(line: 1, column: 1), "cannot read YAML: \(error)")
+      return nil
+    }
+    guard let root, !isNull(root) else {
+      report(Position(line: 1, column: 1), "the file is empty; expected a workflow mapping")
+      return nil
+    }
+    guard
+      let top = mapping(
+        root, "the top level", expected: "a mapping with workflow, version, title and machines")
+    else { return nil }
+    checkKeys(
+      top, allowed: ["workflow", "version", "title", "description", "machines"], in: "the top level"
+    )
+
+    let name = requiredString(top, "workflow", in: "the workflow file")
+    if let name, !WorkflowNames.isValid(name.value) {
+      report(name.position, "workflow name '\(name.value)' must match [a-z0-9-]+")
+    }
+    let version = requiredString(top, "version", in: "the workflow file")
+    let title = requiredString(top, "title", in: "the workflow file")
+    let description = optionalString(top, "description", in: "the workflow file")
+
+    var raw: [RawMachine] = []
+    var machinesPosition = Position(top.mark)
+    if let (key, value) = entry(top, "machines") {
+      machinesPosition = Position(key)
+      if isNull(value) {
+        report(Position(key), "missing value for 'machines'")
+      } else if let machines = mapping(
+        value, "'machines'", expected: "a mapping from entity kind to machine")
+      {
+        raw = loadMachines(machines)
+        let declared = machines.keys.compactMap {
+          $0.scalar.flatMap { EntityKind(rawValue: $0.string) }
+        }
+        if !declared.contains(.consultation) {
+          report(Position(key), "missing machine 'consultation' (every workflow needs one)")
+        }
+      }
+    } else {
+      report(Position(top.mark), "missing key 'machines' in the workflow file")
+    }
+
+    for machine in raw { validate(machine) }
+    let guards = loadGuards(raw)
+
+    guard let name, let version, let title, issues.isEmpty else { return nil }
+    var machines: [EntityKind: StateMachine] = [:]
+    for machine in raw {
+      let transitions = machine.transitions.enumerated().map { index, transition in
+        Transition(
+          event: transition.event, from: transition.from.map(\.name), to: transition.to?.name ?? "",
+          guardExpression: guards[machine.kind]?[index], description: transition.description)
+      }
+      machines[machine.kind] = StateMachine(
+        kind: machine.kind, initialState: machine.initial?.name ?? "",
+        states: machine.states.map(\.declaration),
+        transitions: transitions, description: machine.description)
+    }
+    return WorkflowDefinition(
+      name: name.value, version: version.value, title: title.value, description: description?.value,
+      machines: machines, file: file, machinesLine: machinesPosition.line,
+      machinesColumn: machinesPosition.column)
+  }
+
+  private mutating func reportYAML(_ error: YamlError) {
+    func withContext(_ problem: String, _ context: YamlError.Context?) -> String {
+      guard let context else { return problem }
+      return
+        "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+    }
+    switch error {
+    case .scanner(let context, let problem, let mark, _),
+      .parser(let context, let problem, let mark, _),
+      .composer(let context, let problem, let mark, _):
+      report(Position(mark), "YAML syntax error: " + withContext(problem, context))
+    case .reader(let problem, let offset, _, let text):
+      var position = Position(line: 1, column: 1)
+      if let offset {
+        for character in text.prefix(offset) {
+          if character == "\n" {
+            position.line += 1
+            position.column = 1
+          } else {
+            position.column += character.unicodeScalars.count
+          }
+        }
+      }
+      report(position, "YAML reader error: \(problem)")
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+      report(Position(context.mark), "duplicate key \(keys) in a mapping")
+    default:
+      report(Position(line: 1, column: 1), "cannot read YAML: \(error)")
+    }
+  }
+
+  private mutating func loadMachines(_ machines: Node.Mapping) -> [RawMachine] {
+    var result: [RawMachine] = []
+    for (key, value) in machines {
+      let keyText = key.string ?? "\(key)"
+      guard let kind = EntityKind(rawValue: keyText) else {
+        report(
+          Position(key),
+          "unknown machine kind '\(keyText)'; expected one of: "
+            + EntityKind.allCases.map(\.rawValue).joined(separator: ", "))
+        continue
+      }
+      if let machine = loadMachine(kind, key: key, value: value) { result.append(machine) }
+    }
+    return result
+  }
+
+  private mutating func loadMachine(_ kind: EntityKind, key: Node, value: Node) -> RawMachine? {
+    let context = "machine '\(kind)'"
+    guard !isNull(value) else {
+      report(Position(key), "\(context) is empty; expected initial, states and transitions")
+      return nil
+    }
+    guard
+      let body = mapping(value, context, expected: "a mapping with initial, states and transitions")
+    else {
+      return nil
+    }
+    let issuesBefore = issues.count
+    checkKeys(body, allowed: ["initial", "states", "transitions", "description"], in: context)
+    var machine = RawMachine(
+      kind: kind, position: Position(key), initial: nil, states: [], statesPosition: Position(key),
+      transitions: [], description: optionalString(body, "description", in: context)?.value)
+
+    if let (statesKey, statesValue) = entry(body, "states") {
+      machine.statesPosition = Position(statesKey)
+      if isNull(statesValue) {
+        report(Position(statesKey), "\(context) declares no states")
+      } else if let states = mapping(
+        statesValue, "'states' of \(context)", expected: "a mapping from state name to state")
+      {
+        if states.count == 0 { report(Position(statesKey), "\(context) declares no states") }
+        for (stateKey, stateValue) in states {
+          if let state = loadState(stateKey, stateValue, in: context) {
+            machine.states.append(state)
+          }
+        }
+      }
+    } else {
+      report(Position(body.mark), "missing key 'states' in \(context)")
+    }
+
+    if let initial = requiredString(body, "initial", in: context) {
+      machine.initial = (initial.value, initial.position)
+      if !machine.states.isEmpty, !machine.stateNames.contains(initial.value) {
+        report(
+          initial.position,
+          "initial state '\(initial.value)' of \(context) is not declared in its states")
+      }
+    }
+
+    if let (_, transitionsValue) = entry(body, "transitions"), !isNull(transitionsValue) {
+      if case .sequence(let items) = transitionsValue {
+        for item in items {
+          if let transition = loadTransition(item, in: context) {
+            machine.transitions.append(transition)
+          }
+        }
+      } else {
+        report(
+          Position(transitionsValue),
+          "'transitions' of \(context) must be a list, found \(shape(transitionsValue))")
+      }
+    }
+    machine.isWellFormed = issues.count == issuesBefore
+    return machine
+  }
+
+  private mutating func loadState(_ key: Node, _ value: Node, in context: String) -> RawState? {
+    guard let name = key.scalar?.string else {
+      report(Position(key), "state names in \(context) must be strings, found \(shape(key))")
+      return nil
+    }
+    if !WorkflowNames.isValid(name) {
+      report(Position(key), "state name '\(name)' in \(context) must match [a-z0-9-]+")
+    }
+    var isFinal = false
+    var description: String?
+    if !isNull(value) {
+      let stateContext = "state '\(name)' of \(context)"
+      guard
+        let body = mapping(
+          value, stateContext, expected: "a mapping with final and description, or nothing")
+      else {
+        return RawState(declaration: StateDeclaration(name: name), position: Position(key))
+      }
+      checkKeys(body, allowed: ["final", "description"], in: stateContext)
+      if let (_, finalValue) = entry(body, "final") {
+        if let flag = finalValue.scalar.flatMap(Bool.construct) {
+          isFinal = flag
+        } else {
+          report(Position(finalValue), "'final' of \(stateContext) must be true or false")
+        }
+      }
+      description = optionalString(body, "description", in: stateContext)?.value
+    }
+    return RawState(
+      declaration: StateDeclaration(name: name, isFinal: isFinal, description: description),
+      position: Position(key))
+  }
+
+  private mutating func loadTransition(_ item: Node, in context: String) -> RawTransition? {
+    guard
+      let body = mapping(
+        item, "a transition of \(context)", expected: "a mapping with event, from and to")
+    else {
+      return nil
+    }
+    guard let event = requiredString(body, "event", in: "a transition of \(context)") else {
+      // Still check the rest, so every problem is reported.
+      checkKeys(
+        body, allowed: ["event", "from", "to", "guard", "description"],
+        in: "a transition of \(context)")
+      return nil
+    }
+    let transitionContext = "transition '\(event.value)' of \(context)"
+    checkKeys(
+      body, allowed: ["event", "from", "to", "guard", "description"], in: transitionContext)
+    if !WorkflowNames.isValid(event.value) {
+      report(event.position, "event name '\(event.value)' in \(context) must match [a-z0-9-]+")
+    }
+    var transition = RawTransition(
+      event: event.value, position: Position(body.mark), from: [], to: nil)
+
+    if let (fromKey, fromValue) = entry(body, "from") {
+      switch fromValue {
+      case .sequence(let states) where states.count > 0:
+        for state in states {
+          if let name = scalarString(state) {
+            transition.from.append((name, Position(state)))
+          } else {
+            report(
+              Position(state),
+              "'from' of \(transitionContext) must list state names, found \(shape(state))")
+          }
+        }
+      case .sequence:
+        report(Position(fromValue), "'from' of \(transitionContext) is an empty list")
+      default:
+        if isNull(fromValue) {
+          report(Position(fromKey), "missing value for 'from' in \(transitionContext)")
+        } else if let name = scalarString(fromValue) {
+          transition.from.append((name, Position(fromValue)))
+        } else {
+          report(
+            Position(fromValue),
+            "'from' of \(transitionContext) must be a state or a list of states, found \(shape(fromValue))"
+          )
+        }
+      }
+    } else {
+      report(Position(body.mark), "missing key 'from' in \(transitionContext)")
+    }
+
+    if let to = requiredString(body, "to", in: transitionContext) {
+      transition.to = (to.value, to.position)
+    }
+    if let (_, guardValue) = entry(body, "guard"), !isNull(guardValue) {
+      if let text = scalarString(guardValue) {
+        transition.guardText = (text, guardValue)
+      } else {
+        report(
+          Position(guardValue),
+          "'guard' of \(transitionContext) must be a string, found \(shape(guardValue))")
+      }
+    }
+    transition.description = optionalString(body, "description", in: transitionContext)?.value
+    return transition
+  }
+
+  // MARK: - Cross-checks within one machine
+
+  private mutating func validate(_ machine: RawMachine) {
+    let context = "machine '\(machine.kind)'"
+    let names = machine.stateNames
+    let finals = Set(machine.states.filter(\.declaration.isFinal).map(\.declaration.name))
+    var firstDeclaration: [String: Position] = [:]
+    var edges: [(from: String, to: String)] = []
+    var isWellFormed = machine.isWellFormed
+
+    for transition in machine.transitions {
+      let subject = "transition '\(transition.event)'"
+      for from in transition.from {
+        if !names.contains(from.name) {
+          isWellFormed = false
+          report(from.position, "\(subject) of \(context) comes from unknown state '\(from.name)'")
+        } else if finals.contains(from.name) {
+          report(
+            from.position,
+            "final state '\(from.name)' of \(context) cannot have outgoing transitions (\(subject))"
+          )
+        }
+        let key = "\(transition.event)\u{0}\(from.name)"
+        if let first = firstDeclaration[key] {
+          report(
+            from.position,
+            "event '\(transition.event)' is declared twice from state '\(from.name)' in \(context) "
+              + "(first at line \(first.line))")
+        } else {
+          firstDeclaration[key] = from.position
+        }
+      }
+      if let to = transition.to {
+        if !names.contains(to.name) {
+          isWellFormed = false
+          report(to.position, "\(subject) of \(context) goes to unknown state '\(to.name)'")
+        }
+        for from in transition.from where names.contains(from.name) && names.contains(to.name) {
+          edges.append((from.name, to.name))
+        }
+      }
+    }
+
+    guard isWellFormed, !machine.states.isEmpty else { return }
+    let hasWayOut = Set(machine.transitions.flatMap { $0.from.map(\.name) })
+
+    if let initial = machine.initial, names.contains(initial.name) {
+      let reachable = closure(from: [initial.name], edges: edges)
+      for state in machine.states where !reachable.contains(state.declaration.name) {
+        report(
+          state.position,
+          "state '\(state.declaration.name)' of \(context) is unreachable from initial state '\(initial.name)'"
+        )
+      }
+    }
+
+    if finals.isEmpty {
+      report(
+        machine.statesPosition,
+        "\(context) has no final state; mark at least one state 'final: true'")
+    }
+    let canFinish = closure(from: finals, edges: edges.map { ($0.to, $0.from) })
+    for state in machine.states where !state.declaration.isFinal {
+      let name = state.declaration.name
+      if !hasWayOut.contains(name) {
+        report(
+          state.position,
+          "non-final state '\(name)' of \(context) has no way out: no transition leaves it "
+            + "(add one, or mark it 'final: true')")
+      } else if !finals.isEmpty, !canFinish.contains(name) {
+        report(
+          state.position,
+          "non-final state '\(name)' of \(context) has no way out: no final state can be reached from it"
+        )
+      }
+    }
+  }
+
+  /// The states reachable from `start` along `edges`, `start` included.
+  private func closure(from start: Set<String>, edges: [(String, String)]) -> Set<String> {
+    var successors: [String: [String]] = [:]
+    for (from, to) in edges { successors[from, default: []].append(to) }
+    var seen = start
+    var queue = Array(start)
+    while let state = queue.popLast() {
+      for next in successors[state] ?? [] where seen.insert(next).inserted { queue.append(next) }
+    }
+    return seen
+  }
+
+  // MARK: - Guards, checked against every machine's states
+
+  private mutating func loadGuards(_ machines: [RawMachine]) -> [EntityKind: [Int: GuardExpression]]
+  {
+    var statesByKind: [EntityKind: RawMachine] = [:]
+    for machine in machines { statesByKind[machine.kind] = machine }
+    var result: [EntityKind: [Int: GuardExpression]] = [:]
+    for machine in machines {
+      for (index, transition) in machine.transitions.enumerated() {
+        guard let (text, node) = transition.guardText else { continue }
+        let subject = "guard of transition '\(transition.event)' of machine '\(machine.kind)'"
+        let located: GuardParser.Located
+        do {
+          located = try GuardParser.parse(text, for: machine.kind)
+        } catch {
+          report(
+            position(in: node, text: text, offset: error.offset), "bad \(subject): \(error.message)"
+          )
+          continue
+        }
+        var valid = true
+        for (condition, offset) in zip(located.expression.conditions, located.factOffsets) {
+          guard let state = condition.fact.state else { continue }
+          let related = condition.fact.relation.kind
+          let at = position(in: node, text: text, offset: offset)
+          guard let relatedMachine = statesByKind[related] else {
+            report(
+              at,
+              "bad \(subject): '\(condition.fact)' reads the \(related) machine, which this workflow does not declare"
+            )
+            valid = false
+            continue
+          }
+          if !relatedMachine.stateNames.contains(state) {
+            report(
+              at,
+              "bad \(subject): unknown state '\(state)' in '\(condition.fact)'; states of \(related): "
+                + relatedMachine.states.map(\.declaration.name).joined(separator: ", "))
+            valid = false
+          }
+        }
+        if valid { result[machine.kind, default: [:]][index] = located.expression }
+      }
+    }
+    return result
+  }
+
+  /// The file position of scalar `offset` of a guard's text, exact for one-line plain or quoted
+  /// scalars, else the scalar's start.
+  private func position(in node: Node, text: String, offset: Int) -> Position {
+    var position = Position(node)
+    guard let scalar = node.scalar, !text.contains("\n") else { return position }
+    switch scalar.style {
+    case .plain: position.column += offset
+    case .singleQuoted, .doubleQuoted: position.column += 1 + offset
+    default: break
+    }
+    return position
+  }
+
+  // MARK: - Node helpers
+
+  private func isNull(_ node: Node) -> Bool {
+    guard case .scalar = node else { return false }
+    return node.tag.description == Tag.Name.null.rawValue
+  }
+
+  private func shape(_ node: Node) -> String {
+    switch node {
+    case .mapping: "a mapping"
+    case .sequence: "a list"
+    case .scalar: isNull(node) ? "nothing" : "'\(node.scalar?.string ?? "")'"
+    case .alias: "an alias"
+    }
+  }
+
+  /// A non-null scalar's text, or `nil`.
+  private func scalarString(_ node: Node) -> String? {
+    guard case .scalar(let scalar) = node, !isNull(node) else { return nil }
+    return scalar.string
+  }
+
+  private mutating func mapping(_ node: Node, _ what: String, expected: String) -> Node.Mapping? {
+    guard case .mapping(let mapping) = node else {
+      report(Position(node), "\(what) must be \(expected), found \(shape(node))")
+      return nil
+    }
+    return mapping
+  }
+
+  private func entry(_ mapping: Node.Mapping, _ key: String) -> (key: Node, value: Node)? {
+    mapping.first { $0.key.scalar?.string == key }
+  }
+
+  private mutating func checkKeys(_ mapping: Node.Mapping, allowed: [String], in context: String) {
+    for key in mapping.keys {
+      let text = key.scalar?.string ?? shape(key)
+      if !allowed.contains(text) {
+        report(
+          Position(key),
+          "unknown key '\(text)' in \(context); expected one of: \(allowed.joined(separator: ", "))"
+        )
+      }
+    }
+  }
+
+  private mutating func requiredString(_ mapping: Node.Mapping, _ key: String, in context: String)
+    -> (
+      value: String, position: Position
+    )?
+  {
+    guard let (keyNode, value) = entry(mapping, key) else {
+      report(Position(mapping.mark), "missing key '\(key)' in \(context)")
+      return nil
+    }
+    if isNull(value) {
+      report(Position(keyNode), "missing value for '\(key)' in \(context)")
+      return nil
+    }
+    return string(value, key, in: context)
+  }
+
+  private mutating func optionalString(_ mapping: Node.Mapping, _ key: String, in context: String)
+    -> (
+      value: String, position: Position
+    )?
+  {
+    guard let (_, value) = entry(mapping, key), !isNull(value) else { return nil }
+    return string(value, key, in: context)
+  }
+
+  private mutating func string(_ value: Node, _ key: String, in context: String) -> (
+    value: String, position: Position
+  )? {
+    guard let text = scalarString(value) else {
+      report(Position(value), "'\(key)' in \(context) must be a string, found \(shape(value))")
+      return nil
+    }
+    if text.allSatisfy(\.isWhitespace) {
+      report(Position(value), "'\(key)' in \(context) must not be empty")
+      return nil
+    }
+    return (text, Position(value))
+  }
+}

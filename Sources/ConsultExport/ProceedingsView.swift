@@ -1,0 +1,198 @@
+import ConsultStore
+import Foundation
+
+/// The template context of a proceedings summary: only publishable values,
+/// already formatted. Names enter only through ``AttributionRule``.
+struct ProceedingsView {
+  struct ConsultationView {
+    let title: String
+    let owner: String?
+    let slug: String
+    let state: String
+    let workflowName: String
+    let workflowVersion: String
+  }
+  struct ThemeView {
+    let number: Int
+    let title: String
+  }
+  struct TimelineRow {
+    let date: String
+    let event: String
+    let from: String
+    let to: String
+  }
+  struct ParticipationRow {
+    let group: String
+    let invited: Int
+    let accepted: Int
+    let attended: Int
+  }
+  struct SummaryView {
+    let body: String
+    let status: String
+  }
+  struct StatementView {
+    let quote: String
+    let source: String
+  }
+  struct StatementTheme {
+    let title: String
+    let count: Int
+    let statements: [StatementView]
+  }
+  struct WorkshopView {
+    let title: String
+    let date: String
+    let venue: String?
+    let hosts: String
+    let state: String
+    let chathamHouse: Bool
+    let participation: [ParticipationRow]
+    let totalInvited: Int
+    let totalAccepted: Int
+    let totalAttended: Int
+    let summary: SummaryView?
+    let hasStatements: Bool
+    let statementThemes: [StatementTheme]
+    let withheld: Int?
+  }
+  struct WrittenRow {
+    let theme: String
+    let group: String
+    let count: Int
+  }
+  struct OrganisationRow {
+    let name: String
+    let count: Int
+  }
+
+  let consultation: ConsultationView
+  let openedOn: String
+  let hasThemes: Bool
+  let themes: [ThemeView]
+  let timeline: [TimelineRow]
+  let workshops: [WorkshopView]
+  let writtenTotal: Int
+  let hasWritten: Bool
+  let writtenRows: [WrittenRow]
+  let hasOrganisations: Bool
+  let organisations: [OrganisationRow]
+
+  init(_ data: ProceedingsData) {
+    let c = data.consultation
+    consultation = ConsultationView(
+      title: Self.inline(c.title), owner: c.owner.map(Self.inline), slug: c.slug, state: c.state,
+      workflowName: c.workflowName, workflowVersion: c.workflowVersion)
+    openedOn = Self.format(c.openedAt, "yyyy-MM-dd", zone: "UTC")
+    themes = data.themes.enumerated().map { ThemeView(number: $0.offset + 1, title: Self.inline($0.element.title)) }
+    hasThemes = !themes.isEmpty
+    timeline = data.timeline.map {
+      TimelineRow(
+        date: Self.format($0.occurredAt, "yyyy-MM-dd HH:mm", zone: "UTC"), event: $0.event,
+        from: $0.fromState ?? "—", to: $0.toState)
+    }
+    let themeTitles = Dictionary(uniqueKeysWithValues: data.themes.enumerated().map {
+      ($0.element.key, "\($0.offset + 1). \(Self.inline($0.element.title))")
+    })
+    let themeOrder = Dictionary(uniqueKeysWithValues: data.themes.enumerated().map { ($0.element.key, $0.offset) })
+    workshops = data.workshops.map { proceedings in
+      let workshop = proceedings.workshop
+      let chatham = workshop.chathamHouse
+      var publishable: [String?: [StatementView]] = [:]
+      var withheld = 0
+      for statement in proceedings.statements {
+        guard let source = AttributionRule.label(for: statement, chathamHouse: chatham) else {
+          withheld += 1
+          continue
+        }
+        publishable[statement.theme, default: []].append(
+          StatementView(quote: Self.blockquote(statement.text), source: Self.inline(source)))
+      }
+      let themeKeys = publishable.keys.sorted {
+        (($0.flatMap { themeOrder[$0] }) ?? Int.max, $0 ?? "") < (($1.flatMap { themeOrder[$0] }) ?? Int.max, $1 ?? "")
+      }
+      let statementThemes = themeKeys.map { key in
+        StatementTheme(
+          title: key.flatMap { themeTitles[$0] } ?? "Without theme", count: publishable[key]!.count,
+          statements: publishable[key]!)
+      }
+      let summary = proceedings.summary.map { summary in
+        let approvals = proceedings.approvals.map {
+          "\($0.event) by \($0.actor) on \(Self.format($0.at, "yyyy-MM-dd HH:mm", zone: "UTC")) UTC"
+            + ($0.reason.map { " (\($0))" } ?? "")
+        }
+        let trail = approvals.isEmpty ? "" : "; " + approvals.joined(separator: "; ")
+        return SummaryView(
+          body: summary.body.isEmpty ? "(no text yet)" : summary.body,
+          status: "\(summary.title) — revision \(summary.revision), \(summary.state)\(trail).")
+      }
+      return WorkshopView(
+        title: Self.inline(workshop.title), date: Self.workshopDate(workshop), venue: workshop.venue.map(Self.inline),
+        hosts: workshop.hosts.isEmpty ? "—" : workshop.hosts.map(Self.inline).joined(separator: "; "),
+        state: workshop.state, chathamHouse: chatham,
+        participation: proceedings.participation.map {
+          ParticipationRow(
+            group: Self.cell($0.groupName), invited: $0.invited, accepted: $0.accepted, attended: $0.attended)
+        },
+        totalInvited: proceedings.participation.reduce(0) { $0 + $1.invited },
+        totalAccepted: proceedings.participation.reduce(0) { $0 + $1.accepted },
+        totalAttended: proceedings.participation.reduce(0) { $0 + $1.attended },
+        summary: summary, hasStatements: !proceedings.statements.isEmpty, statementThemes: statementThemes,
+        withheld: withheld > 0 ? withheld : nil)
+    }
+    writtenTotal = data.writtenTotal
+    writtenRows = data.writtenByTheme.flatMap { theme in
+      theme.byGroup.map {
+        WrittenRow(
+          theme: Self.cell(theme.theme.flatMap { themeTitles[$0] } ?? "Without theme"), group: Self.cell($0.group),
+          count: $0.count)
+      }
+    }
+    hasWritten = !writtenRows.isEmpty
+    organisations = data.writtenOrganisations.map { OrganisationRow(name: Self.inline($0.name), count: $0.count) }
+    hasOrganisations = !organisations.isEmpty
+  }
+
+  /// One line of Markdown text: newlines become spaces.
+  static func inline(_ text: String) -> String {
+    text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+  }
+
+  /// A GFM table cell: one line, `|` escaped.
+  static func cell(_ text: String) -> String {
+    inline(text).replacingOccurrences(of: "|", with: "\\|")
+  }
+
+  /// A Markdown block quote: every line prefixed with "> ".
+  static func blockquote(_ text: String) -> String {
+    text.trimmingCharacters(in: .whitespacesAndNewlines)
+      .split(separator: "\n", omittingEmptySubsequences: false)
+      .map { $0.isEmpty ? ">" : "> " + $0 }
+      .joined(separator: "\n")
+  }
+
+  /// Formats an instant in a time zone with a fixed POSIX locale (deterministic).
+  static func format(_ date: Date, _ pattern: String, zone: String) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")
+    formatter.dateFormat = pattern
+    return formatter.string(from: date)
+  }
+
+  /// "Thursday 17 September 2015, 09:30–17:00 Europe/Berlin (UTC+02:00)"; both
+  /// dates when the workshop spans days.
+  static func workshopDate(_ workshop: Workshop) -> String {
+    let zone = workshop.timeZone
+    let startDay = format(workshop.startsAt, "EEEE d MMMM yyyy", zone: zone)
+    let endDay = format(workshop.endsAt, "EEEE d MMMM yyyy", zone: zone)
+    let start = format(workshop.startsAt, "HH:mm", zone: zone)
+    let end = format(workshop.endsAt, "HH:mm", zone: zone)
+    let offset = format(workshop.startsAt, "xxx", zone: zone)
+    if startDay == endDay {
+      return "\(startDay), \(start)–\(end) \(zone) (UTC\(offset))"
+    }
+    return "\(startDay) \(start) – \(endDay) \(end) \(zone) (UTC\(offset))"
+  }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One written submission read from an external source, before it is stored.
+///
+/// A parser such as ``RegulationsGovSource`` produces these; nothing here touches a database.
+/// Optional string fields are `nil` when the source leaves them empty or writes its null marker
+/// (regulations.gov writes `N/A`); otherwise they hold the value with surrounding whitespace
+/// trimmed and CRLF line breaks normalised to LF.
+public struct SubmissionRecord: Sendable, Equatable {
+  /// The source's identifier for the submission, unique within one source; for regulations.gov
+  /// the `Document ID` column, e.g. `USDA-2017-0002-2889`. Never empty.
+  public var sourceID: String
+  /// The comment text as given, with CRLF normalised to LF and otherwise untouched (no trimming,
+  /// HTML entities kept). `nil` when the source has no text for the record, e.g. the rule
+  /// document of a regulations.gov docket, or when the text is empty or `N/A`.
+  public var text: String?
+  /// The document title, e.g. `Comment from Thomas Sartain`.
+  public var title: String?
+  /// The source's document type, e.g. `PUBLIC SUBMISSIONS` or `PROPOSED RULES`.
+  public var documentType: String?
+  /// The submitter's first name; `N/A` becomes `nil`; trimmed.
+  public var firstName: String?
+  /// The submitter's last name; `N/A` becomes `nil`; trimmed.
+  public var lastName: String?
+  /// The submitter's organisation; `N/A` becomes `nil`; kept as written (a trailing comma inside
+  /// the value, as in `Glenn's Market & Catering,`, stays) except surrounding whitespace trimmed.
+  public var organisation: String?
+  /// When the source published the submission. regulations.gov gives calendar dates only, read
+  /// as midnight America/New_York (US Eastern time) of that date.
+  public var postedAt: Date?
+  /// When the source received the submission; same convention as ``postedAt``.
+  public var receivedAt: Date?
+  /// The number of attached files the source reports; `nil` when it reports none (`N/A`).
+  public var attachmentCount: Int?
+  /// The source's web page for the submission (regulations.gov `Document Detail`).
+  public var sourceURL: String?
+  /// The 1-based physical line in the docket file where the record starts.
+  public var line: Int
+
+  /// Creates a record; every field is stored as given.
+  public init(
+    sourceID: String,
+    text: String? = nil,
+    title: String? = nil,
+    documentType: String? = nil,
+    firstName: String? = nil,
+    lastName: String? = nil,
+    organisation: String? = nil,
+    postedAt: Date? = nil,
+    receivedAt: Date? = nil,
+    attachmentCount: Int? = nil,
+    sourceURL: String? = nil,
+    line: Int
+  ) {
+    self.sourceID = sourceID
+    self.text = text
+    self.title = title
+    self.documentType = documentType
+    self.firstName = firstName
+    self.lastName = lastName
+    self.organisation = organisation
+    self.postedAt = postedAt
+    self.receivedAt = receivedAt
+    self.attachmentCount = attachmentCount
+    self.sourceURL = sourceURL
+    self.line = line
+  }
+}

@@ -1,0 +1,56 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+/// The consult store: every SQL statement the program runs lives in this module.
+///
+/// A store wraps one ``PostgresConnection``. Each public use case is one
+/// transaction: it loads, asks the workflow core to decide, and writes the
+/// new state and the event-log entry together. The store is not thread-safe
+/// (nor is its connection); use one store per thread or task.
+public final class ConsultStore {
+  /// The connection every statement runs on.
+  public let connection: PostgresConnection
+  /// Parsed workflow definitions by "name@version", loaded from the database.
+  var workflowCache: [String: WorkflowDefinition] = [:]
+
+  /// Wraps an open connection.
+  /// - Parameter connection: A connection to a database migrated with ``Migrator``.
+  public init(connection: PostgresConnection) {
+    self.connection = connection
+  }
+
+  /// Runs `body` in one transaction (READ COMMITTED), translating database errors.
+  ///
+  /// - Parameters:
+  ///   - what: Names the operation in error messages, e.g. "workshop cyber".
+  ///   - body: The statements; throwing rolls everything back.
+  /// - Throws: ``StoreError`` (database errors translated), or whatever `body` throws.
+  func transaction<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+    try translatingErrors(what()) {
+      try connection.withTransaction { try body() }
+    }
+  }
+}
+
+/// Files shipped with the program: the SQL migrations (`Schema/`) and the
+/// workflow definitions (`Workflows/`), copied from the package's top level.
+public enum BundledFiles {
+  /// The directory of migrations: `$CONSULT_SCHEMA_DIR` if set, else the copy
+  /// shipped in the resource bundle.
+  public static var schemaDirectory: URL {
+    if let path = ProcessInfo.processInfo.environment["CONSULT_SCHEMA_DIR"], !path.isEmpty {
+      return URL(fileURLWithPath: path)
+    }
+    return Bundle.module.resourceURL!.appendingPathComponent("Schema")
+  }
+
+  /// The directory of shipped workflows: `$CONSULT_WORKFLOWS_DIR` if set, else
+  /// the copy shipped in the resource bundle.
+  public static var workflowsDirectory: URL {
+    if let path = ProcessInfo.processInfo.environment["CONSULT_WORKFLOWS_DIR"], !path.isEmpty {
+      return URL(fileURLWithPath: path)
+    }
+    return Bundle.module.resourceURL!.appendingPathComponent("Workflows")
+  }
+}

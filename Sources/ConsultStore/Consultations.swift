@@ -1,0 +1,177 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+/// A consultation as stored.
+public struct Consultation: Sendable, Equatable, Encodable {
+  /// Database id.
+  public let id: Int64
+  /// The short name users type, e.g. `white-paper-2016`.
+  public let slug: String
+  /// The title.
+  public let title: String
+  /// The owning institution, if recorded.
+  public let owner: String?
+  /// The workflow it is pinned to: name.
+  public let workflowName: String
+  /// The workflow it is pinned to: version.
+  public let workflowVersion: String
+  /// The current phase (a consultation state of its workflow).
+  public let state: String
+  /// When it was opened (UTC, microseconds).
+  public let openedAt: Date
+}
+
+/// A theme (guiding question) contributions are grouped under.
+public struct Theme: Sendable, Equatable, Encodable {
+  /// Short key users type, e.g. `instruments`.
+  public let key: String
+  /// The question or title.
+  public let title: String
+  /// Makes a theme.
+  /// - Parameters:
+  ///   - key: Short key (`[a-z0-9][a-z0-9-]*`).
+  ///   - title: The question or title.
+  public init(key: String, title: String) {
+    self.key = key
+    self.title = title
+  }
+}
+
+extension ConsultStore {
+  /// Opens a consultation on a workflow: creates it in the workflow's initial
+  /// consultation state and logs the `open` event, in one transaction.
+  ///
+  /// - Parameters:
+  ///   - slug: The short name (`[a-z0-9][a-z0-9-]*`), unique on the server.
+  ///   - title: The title.
+  ///   - owner: The owning institution, optional.
+  ///   - workflow: The registered definition (see ``resolveWorkflow(_:)``).
+  ///   - themes: Themes to create, in order.
+  ///   - openedAt: The opening time; nil means now.
+  ///   - actor: Who opened it.
+  /// - Returns: The new consultation.
+  /// - Throws: ``StoreError`` (`.alreadyExists`, `.invalidInput`).
+  public func openConsultation(
+    slug: String, title: String, owner: String?, workflow: WorkflowDefinition, themes: [Theme] = [],
+    openedAt: Date? = nil, actor: String
+  ) throws -> Consultation {
+    let machine = try workflow.machine(for: .consultation)
+    return try transaction("consultation \(slug)") {
+      let rows = try connection.query(
+        """
+        INSERT INTO consultations (slug, title, owner, workflow_name, workflow_version, state, opened_at)
+        VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()))
+        RETURNING id
+        """,
+        [
+          slug, title, owner, workflow.name, workflow.version, machine.initialState,
+          openedAt.map(PostgresTimestamp.init),
+        ])
+      let id: Int64 = try rows.rows[0].decode("id")
+      _ = try appendEvent(
+        consultationID: id, entity: EntityReference(.consultation, id), event: "open", from: nil,
+        to: machine.initialState, actor: actor, reason: nil, workflow: (workflow.name, workflow.version))
+      for (position, theme) in themes.enumerated() {
+        try connection.execute(
+          "INSERT INTO themes (consultation_id, key, title, position) VALUES ($1, $2, $3, $4)",
+          [id, theme.key, theme.title, position + 1])
+      }
+      return try consultation(slug)
+    }
+  }
+
+  /// Adds a theme to a consultation.
+  ///
+  /// - Parameters:
+  ///   - theme: The key and title.
+  ///   - slug: The consultation.
+  /// - Throws: ``StoreError`` (`.notFound`, `.alreadyExists`).
+  public func addTheme(_ theme: Theme, to slug: String) throws {
+    try transaction("theme \(theme.key)") {
+      let consultation = try consultation(slug)
+      try connection.execute(
+        """
+        INSERT INTO themes (consultation_id, key, title, position)
+        SELECT $1, $2, $3, coalesce(max(position), 0) + 1 FROM themes WHERE consultation_id = $1
+        """, [consultation.id, theme.key, theme.title])
+    }
+  }
+
+  /// The themes of a consultation, in order.
+  public func themes(of consultationID: Int64) throws -> [Theme] {
+    try translatingErrors("themes") {
+      try connection.query(
+        "SELECT key, title FROM themes WHERE consultation_id = $1 ORDER BY position, key", [consultationID]
+      ).map { Theme(key: try $0.decode("key"), title: try $0.decode("title")) }
+    }
+  }
+
+  /// Looks a consultation up by its slug.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func consultation(_ slug: String) throws -> Consultation {
+    try translatingErrors("consultation \(slug)") {
+      let rows = try connection.query(
+        """
+        SELECT id, slug, title, owner, workflow_name, workflow_version, state, opened_at
+        FROM consultations WHERE slug = $1
+        """, [slug])
+      guard let row = rows.rows.first else {
+        throw StoreError(.notFound, "no consultation '\(slug)' (see `consult list`)")
+      }
+      return try Self.decodeConsultation(row)
+    }
+  }
+
+  /// Every consultation, newest first.
+  public func consultations() throws -> [Consultation] {
+    try translatingErrors("consultations") {
+      try connection.query(
+        """
+        SELECT id, slug, title, owner, workflow_name, workflow_version, state, opened_at
+        FROM consultations ORDER BY opened_at DESC, id DESC
+        """
+      ).map(Self.decodeConsultation)
+    }
+  }
+
+  /// Fires an event on a consultation (advances its phase).
+  ///
+  /// - Parameters:
+  ///   - event: An event of the workflow's consultation machine, e.g. `begin-synthesis`.
+  ///   - slug: The consultation.
+  ///   - actor: Who did it.
+  ///   - reason: Optional note for the event log.
+  /// - Throws: see ``fire(_:on:actor:reason:)``.
+  @discardableResult
+  public func advanceConsultation(_ slug: String, event: String, actor: String, reason: String? = nil) throws
+    -> TransitionRecord
+  {
+    let consultation = try consultation(slug)
+    return try fire(event, on: EntityReference(.consultation, consultation.id), actor: actor, reason: reason)
+  }
+
+  static func decodeConsultation(_ row: PostgresRow) throws -> Consultation {
+    Consultation(
+      id: try row.decode("id"), slug: try row.decode("slug"), title: try row.decode("title"),
+      owner: try row.decode("owner", as: String?.self), workflowName: try row.decode("workflow_name"),
+      workflowVersion: try row.decode("workflow_version"), state: try row.decode("state"),
+      openedAt: try row.decode("opened_at", as: PostgresTimestamp.self).date)
+  }
+
+  /// Creates an entity row's first event-log entry (from no state to the initial state).
+  func logCreation(
+    _ entity: EntityReference, consultation: Consultation, initialState: String, actor: String
+  ) throws {
+    _ = try appendEvent(
+      consultationID: consultation.id, entity: entity, event: "create", from: nil, to: initialState,
+      actor: actor, reason: nil, workflow: (consultation.workflowName, consultation.workflowVersion))
+  }
+
+  /// The initial state of a kind in a consultation's workflow.
+  func initialState(_ kind: EntityKind, in consultation: Consultation) throws -> String {
+    try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+      .machine(for: kind).initialState
+  }
+}

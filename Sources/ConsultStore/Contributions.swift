@@ -1,0 +1,177 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+/// A contribution: an oral statement at a workshop or a written submission.
+public struct Contribution: Sendable, Equatable, Encodable {
+  /// Oral statement or written submission.
+  public enum Kind: String, Sendable, Encodable, CaseIterable {
+    /// Said at a workshop.
+    case oralStatement = "oral-statement"
+    /// Sent in writing.
+    case writtenSubmission = "written-submission"
+  }
+  /// The contributor's consent to be named when published. Exporters apply
+  /// the stricter of this and the workshop's rule (Chatham House Rule).
+  public enum Attribution: String, Sendable, Encodable, CaseIterable, Comparable {
+    /// Name and organisation may be published.
+    case named
+    /// Only the organisation may be published.
+    case organisation
+    /// Only the stakeholder group may be published.
+    case stakeholderGroup = "stakeholder-group"
+    /// The text must not be published at all (it may be counted).
+    case notForPublication = "not-for-publication"
+
+    /// Stricter levels compare greater: named < organisation < stakeholder-group < not-for-publication.
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+      allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+  }
+  /// Database id.
+  public let id: Int64
+  /// Oral or written.
+  public let kind: Kind
+  /// The workshop key for oral statements.
+  public let workshop: String?
+  /// Theme key, if tagged.
+  public let theme: String?
+  /// Language tag (BCP 47), if known.
+  public let language: String?
+  /// The contributing stakeholder's handle (or id for imported ones).
+  public let stakeholder: String?
+  /// Consent level.
+  public let attribution: Attribution
+  /// Where it came from: `manual`, `regulations-gov`…
+  public let source: String
+  /// The source's own id.
+  public let sourceID: String?
+  /// When it was received (UTC).
+  public let receivedAt: Date
+  /// State in the workflow's contribution machine.
+  public let state: String
+  /// The text.
+  public let text: String
+}
+
+/// What to record as a contribution (see ``ConsultStore/recordContribution(_:in:actor:)``).
+public struct NewContribution: Sendable {
+  /// The text (must not be empty; NUL bytes are refused).
+  public var text: String
+  /// Stakeholder handle of the contributor.
+  public var stakeholder: String?
+  /// Workshop key for an oral statement; nil for a written submission.
+  public var workshop: String?
+  /// Theme key.
+  public var theme: String?
+  /// Language tag.
+  public var language: String?
+  /// Consent level.
+  public var attribution: Contribution.Attribution
+  /// When it was received; nil means now.
+  public var receivedAt: Date?
+
+  /// Describes a contribution to record.
+  public init(
+    text: String, stakeholder: String?, workshop: String? = nil, theme: String? = nil, language: String? = nil,
+    attribution: Contribution.Attribution = .named, receivedAt: Date? = nil
+  ) {
+    self.text = text
+    self.stakeholder = stakeholder
+    self.workshop = workshop
+    self.theme = theme
+    self.language = language
+    self.attribution = attribution
+    self.receivedAt = receivedAt
+  }
+}
+
+extension ConsultStore {
+  /// Records one contribution in the contribution machine's initial state.
+  ///
+  /// - Parameters:
+  ///   - contribution: What to record; with a workshop it is an oral
+  ///     statement at that workshop, otherwise a written submission.
+  ///   - consultationSlug: The consultation.
+  ///   - actor: Who recorded it.
+  /// - Returns: The stored contribution.
+  /// - Throws: ``StoreError`` (`.invalidInput` for empty text or an unknown
+  ///   theme (listing the known ones), `.notFound`).
+  @discardableResult
+  public func recordContribution(_ contribution: NewContribution, in consultationSlug: String, actor: String)
+    throws -> Contribution
+  {
+    let text = contribution.text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !text.isEmpty else { throw StoreError(.invalidInput, "the contribution text is empty") }
+    return try transaction("contribution") {
+      let consultation = try consultation(consultationSlug)
+      if let theme = contribution.theme,
+        try connection.query(
+          "SELECT 1 FROM themes WHERE consultation_id = $1 AND key = $2", [consultation.id, theme]
+        ).isEmpty
+      {
+        let known = try themes(of: consultation.id).map(\.key)
+        throw StoreError(
+          .invalidInput,
+          "unknown theme '\(theme)' in '\(consultationSlug)'; known themes: \(known.isEmpty ? "none (add with `consult theme add`)" : known.joined(separator: ", "))"
+        )
+      }
+      let workshopID = try contribution.workshop.map { try workshop($0, in: consultationSlug).id }
+      let stakeholder = try contribution.stakeholder.map { try self.stakeholder($0) }
+      let initial = try initialState(.contribution, in: consultation)
+      let rows = try connection.query(
+        """
+        INSERT INTO contributions (consultation_id, workshop_id, kind, text, theme, language, stakeholder_id,
+                                   organisation_id, attribution, received_at, state)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT organisation_id FROM stakeholders WHERE id = $7),
+                $8, coalesce($9, now()), $10)
+        RETURNING id
+        """,
+        [
+          consultation.id, workshopID,
+          (workshopID == nil ? Contribution.Kind.writtenSubmission : .oralStatement).rawValue, text,
+          contribution.theme, contribution.language, stakeholder?.id, contribution.attribution.rawValue,
+          contribution.receivedAt.map(PostgresTimestamp.init), initial,
+        ])
+      let id: Int64 = try rows.rows[0].decode("id")
+      try logCreation(
+        EntityReference(.contribution, id), consultation: consultation, initialState: initial, actor: actor)
+      return try contributions(in: consultationSlug, id: id)[0]
+    }
+  }
+
+  /// Contributions of a consultation in the order received (then id).
+  ///
+  /// - Parameters:
+  ///   - consultationSlug: The consultation.
+  ///   - id: Only this contribution, when given.
+  ///   - limit: At most this many rows; nil for all.
+  public func contributions(in consultationSlug: String, id: Int64? = nil, limit: Int? = nil) throws
+    -> [Contribution]
+  {
+    try translatingErrors("contributions") {
+      try connection.query(
+        """
+        SELECT k.id, k.kind, w.key AS workshop, k.theme, k.language,
+               coalesce(s.handle, s.id::text) AS stakeholder, k.attribution, k.source, k.source_id,
+               k.received_at, k.state, k.text
+        FROM contributions k JOIN consultations c ON c.id = k.consultation_id
+        LEFT JOIN workshops w ON w.id = k.workshop_id LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
+        WHERE c.slug = $1 AND ($2::bigint IS NULL OR k.id = $2)
+        ORDER BY k.received_at, k.id LIMIT $3
+        """, [consultationSlug, id, limit]
+      ).map { row in
+        Contribution(
+          id: try row.decode("id"),
+          kind: Contribution.Kind(rawValue: try row.decode("kind")) ?? .writtenSubmission,
+          workshop: try row.decode("workshop", as: String?.self), theme: try row.decode("theme", as: String?.self),
+          language: try row.decode("language", as: String?.self),
+          stakeholder: try row.decode("stakeholder", as: String?.self),
+          attribution: Contribution.Attribution(rawValue: try row.decode("attribution")) ?? .notForPublication,
+          source: try row.decode("source"), sourceID: try row.decode("source_id", as: String?.self),
+          receivedAt: try row.decode("received_at", as: PostgresTimestamp.self).date,
+          state: try row.decode("state"), text: try row.decode("text"))
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import ConsultCore
+import ConsultImport
+import Foundation
+import Postgres
+
+/// What an import did.
+public struct ImportReport: Sendable, Equatable, Encodable {
+  /// Records read from the source.
+  public let rowsRead: Int
+  /// Records that are not public submissions (e.g. the rule document) or have no text; not imported.
+  public let skipped: [String]
+  /// Contributions added now.
+  public let added: Int
+  /// Records whose source id was already imported with the same text: nothing added.
+  public let alreadyPresent: Int
+  /// Source ids already imported whose text differs now; left unchanged (reported, not updated).
+  public let changed: [String]
+  /// Organisation stakeholders created now.
+  public let organisationsAdded: Int
+  /// Person stakeholders created now.
+  public let personsAdded: Int
+}
+
+extension ConsultStore {
+  /// Imports a regulations.gov docket export as written submissions of a consultation.
+  ///
+  /// All or nothing: the records stream through COPY FROM STDIN into a
+  /// temporary table, then become stakeholders, contributions and event-log
+  /// entries in the same transaction. Any error in the file (reported with
+  /// file, line and column by ``RegulationsGovSource``) rolls everything
+  /// back. Idempotent: a record whose Document ID was imported into the
+  /// consultation before adds nothing. Organisations resolve by
+  /// `consult_match_key` (case, Unicode form, spacing and trailing
+  /// punctuation ignored); each submitter is a person of their own, keyed by
+  /// the Document ID — people are never merged by name. Imported texts are
+  /// attributed at the `organisation` consent level: the person's name is
+  /// never published, the organisation's may be.
+  ///
+  /// - Parameters:
+  ///   - source: The located files.
+  ///   - consultationSlug: The consultation.
+  ///   - actor: Who imported.
+  /// - Returns: What was read and added.
+  /// - Throws: ``ImportError`` for a malformed file; ``StoreError``.
+  public func importRegulationsGov(_ source: RegulationsGovSource, into consultationSlug: String, actor: String)
+    throws -> ImportReport
+  {
+    let format = "regulations-gov"
+    return try transaction("import of \(source.docketFile.lastPathComponent)") {
+      let consultation = try consultation(consultationSlug)
+      let initial = try initialState(.contribution, in: consultation)
+      try connection.execute(
+        """
+        CREATE TEMPORARY TABLE import_staging (
+          line integer, source_id text, text text, title text, document_type text, first_name text,
+          last_name text, organisation text, posted_at timestamptz, received_at timestamptz
+        ) ON COMMIT DROP
+        """)
+      let read = try connection.copyFrom(
+        """
+        COPY import_staging (line, source_id, text, title, document_type, first_name, last_name, organisation,
+                             posted_at, received_at) FROM STDIN
+        """
+      ) { writer in
+        try source.read { record in
+          try writer.writeRow([
+            String(record.line), record.sourceID, record.text, record.title, record.documentType,
+            record.firstName, record.lastName, record.organisation,
+            record.postedAt.map { PostgresTimestamp($0).postgresText },
+            record.receivedAt.map { PostgresTimestamp($0).postgresText },
+          ])
+        }
+      }
+      let skipped = try connection.query(
+        """
+        SELECT source_id FROM import_staging
+        WHERE text IS NULL OR btrim(text) = '' OR document_type IS DISTINCT FROM 'PUBLIC SUBMISSIONS'
+        ORDER BY line
+        """
+      ).map { try $0.decode("source_id", as: String.self) }
+      try connection.execute(
+        """
+        DELETE FROM import_staging
+        WHERE text IS NULL OR btrim(text) = '' OR document_type IS DISTINCT FROM 'PUBLIC SUBMISSIONS'
+        """)
+      let changed = try connection.query(
+        """
+        SELECT s.source_id FROM import_staging s JOIN contributions k
+          ON k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id
+        WHERE k.text <> s.text ORDER BY s.line
+        """, [consultation.id, format]
+      ).map { try $0.decode("source_id", as: String.self) }
+      let organisationsAdded = try connection.execute(
+        """
+        INSERT INTO stakeholders (kind, name, match_key, source, source_key)
+        SELECT DISTINCT ON (consult_match_key(organisation)) 'organisation', btrim(organisation),
+               consult_match_key(organisation), $1, consult_match_key(organisation)
+        FROM import_staging WHERE consult_match_key(organisation) IS NOT NULL
+        ORDER BY consult_match_key(organisation), line
+        ON CONFLICT (match_key) WHERE kind = 'organisation' AND match_key IS NOT NULL DO NOTHING
+        """, [format])
+      let personsAdded = try connection.execute(
+        """
+        INSERT INTO stakeholders (kind, name, stakeholder_group, organisation_id, source, source_key)
+        SELECT 'person', btrim(concat_ws(' ', first_name, last_name)),
+               CASE WHEN o.id IS NULL THEN 'public' END, o.id, $1, s.source_id
+        FROM import_staging s
+        LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
+        WHERE coalesce(first_name, last_name) IS NOT NULL
+        ORDER BY s.line
+        ON CONFLICT (source, source_key) DO NOTHING
+        """, [format])
+      // Contributions and their creation events in one statement (a data-modifying
+      // CTE, PostgreSQL docs §7.8.4), so every added row is logged exactly once.
+      let addedRows = try connection.query(
+        """
+        WITH added AS (
+          INSERT INTO contributions (consultation_id, kind, text, language, stakeholder_id, organisation_id,
+                                     attribution, source, source_id, title, received_at, posted_at, state)
+          SELECT $1, 'written-submission', s.text, 'en', p.id, o.id, 'organisation', $2, s.source_id, s.title,
+                 coalesce(s.received_at, s.posted_at, now()), s.posted_at, $3
+          FROM import_staging s
+          LEFT JOIN stakeholders p ON p.source = $2 AND p.source_key = s.source_id AND p.kind = 'person'
+          LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
+          ORDER BY s.line
+          ON CONFLICT (consultation_id, source, source_id) DO NOTHING
+          RETURNING id, state
+        ), logged AS (
+          INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
+                              workflow_name, workflow_version)
+          SELECT $1, 'contribution', id, 'create', NULL, state, $4, 'import ' || $5, $6, $7
+          FROM added ORDER BY id
+          RETURNING 1
+        )
+        SELECT count(*) AS added FROM logged
+        """,
+        [
+          consultation.id, format, initial, actor, source.docketFile.lastPathComponent, consultation.workflowName,
+          consultation.workflowVersion,
+        ])
+      let addedIDs: Int = try addedRows.rows[0].decode("added")
+      try connection.execute(
+        """
+        INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """, [consultation.id, format, source.docketFile.lastPathComponent, read, addedIDs, actor])
+      let eligible = read - skipped.count
+      return ImportReport(
+        rowsRead: read, skipped: skipped, added: addedIDs, alreadyPresent: eligible - addedIDs, changed: changed,
+        organisationsAdded: organisationsAdded, personsAdded: personsAdded)
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+/// One event of a machine as `consult show` presents it: possible now, or what blocks it.
+public struct EventAvailability: Sendable, Equatable, Encodable {
+  /// The event name.
+  public let event: String
+  /// The state it leads to when possible (nil when it depends on the state).
+  public let target: String?
+  /// Whether it can fire now.
+  public let possible: Bool
+  /// States it is allowed from, when the current state is not one of them.
+  public let needsState: [String]?
+  /// Failing guard conditions with observed values, e.g. "needs invitations.accepted >= 1; has 0".
+  public let blockedBy: [String]?
+
+  init(_ option: EventOption) {
+    event = option.event
+    target = option.target
+    switch option.status {
+    case .possible:
+      possible = true
+      needsState = nil
+      blockedBy = nil
+    case .needsState(let states):
+      possible = false
+      needsState = states
+      blockedBy = nil
+    case .blocked(let failures):
+      possible = false
+      needsState = nil
+      blockedBy = failures.map(\.description)
+    }
+  }
+}
+
+/// An entity with its state and the events possible now (for `consult show`).
+public struct EntityOverview: Sendable, Equatable, Encodable {
+  /// `consultation`, `workshop`, `proceedings-summary`.
+  public let kind: String
+  /// A label users recognise: the slug, workshop key, or "summary of <key>".
+  public let label: String
+  /// Current state.
+  public let state: String
+  /// Whether the state is final (nothing more can happen).
+  public let isFinal: Bool
+  /// Every event of the machine with its availability.
+  public let events: [EventAvailability]
+}
+
+/// Everything `consult show` prints about a consultation.
+public struct ConsultationOverview: Sendable, Equatable, Encodable {
+  /// The consultation.
+  public let consultation: Consultation
+  /// Counts by state: "workshops", "invitations", "contributions", "proceedings-summaries" → state → count.
+  public let counts: [String: [String: Int]]
+  /// The consultation itself first, then each workshop and proceedings summary.
+  public let entities: [EntityOverview]
+}
+
+extension ConsultStore {
+  /// Reads a consultation's state, counts and, for the consultation and each
+  /// workshop and proceedings summary, every event with whether it is
+  /// possible now and, if not, what blocks it. One read-only snapshot
+  /// (REPEATABLE READ), so counts and guards agree.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func overview(of slug: String) throws -> ConsultationOverview {
+    try translatingErrors("consultation \(slug)") {
+      try connection.withTransaction(isolation: .repeatableRead) {
+        let consultation = try consultation(slug)
+        let definition = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+        var counts: [String: [String: Int]] = [:]
+        let countSQL: [(String, String)] = [
+          ("workshops", "SELECT state, count(*) AS count FROM workshops WHERE consultation_id = $1 GROUP BY state"),
+          ("invitations", "SELECT state, count(*) AS count FROM invitations WHERE consultation_id = $1 GROUP BY state"),
+          (
+            "contributions",
+            "SELECT state, count(*) AS count FROM contributions WHERE consultation_id = $1 GROUP BY state"
+          ),
+          (
+            "proceedings-summaries",
+            "SELECT state, count(*) AS count FROM proceedings_summaries WHERE consultation_id = $1 GROUP BY state"
+          ),
+        ]
+        for (name, sql) in countSQL {
+          var byState: [String: Int] = [:]
+          for row in try connection.query(sql, [consultation.id]) {
+            byState[try row.decode("state")] = try row.decode("count")
+          }
+          counts[name] = byState
+        }
+        var entities: [EntityOverview] = []
+        func describe(_ entity: EntityReference, label: String, state: String) throws {
+          let machine = try definition.machine(for: entity.kind)
+          let facts = try facts(machine.requiredFacts, for: entity, consultationID: consultation.id)
+          entities.append(
+            EntityOverview(
+              kind: entity.kind.rawValue, label: label, state: state, isFinal: machine.isFinal(state),
+              events: machine.options(state: state, facts: facts).map(EventAvailability.init)))
+        }
+        try describe(EntityReference(.consultation, consultation.id), label: consultation.slug, state: consultation.state)
+        for workshop in try workshops(in: slug) {
+          try describe(EntityReference(.workshop, workshop.id), label: workshop.key, state: workshop.state)
+        }
+        for row in try connection.query(
+          """
+          SELECT p.id, w.key, p.state FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
+          WHERE p.consultation_id = $1 ORDER BY w.starts_at, w.key
+          """, [consultation.id])
+        {
+          let key: String = try row.decode("key")
+          try describe(
+            EntityReference(.proceedingsSummary, try row.decode("id")), label: "summary of \(key)",
+            state: try row.decode("state"))
+        }
+        return ConsultationOverview(consultation: consultation, counts: counts, entities: entities)
+      }
+    }
+  }
+}
+
+/// One row of the event log.
+public struct LogEntry: Sendable, Equatable, Encodable {
+  /// Event-log id (increasing in commit order of appends).
+  public let id: Int64
+  /// When it happened (UTC, microseconds).
+  public let occurredAt: Date
+  /// Entity kind.
+  public let entityKind: String
+  /// Entity id.
+  public let entityID: Int64
+  /// A label: consultation slug, workshop key, "summary of <key>", "invitation #id", "contribution #id".
+  public let entity: String
+  /// The event.
+  public let event: String
+  /// State before (nil at creation).
+  public let fromState: String?
+  /// State after.
+  public let toState: String
+  /// Who did it.
+  public let actor: String
+  /// Optional note.
+  public let reason: String?
+  /// Workflow name and version the transition ran under, "white-paper@1".
+  public let workflow: String
+}
+
+extension ConsultStore {
+  /// The event log of a consultation, oldest first.
+  ///
+  /// - Parameters:
+  ///   - slug: The consultation.
+  ///   - kinds: Only these entity kinds, when not empty.
+  ///   - limit: At most this many of the newest entries; nil for all.
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func eventLog(of slug: String, kinds: [EntityKind] = [], limit: Int? = nil) throws -> [LogEntry] {
+    try translatingErrors("event log of \(slug)") {
+      let consultation = try consultation(slug)
+      let kindNames = kinds.map(\.rawValue)
+      let rows = try connection.query(
+        """
+        SELECT * FROM (
+          SELECT e.id, e.occurred_at, e.entity_kind, e.entity_id, e.event, e.from_state, e.to_state, e.actor,
+                 e.reason, e.workflow_name || '@' || e.workflow_version AS workflow,
+                 CASE e.entity_kind
+                   WHEN 'consultation' THEN c.slug
+                   WHEN 'workshop' THEN (SELECT key FROM workshops WHERE id = e.entity_id)
+                   WHEN 'proceedings-summary' THEN 'summary of ' ||
+                     (SELECT w.key FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
+                      WHERE p.id = e.entity_id)
+                   ELSE e.entity_kind || ' #' || e.entity_id
+                 END AS entity
+          FROM events e JOIN consultations c ON c.id = e.consultation_id
+          WHERE e.consultation_id = $1 AND (cardinality($2::text[]) = 0 OR e.entity_kind = ANY($2::text[]))
+          ORDER BY e.id DESC LIMIT $3
+        ) newest ORDER BY id
+        """, [consultation.id, PostgresTextArray(kindNames), limit])
+      return try rows.map { row in
+        LogEntry(
+          id: try row.decode("id"), occurredAt: try row.decode("occurred_at", as: PostgresTimestamp.self).date,
+          entityKind: try row.decode("entity_kind"), entityID: try row.decode("entity_id"),
+          entity: try row.decode("entity"), event: try row.decode("event"),
+          fromState: try row.decode("from_state", as: String?.self), toState: try row.decode("to_state"),
+          actor: try row.decode("actor"), reason: try row.decode("reason", as: String?.self),
+          workflow: try row.decode("workflow"))
+      }
+    }
+  }
+}
+
+/// A `text[]` parameter in PostgreSQL's array literal syntax (PostgreSQL docs
+/// §8.15.2 "Array Value Input"): every element double-quoted, with `"` and
+/// `\` escaped by a backslash.
+struct PostgresTextArray: PostgresEncodable {
+  let elements: [String]
+  init(_ elements: [String]) { self.elements = elements }
+  var postgresText: String {
+    "{" + elements.map { element in
+      "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }.joined(separator: ",") + "}"
+  }
+}

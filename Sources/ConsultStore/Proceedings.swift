@@ -1,0 +1,236 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+/// Participation of one stakeholder group in a workshop.
+public struct GroupParticipation: Sendable, Equatable, Encodable {
+  /// Group key; nil for stakeholders without a group.
+  public let groupKey: String?
+  /// Group display name ("Unclassified" when none).
+  public let groupName: String
+  /// Invitations that left the invitation machine's initial state (sent or beyond).
+  public let invited: Int
+  /// Invitations that reached the state `accepted` at any time (from the event log).
+  public let accepted: Int
+  /// Stakeholders recorded as attending.
+  public let attended: Int
+}
+
+/// A contribution with every attribution fact an exporter needs to decide what may be shown.
+///
+/// Holds names: only an exporter applying the attribution rules may turn it into published text.
+public struct AttributableContribution: Sendable, Equatable {
+  /// Database id.
+  public let id: Int64
+  /// Theme key, if tagged.
+  public let theme: String?
+  /// The text.
+  public let text: String
+  /// The contributor's name, if any (personal data).
+  public let contributorName: String?
+  /// The contributor is a person (not an organisation).
+  public let contributorIsPerson: Bool
+  /// The organisation on whose behalf (or the contributor itself when an organisation).
+  public let organisationName: String?
+  /// The contributor's stakeholder group display name.
+  public let groupName: String?
+  /// The consent level given.
+  public let attribution: Contribution.Attribution
+}
+
+/// An approval-trail entry: who moved the proceedings summary, to what, when.
+public struct ApprovalStep: Sendable, Equatable, Encodable {
+  /// The event (`submit-for-review`, `approve`, `publish`…).
+  public let event: String
+  /// The state reached.
+  public let toState: String
+  /// Who.
+  public let actor: String
+  /// When (UTC).
+  public let at: Date
+  /// The note recorded, e.g. "revision 2".
+  public let reason: String?
+}
+
+/// Everything about one workshop that goes into a proceedings summary.
+public struct WorkshopProceedings: Sendable, Equatable {
+  /// The workshop.
+  public let workshop: Workshop
+  /// Participation by stakeholder group, in group order.
+  public let participation: [GroupParticipation]
+  /// Oral statements made at the workshop, in the order recorded.
+  public let statements: [AttributableContribution]
+  /// The proceedings summary, if one was started.
+  public let summary: ProceedingsSummary?
+  /// The summary's transitions after creation (review, approval, publication).
+  public let approvals: [ApprovalStep]
+}
+
+/// Written submissions in one theme, counted by stakeholder group.
+public struct ThemeCount: Sendable, Equatable, Encodable {
+  /// Theme key; nil for untagged submissions.
+  public let theme: String?
+  /// Count per group display name ("Unclassified" when none), in group order.
+  public let byGroup: [GroupCount]
+  /// Total in this theme.
+  public let total: Int
+}
+
+/// A count for one stakeholder group.
+public struct GroupCount: Sendable, Equatable, Encodable {
+  /// Group display name.
+  public let group: String
+  /// How many.
+  public let count: Int
+}
+
+/// An organisation and how many written submissions it may be named for.
+public struct OrganisationCount: Sendable, Equatable, Encodable {
+  /// Organisation name.
+  public let name: String
+  /// Submissions on its behalf whose consent allows naming the organisation.
+  public let count: Int
+}
+
+/// The data a proceedings-summary export is rendered from.
+public struct ProceedingsData: Sendable, Equatable {
+  /// The consultation.
+  public let consultation: Consultation
+  /// Its themes, in order.
+  public let themes: [Theme]
+  /// The consultation's own transitions (its phase timeline), oldest first.
+  public let timeline: [LogEntry]
+  /// Workshops by start time.
+  public let workshops: [WorkshopProceedings]
+  /// Number of written submissions (all consent levels).
+  public let writtenTotal: Int
+  /// Written submissions by theme (tagged themes in theme order, then untagged).
+  public let writtenByTheme: [ThemeCount]
+  /// Organisations that may be named, with counts, most first then by name.
+  public let writtenOrganisations: [OrganisationCount]
+}
+
+extension ConsultStore {
+  /// Reads everything a proceedings summary shows, in one REPEATABLE READ
+  /// snapshot. Memory grows with the number of workshop statements, not
+  /// with the number of written submissions (those are aggregated in SQL).
+  ///
+  /// - Parameter slug: The consultation.
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func proceedings(of slug: String) throws -> ProceedingsData {
+    try translatingErrors("proceedings of \(slug)") {
+      try connection.withTransaction(isolation: .repeatableRead) {
+        let consultation = try consultation(slug)
+        let themes = try themes(of: consultation.id)
+        let timeline = try eventLog(of: slug, kinds: [.consultation])
+        let initialInvitation = try initialState(.invitation, in: consultation)
+        var workshopData: [WorkshopProceedings] = []
+        for workshop in try workshops(in: slug) {
+          let participation = try connection.query(
+            """
+            WITH people AS (
+              SELECT i.stakeholder_id, i.state,
+                     EXISTS (SELECT 1 FROM events e WHERE e.entity_kind = 'invitation' AND e.entity_id = i.id
+                             AND e.to_state = 'accepted') AS accepted,
+                     EXISTS (SELECT 1 FROM attendance a WHERE a.workshop_id = i.workshop_id
+                             AND a.stakeholder_id = i.stakeholder_id) AS attended
+              FROM invitations i WHERE i.workshop_id = $1
+            )
+            SELECT g.key, coalesce(g.name, 'Unclassified') AS name,
+                   count(*) FILTER (WHERE p.state <> $2) AS invited,
+                   count(*) FILTER (WHERE p.accepted) AS accepted,
+                   count(*) FILTER (WHERE p.attended) AS attended
+            FROM people p JOIN stakeholders s ON s.id = p.stakeholder_id
+            LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
+            GROUP BY g.key, g.name, g.position ORDER BY g.position NULLS LAST
+            """, [workshop.id, initialInvitation]
+          ).map { row in
+            GroupParticipation(
+              groupKey: try row.decode("key", as: String?.self), groupName: try row.decode("name"),
+              invited: try row.decode("invited"), accepted: try row.decode("accepted"),
+              attended: try row.decode("attended"))
+          }
+          let statements = try connection.query(
+            """
+            SELECT k.id, k.theme, k.text, k.attribution, s.name AS contributor, s.kind = 'person' AS is_person,
+                   coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
+                   g.name AS group_name
+            FROM contributions k LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
+            LEFT JOIN stakeholders o ON o.id = k.organisation_id
+            LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
+            WHERE k.workshop_id = $1 ORDER BY k.received_at, k.id
+            """, [workshop.id]
+          ).map(Self.decodeAttributable)
+          var summary: ProceedingsSummary?
+          var approvals: [ApprovalStep] = []
+          if let row = try connection.query(
+            "SELECT id FROM proceedings_summaries WHERE workshop_id = $1", [workshop.id]
+          ).rows.first {
+            summary = try self.summary(for: workshop.key, in: slug)
+            approvals = try connection.query(
+              """
+              SELECT event, to_state, actor, occurred_at, reason FROM events
+              WHERE entity_kind = 'proceedings-summary' AND entity_id = $1 AND from_state IS NOT NULL
+              ORDER BY id
+              """, [try row.decode("id", as: Int64.self)]
+            ).map { row in
+              ApprovalStep(
+                event: try row.decode("event"), toState: try row.decode("to_state"), actor: try row.decode("actor"),
+                at: try row.decode("occurred_at", as: PostgresTimestamp.self).date,
+                reason: try row.decode("reason", as: String?.self))
+            }
+          }
+          workshopData.append(
+            WorkshopProceedings(
+              workshop: workshop, participation: participation, statements: statements, summary: summary,
+              approvals: approvals))
+        }
+        let groupRows = try connection.query(
+          """
+          SELECT k.theme, coalesce(g.name, 'Unclassified') AS group_name, count(*) AS count
+          FROM contributions k
+          LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
+          LEFT JOIN stakeholders o ON o.id = k.organisation_id
+          LEFT JOIN stakeholder_groups g ON g.key = coalesce(s.stakeholder_group, o.stakeholder_group)
+          LEFT JOIN themes t ON t.consultation_id = k.consultation_id AND t.key = k.theme
+          WHERE k.consultation_id = $1 AND k.kind = 'written-submission'
+          GROUP BY k.theme, t.position, g.name, g.position
+          ORDER BY t.position NULLS LAST, g.position NULLS LAST
+          """, [consultation.id])
+        var byTheme: [ThemeCount] = []
+        for row in groupRows {
+          let theme: String? = try row.decode("theme", as: String?.self)
+          let count = GroupCount(group: try row.decode("group_name"), count: try row.decode("count"))
+          if let last = byTheme.last, last.theme == theme {
+            byTheme[byTheme.count - 1] = ThemeCount(
+              theme: theme, byGroup: last.byGroup + [count], total: last.total + count.count)
+          } else {
+            byTheme.append(ThemeCount(theme: theme, byGroup: [count], total: count.count))
+          }
+        }
+        let organisations = try connection.query(
+          """
+          SELECT o.name, count(*) AS count FROM contributions k JOIN stakeholders o ON o.id = k.organisation_id
+          WHERE k.consultation_id = $1 AND k.kind = 'written-submission'
+            AND k.attribution IN ('named', 'organisation') AND o.erased_at IS NULL
+          GROUP BY o.name ORDER BY count(*) DESC, o.name
+          """, [consultation.id]
+        ).map { OrganisationCount(name: try $0.decode("name"), count: try $0.decode("count")) }
+        return ProceedingsData(
+          consultation: consultation, themes: themes, timeline: timeline, workshops: workshopData,
+          writtenTotal: byTheme.reduce(0) { $0 + $1.total }, writtenByTheme: byTheme,
+          writtenOrganisations: organisations)
+      }
+    }
+  }
+
+  static func decodeAttributable(_ row: PostgresRow) throws -> AttributableContribution {
+    AttributableContribution(
+      id: try row.decode("id"), theme: try row.decode("theme", as: String?.self), text: try row.decode("text"),
+      contributorName: try row.decode("contributor", as: String?.self),
+      contributorIsPerson: try row.decode("is_person", as: Bool?.self) ?? false,
+      organisationName: try row.decode("organisation", as: String?.self),
+      groupName: try row.decode("group_name", as: String?.self),
+      attribution: Contribution.Attribution(rawValue: try row.decode("attribution")) ?? .notForPublication)
+  }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Postgres
+
+/// A stakeholder: a person or an organisation. The only place personal data lives.
+public struct Stakeholder: Sendable, Equatable, Encodable {
+  /// Whether a stakeholder is a person or an organisation.
+  public enum Kind: String, Sendable, Encodable, CaseIterable {
+    /// A natural person.
+    case person
+    /// An organisation (institution, company, association, ministry…).
+    case organisation
+  }
+  /// Database id.
+  public let id: Int64
+  /// The short handle users type, e.g. `ict4peace`; nil for imported stakeholders.
+  public let handle: String?
+  /// Person or organisation.
+  public let kind: Kind
+  /// Display name (personal data for persons).
+  public let name: String
+  /// Role or position, e.g. "President".
+  public let role: String?
+  /// The stakeholder group key, e.g. `international-partners`.
+  public let group: String?
+  /// The handle (or name) of the organisation a person belongs to.
+  public let organisation: String?
+}
+
+/// A stakeholder group (parliament, ministries, academia…).
+public struct StakeholderGroup: Sendable, Equatable, Encodable {
+  /// Key, e.g. `think-tanks`.
+  public let key: String
+  /// Display name.
+  public let name: String
+}
+
+extension ConsultStore {
+  /// Creates a stakeholder.
+  ///
+  /// - Parameters:
+  ///   - handle: Unique short handle (`[a-z0-9][a-z0-9._-]*`).
+  ///   - kind: Person or organisation.
+  ///   - name: Display name.
+  ///   - group: A stakeholder group key (see ``stakeholderGroups()``); a
+  ///     person without one inherits their organisation's.
+  ///   - organisation: Handle of the organisation a person belongs to.
+  ///   - role: Role or position.
+  ///   - email: Contact address (personal data; kept only here).
+  /// - Returns: The new stakeholder.
+  /// - Throws: ``StoreError``: `.alreadyExists` for a taken handle or an
+  ///   organisation whose name matches an existing one; `.notFound` for an
+  ///   unknown organisation; `.invalidInput` for an unknown group.
+  @discardableResult
+  public func addStakeholder(
+    handle: String, kind: Stakeholder.Kind, name: String, group: String?, organisation: String? = nil,
+    role: String? = nil, email: String? = nil
+  ) throws -> Stakeholder {
+    try transaction("stakeholder \(handle)") {
+      if let group, try connection.query("SELECT 1 FROM stakeholder_groups WHERE key = $1", [group]).isEmpty {
+        let known = try stakeholderGroups().map(\.key).joined(separator: ", ")
+        throw StoreError(.invalidInput, "unknown stakeholder group '\(group)'; known groups: \(known)")
+      }
+      var organisationID: Int64?
+      var effectiveGroup = group
+      if let organisation {
+        guard kind == .person else {
+          throw StoreError(.invalidInput, "only a person can belong to an organisation")
+        }
+        let org = try stakeholder(organisation)
+        guard org.kind == .organisation else {
+          throw StoreError(.invalidInput, "'\(organisation)' is a person, not an organisation")
+        }
+        organisationID = org.id
+        effectiveGroup = effectiveGroup ?? org.group
+      }
+      if kind == .organisation {
+        let clash = try connection.query(
+          """
+          SELECT coalesce(handle, name) AS who FROM stakeholders
+          WHERE kind = 'organisation' AND match_key = consult_match_key($1)
+          """, [name])
+        if let row = clash.rows.first {
+          let who: String = try row.decode("who")
+          throw StoreError(.alreadyExists, "organisation '\(name)' already exists as '\(who)'")
+        }
+      }
+      try connection.execute(
+        """
+        INSERT INTO stakeholders (handle, kind, name, email, role, stakeholder_group, organisation_id, match_key)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $2 = 'organisation' THEN consult_match_key($3) END)
+        """, [handle, kind.rawValue, name, email, role, effectiveGroup, organisationID])
+      return try stakeholder(handle)
+    }
+  }
+
+  /// Looks a stakeholder up by handle.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func stakeholder(_ handle: String) throws -> Stakeholder {
+    try translatingErrors("stakeholder \(handle)") {
+      let rows = try connection.query(Self.stakeholderSelect + " WHERE s.handle = $1", [handle])
+      guard let row = rows.rows.first else {
+        throw StoreError(.notFound, "no stakeholder '\(handle)' (see `consult stakeholder list`)")
+      }
+      return try Self.decodeStakeholder(row)
+    }
+  }
+
+  /// Stakeholders that have a handle (those created by hand), by handle.
+  public func stakeholders() throws -> [Stakeholder] {
+    try translatingErrors("stakeholders") {
+      try connection.query(Self.stakeholderSelect + " WHERE s.handle IS NOT NULL ORDER BY s.handle")
+        .map(Self.decodeStakeholder)
+    }
+  }
+
+  /// The stakeholder groups, in their display order.
+  public func stakeholderGroups() throws -> [StakeholderGroup] {
+    try translatingErrors("stakeholder groups") {
+      try connection.query("SELECT key, name FROM stakeholder_groups ORDER BY position")
+        .map { StakeholderGroup(key: try $0.decode("key"), name: try $0.decode("name")) }
+    }
+  }
+
+  static let stakeholderSelect = """
+    SELECT s.id, s.handle, s.kind, s.name, s.role, s.stakeholder_group, coalesce(o.handle, o.name) AS organisation
+    FROM stakeholders s LEFT JOIN stakeholders o ON o.id = s.organisation_id
+    """
+
+  static func decodeStakeholder(_ row: PostgresRow) throws -> Stakeholder {
+    Stakeholder(
+      id: try row.decode("id"), handle: try row.decode("handle", as: String?.self),
+      kind: Stakeholder.Kind(rawValue: try row.decode("kind")) ?? .person, name: try row.decode("name"),
+      role: try row.decode("role", as: String?.self),
+      group: try row.decode("stakeholder_group", as: String?.self),
+      organisation: try row.decode("organisation", as: String?.self))
+  }
+}

@@ -1,0 +1,252 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+/// A reference to one entity that moves through a workflow.
+public struct EntityReference: Sendable, Hashable, CustomStringConvertible {
+  /// Which machine of the workflow governs it.
+  public let kind: EntityKind
+  /// Its id (the table's identity column).
+  public let id: Int64
+  /// Makes a reference.
+  public init(_ kind: EntityKind, _ id: Int64) {
+    self.kind = kind
+    self.id = id
+  }
+  /// "workshop #3".
+  public var description: String { "\(kind.rawValue) #\(id)" }
+}
+
+/// One recorded state change, as appended to the event log.
+public struct TransitionRecord: Sendable, Equatable, Encodable {
+  /// The event-log row's id.
+  public let eventID: Int64
+  /// The entity's kind (`workshop`, `proceedings-summary`, …).
+  public let entityKind: String
+  /// The entity's id.
+  public let entityID: Int64
+  /// The event that fired.
+  public let event: String
+  /// The state before; nil when the entity was created.
+  public let fromState: String?
+  /// The state after.
+  public let toState: String
+}
+
+/// The loaded state of one entity, inside a transaction.
+struct EntityState {
+  let consultationID: Int64
+  let state: String
+  let version: Int
+  let workflowName: String
+  let workflowVersion: String
+}
+
+extension ConsultStore {
+  /// Fires `event` on an entity: one transaction that loads the entity,
+  /// asks the workflow core to decide, compares-and-sets the new state and
+  /// appends to the event log.
+  ///
+  /// - Parameters:
+  ///   - event: The event name from the consultation's workflow file.
+  ///   - entity: The entity.
+  ///   - actor: Who did it (recorded in the event log).
+  ///   - reason: Optional free text recorded with the event.
+  /// - Returns: The recorded transition.
+  /// - Throws: ``StoreError``: `.refused` (with the core's ``Refusal``) when
+  ///   the workflow does not allow it now; `.conflict` when another writer
+  ///   changed the entity after we read it (nothing written; retry);
+  ///   `.notFound`.
+  @discardableResult
+  public func fire(_ event: String, on entity: EntityReference, actor: String, reason: String? = nil) throws
+    -> TransitionRecord
+  {
+    try transaction("\(entity)") {
+      try applyTransition(event, on: entity, actor: actor, reason: reason)
+    }
+  }
+
+  /// The body of ``fire(_:on:actor:reason:)`` for a caller that already holds
+  /// an open transaction (e.g. a use case that creates and then transitions).
+  ///
+  /// Concurrency: the entity is read without a lock and updated with
+  /// `WHERE id = $1 AND version = $2`. Under READ COMMITTED a concurrent
+  /// writer's UPDATE waits for ours and then matches no row, so exactly one
+  /// of two concurrent transitions wins (PostgreSQL docs §13.2.1).
+  ///
+  /// - Throws: as ``fire(_:on:actor:reason:)``.
+  public func applyTransition(_ event: String, on entity: EntityReference, actor: String, reason: String?)
+    throws -> TransitionRecord
+  {
+    let loaded = try load(entity)
+    let definition = try workflow(name: loaded.workflowName, version: loaded.workflowVersion)
+    let machine = try definition.machine(for: entity.kind)
+    let facts = try facts(machine.requiredFacts, for: entity, consultationID: loaded.consultationID)
+    let transition: Transition
+    switch machine.decide(state: loaded.state, event: event, facts: facts) {
+    case .success(let chosen): transition = chosen
+    case .failure(let refusal): throw StoreError.refused(refusal)
+    }
+    let updated = try connection.execute(
+      Self.updateStateSQL(entity.kind), [transition.to, entity.id, loaded.version])
+    if updated != 1 {
+      throw StoreError(
+        .conflict,
+        "\(entity) was changed by someone else while '\(event)' was being applied; nothing was written — check its state and try again")
+    }
+    return try appendEvent(
+      consultationID: loaded.consultationID, entity: entity, event: event, from: loaded.state,
+      to: transition.to, actor: actor, reason: reason,
+      workflow: (loaded.workflowName, loaded.workflowVersion))
+  }
+
+  /// Appends one row to the event log.
+  func appendEvent(
+    consultationID: Int64, entity: EntityReference, event: String, from: String?, to: String, actor: String,
+    reason: String?, workflow: (name: String, version: String)
+  ) throws -> TransitionRecord {
+    let rows = try connection.query(
+      """
+      INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
+                          actor, reason, workflow_name, workflow_version)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      RETURNING id
+      """,
+      [
+        consultationID, entity.kind.rawValue, entity.id, event, from, to, actor, reason, workflow.name,
+        workflow.version,
+      ])
+    return TransitionRecord(
+      eventID: try rows.rows[0].decode("id"), entityKind: entity.kind.rawValue, entityID: entity.id,
+      event: event, fromState: from, toState: to)
+  }
+
+  /// Reads an entity's state, version and its consultation's workflow.
+  func load(_ entity: EntityReference) throws -> EntityState {
+    let rows = try connection.query(Self.loadStateSQL(entity.kind), [entity.id])
+    guard let row = rows.rows.first else {
+      throw StoreError(.notFound, "\(entity) does not exist")
+    }
+    return EntityState(
+      consultationID: try row.decode("consultation_id"), state: try row.decode("state"),
+      version: try row.decode("version"), workflowName: try row.decode("workflow_name"),
+      workflowVersion: try row.decode("workflow_version"))
+  }
+
+  /// Counts what the guards of a machine read, for one entity.
+  ///
+  /// - Parameters:
+  ///   - required: The facts the machine's guards name.
+  ///   - entity: The entity whose guards are evaluated.
+  ///   - consultationID: Its consultation.
+  /// - Returns: The observed values; facts not listed are 0.
+  func facts(_ required: Set<FactReference>, for entity: EntityReference, consultationID: Int64) throws -> Facts {
+    var values: [FactReference: Int] = [:]
+    let byRelation = Dictionary(grouping: required, by: { $0.relation })
+    for (relation, references) in byRelation {
+      guard let sql = Self.factSQL(owner: entity.kind, relation: relation) else {
+        throw StoreError(.invalidInput, "\(entity.kind.rawValue) has no relation '\(relation.name)'")
+      }
+      let ownerID = relation.isParent && relation.kind == .consultation ? consultationID : entity.id
+      var counts: [String: Int] = [:]
+      var total = 0
+      for row in try connection.query(sql, [ownerID]) {
+        let count: Int = try row.decode("count")
+        counts[try row.decode("state")] = count
+        total += count
+      }
+      for reference in references {
+        values[reference] = reference.state.map { counts[$0] ?? 0 } ?? total
+      }
+    }
+    return Facts(values)
+  }
+
+  // MARK: - SQL by entity kind (fixed statements chosen by a switch; no values spliced)
+
+  static func loadStateSQL(_ kind: EntityKind) -> String {
+    switch kind {
+    case .consultation:
+      return """
+        SELECT id AS consultation_id, state, version, workflow_name, workflow_version
+        FROM consultations WHERE id = $1
+        """
+    case .workshop:
+      return """
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        FROM workshops e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
+        """
+    case .invitation:
+      return """
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        FROM invitations e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
+        """
+    case .contribution:
+      return """
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        FROM contributions e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
+        """
+    case .proceedingsSummary:
+      return """
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        FROM proceedings_summaries e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
+        """
+    }
+  }
+
+  static func updateStateSQL(_ kind: EntityKind) -> String {
+    switch kind {
+    case .consultation:
+      return "UPDATE consultations SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
+    case .workshop:
+      return "UPDATE workshops SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
+    case .invitation:
+      return "UPDATE invitations SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
+    case .contribution:
+      return "UPDATE contributions SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
+    case .proceedingsSummary:
+      return
+        "UPDATE proceedings_summaries SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
+    }
+  }
+
+  /// The statement counting a relation's members by state; `$1` is the
+  /// owning entity's id (the consultation's id for the `consultation` relation).
+  static func factSQL(owner: EntityKind, relation: Relation) -> String? {
+    switch (owner, relation.kind, relation.isParent) {
+    case (_, .consultation, true):
+      return "SELECT state, 1 AS count FROM consultations WHERE id = $1"
+    case (.consultation, .workshop, false):
+      return "SELECT state, count(*) AS count FROM workshops WHERE consultation_id = $1 GROUP BY state"
+    case (.consultation, .invitation, false):
+      return "SELECT state, count(*) AS count FROM invitations WHERE consultation_id = $1 GROUP BY state"
+    case (.consultation, .contribution, false):
+      return "SELECT state, count(*) AS count FROM contributions WHERE consultation_id = $1 GROUP BY state"
+    case (.consultation, .proceedingsSummary, false):
+      return
+        "SELECT state, count(*) AS count FROM proceedings_summaries WHERE consultation_id = $1 GROUP BY state"
+    case (.workshop, .invitation, false):
+      return "SELECT state, count(*) AS count FROM invitations WHERE workshop_id = $1 GROUP BY state"
+    case (.workshop, .contribution, false):
+      return "SELECT state, count(*) AS count FROM contributions WHERE workshop_id = $1 GROUP BY state"
+    case (.workshop, .proceedingsSummary, false):
+      return
+        "SELECT state, count(*) AS count FROM proceedings_summaries WHERE workshop_id = $1 GROUP BY state"
+    case (.invitation, .workshop, true):
+      return """
+        SELECT w.state, 1 AS count FROM invitations e JOIN workshops w ON w.id = e.workshop_id WHERE e.id = $1
+        """
+    case (.proceedingsSummary, .workshop, true):
+      return """
+        SELECT w.state, 1 AS count FROM proceedings_summaries e JOIN workshops w ON w.id = e.workshop_id
+        WHERE e.id = $1
+        """
+    case (.contribution, .workshop, true):
+      return """
+        SELECT w.state, 1 AS count FROM contributions e JOIN workshops w ON w.id = e.workshop_id WHERE e.id = $1
+        """
+    default:
+      return nil
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+/// A workshop (expert workshop, hearing, round table) within a consultation.
+public struct Workshop: Sendable, Equatable, Encodable {
+  /// Database id.
+  public let id: Int64
+  /// Short key, unique within the consultation, e.g. `cyber-security`.
+  public let key: String
+  /// Title.
+  public let title: String
+  /// Venue, e.g. "Berlin".
+  public let venue: String?
+  /// Start (an instant; display it in ``timeZone``).
+  public let startsAt: Date
+  /// End (an instant; inclusive end of the event).
+  public let endsAt: Date
+  /// IANA time zone of the venue, e.g. `Europe/Berlin`.
+  public let timeZone: String
+  /// Whether the workshop is held under the Chatham House Rule.
+  public let chathamHouse: Bool
+  /// Current state in the workflow's workshop machine.
+  public let state: String
+  /// Co-hosts' display names, in the order given.
+  public let hosts: [String]
+}
+
+extension ConsultStore {
+  /// Adds a workshop to a consultation, in the workshop machine's initial state.
+  ///
+  /// - Parameters:
+  ///   - key: Short key unique within the consultation.
+  ///   - consultationSlug: The consultation.
+  ///   - title: Title.
+  ///   - venue: Venue.
+  ///   - startsAt: Start instant.
+  ///   - endsAt: End instant (≥ start).
+  ///   - timeZone: IANA zone for display; must be known to PostgreSQL (`pg_timezone_names`).
+  ///   - chathamHouse: Held under the Chatham House Rule.
+  ///   - hosts: Handles of co-hosting stakeholders, in order.
+  ///   - actor: Who recorded it.
+  /// - Returns: The workshop.
+  /// - Throws: ``StoreError`` (`.notFound` for a consultation or host, `.invalidInput`, `.alreadyExists`).
+  @discardableResult
+  public func addWorkshop(
+    key: String, to consultationSlug: String, title: String, venue: String?, startsAt: Date, endsAt: Date,
+    timeZone: String, chathamHouse: Bool, hosts: [String], actor: String
+  ) throws -> Workshop {
+    try transaction("workshop \(key)") {
+      let consultation = try consultation(consultationSlug)
+      if try connection.query("SELECT 1 FROM pg_timezone_names WHERE name = $1", [timeZone]).isEmpty {
+        throw StoreError(.invalidInput, "unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
+      }
+      let initial = try initialState(.workshop, in: consultation)
+      let rows = try connection.query(
+        """
+        INSERT INTO workshops (consultation_id, key, title, venue, starts_at, ends_at, time_zone, chatham_house, state)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+        """,
+        [
+          consultation.id, key, title, venue, PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), timeZone,
+          chathamHouse, initial,
+        ])
+      let id: Int64 = try rows.rows[0].decode("id")
+      for (position, host) in hosts.enumerated() {
+        let stakeholder = try stakeholder(host)
+        try connection.execute(
+          "INSERT INTO workshop_hosts (workshop_id, stakeholder_id, position) VALUES ($1, $2, $3)",
+          [id, stakeholder.id, position + 1])
+      }
+      try logCreation(
+        EntityReference(.workshop, id), consultation: consultation, initialState: initial, actor: actor)
+      return try workshop(key, in: consultationSlug)
+    }
+  }
+
+  /// Looks a workshop up by consultation and key.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func workshop(_ key: String, in consultationSlug: String) throws -> Workshop {
+    try translatingErrors("workshop \(key)") {
+      let rows = try connection.query(
+        Self.workshopSelect + " WHERE c.slug = $1 AND w.key = $2", [consultationSlug, key])
+      guard let row = rows.rows.first else {
+        throw StoreError(.notFound, "no workshop '\(key)' in consultation '\(consultationSlug)'")
+      }
+      return try Self.decodeWorkshop(row)
+    }
+  }
+
+  /// The workshops of a consultation, by start time.
+  public func workshops(in consultationSlug: String) throws -> [Workshop] {
+    try translatingErrors("workshops") {
+      try connection.query(Self.workshopSelect + " WHERE c.slug = $1 ORDER BY w.starts_at, w.key", [consultationSlug])
+        .map(Self.decodeWorkshop)
+    }
+  }
+
+  /// Fires a workshop event (e.g. `schedule`, `hold`, `summarise`, `cancel`).
+  ///
+  /// - Throws: see ``fire(_:on:actor:reason:)``.
+  @discardableResult
+  public func advanceWorkshop(
+    _ key: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil
+  ) throws -> TransitionRecord {
+    let workshop = try workshop(key, in: consultationSlug)
+    return try fire(event, on: EntityReference(.workshop, workshop.id), actor: actor, reason: reason)
+  }
+
+  static let workshopSelect = """
+    SELECT w.id, w.key, w.title, w.venue, w.starts_at, w.ends_at, w.time_zone, w.chatham_house, w.state,
+           coalesce((SELECT array_to_json(array_agg(s.name ORDER BY h.position))::text
+                     FROM workshop_hosts h JOIN stakeholders s ON s.id = h.stakeholder_id
+                     WHERE h.workshop_id = w.id), '[]') AS hosts
+    FROM workshops w JOIN consultations c ON c.id = w.consultation_id
+    """
+
+  static func decodeWorkshop(_ row: PostgresRow) throws -> Workshop {
+    Workshop(
+      id: try row.decode("id"), key: try row.decode("key"), title: try row.decode("title"),
+      venue: try row.decode("venue", as: String?.self),
+      startsAt: try row.decode("starts_at", as: PostgresTimestamp.self).date,
+      endsAt: try row.decode("ends_at", as: PostgresTimestamp.self).date, timeZone: try row.decode("time_zone"),
+      chathamHouse: try row.decode("chatham_house"), state: try row.decode("state"),
+      hosts: try row.decode("hosts", as: PostgresJSON.self).decode([String].self))
+  }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import ConsultCore
+import ConsultStore
+import Foundation
+
+struct Open: StoreCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Open a consultation on a workflow.",
+    discussion: "Example: consult open white-paper-2016 --title \"White Paper 2016\" --workflow white-paper --theme challenges=\"Challenges for security policy\"")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "Short name for the consultation, e.g. white-paper-2016.") var slug: String
+  @Option(help: "Title.") var title: String
+  @Option(help: "A shipped workflow's name (e.g. white-paper) or a workflow YAML file.") var workflow = "white-paper"
+  @Option(help: "Owning institution.") var owner: String?
+  @Option(help: "A theme as KEY=TITLE; repeat for several.") var theme: [String] = []
+  @Option(help: "Opening date/time (YYYY-MM-DD[THH:MM], UTC unless an offset is given); default now.")
+  var openedAt: String?
+
+  func validate() throws {
+    for item in theme where !item.contains("=") {
+      throw ValidationError("--theme '\(item)': use KEY=TITLE, e.g. --theme instruments=\"Instruments and alliances\"")
+    }
+  }
+
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let definition = try store.resolveWorkflow(workflow)
+    let themes = theme.map { item -> Theme in
+      let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+      return Theme(key: parts[0], title: parts.count > 1 ? parts[1] : parts[0])
+    }
+    let opened = try openedAt.map { try parseTime($0, zone: "UTC", field: "--opened-at") }
+    let consultation = try store.openConsultation(
+      slug: slug, title: title, owner: owner, workflow: definition, themes: themes, openedAt: opened, actor: actor)
+    if output.json { return try printJSON(consultation) }
+    print(
+      "Opened \(consultation.slug) on workflow \(consultation.workflowName)@\(consultation.workflowVersion); phase: \(consultation.state)"
+    )
+  }
+}
+
+struct List: StoreCommand {
+  static let configuration = CommandConfiguration(abstract: "List consultations.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let all = try store.consultations()
+    if output.json { return try printJSON(all) }
+    if all.isEmpty { print("No consultations yet; open one with `consult open`.") }
+    for c in all { print("\(c.slug)\t\(c.state)\t\(c.title)") }
+  }
+}
+
+struct Advance: StoreCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Fire an event on a consultation (advance its phase).",
+    discussion: "`consult show CONSULTATION` lists the events possible now and what blocks the others.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  @Argument(help: "The event, e.g. open-participation.") var event: String
+  @Option(help: "A note recorded in the event log.") var reason: String?
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let record = try store.advanceConsultation(consultation, event: event, actor: actor, reason: reason)
+    try printTransition(record, json: output.json)
+  }
+}
+
+/// Prints a transition in the human or JSON form.
+func printTransition(_ record: TransitionRecord, label: String? = nil, json: Bool) throws {
+  if json { return try printJSON(record) }
+  print("\(label ?? "\(record.entityKind) #\(record.entityID)"): \(record.fromState ?? "—") → \(record.toState) (\(record.event))")
+}
+
+struct Show: StoreCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show a consultation: phase, counts, and every event with what blocks it.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let overview = try store.overview(of: consultation)
+    if output.json { return try printJSON(overview) }
+    let c = overview.consultation
+    print("\(c.title)")
+    print("  consultation: \(c.slug)   phase: \(c.state)   workflow: \(c.workflowName)@\(c.workflowVersion)")
+    if let owner = c.owner { print("  owner: \(owner)") }
+    print("")
+    print("Counts")
+    for name in ["workshops", "invitations", "contributions", "proceedings-summaries"] {
+      let byState = overview.counts[name] ?? [:]
+      let total = byState.values.reduce(0, +)
+      let detail = byState.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+      print("  \(name): \(total)\(detail.isEmpty ? "" : " (\(detail))")")
+    }
+    for entity in overview.entities {
+      print("")
+      print("\(entity.kind) \(entity.label): \(entity.state)\(entity.isFinal ? " (final)" : "")")
+      for option in entity.events {
+        if option.possible {
+          print("  ✓ \(option.event) → \(option.target ?? "?")")
+        } else if let states = option.needsState {
+          print("  · \(option.event): only from \(states.joined(separator: ", "))")
+        } else {
+          print("  ✗ \(option.event): \((option.blockedBy ?? []).joined(separator: "; "))")
+        }
+      }
+    }
+  }
+}
+
+struct Log: StoreCommand {
+  static let configuration = CommandConfiguration(abstract: "Print a consultation's event log, oldest first.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  @Option(help: "Only the newest N entries.") var limit: Int?
+  @Option(help: "Only this entity kind (consultation, workshop, invitation, contribution, proceedings-summary); repeatable.")
+  var kind: [String] = []
+  func validate() throws {
+    for k in kind where EntityKind(rawValue: k) == nil {
+      throw ValidationError("--kind \(k): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+  }
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let entries = try store.eventLog(of: consultation, kinds: kind.compactMap(EntityKind.init(rawValue:)), limit: limit)
+    if output.json { return try printJSON(entries) }
+    let formatter = ISO8601DateFormatter()
+    for e in entries {
+      let reason = e.reason.map { "  — \($0)" } ?? ""
+      print(
+        "\(formatter.string(from: e.occurredAt))  \(e.entity)  \(e.event): \(e.fromState ?? "—") → \(e.toState)  by \(e.actor)\(reason)"
+      )
+    }
+  }
+}
+
+struct ThemeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "theme", abstract: "Manage a consultation's themes.", subcommands: [Add.self, ListThemes.self])
+  struct Add: StoreCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a theme (guiding question).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "Theme key, e.g. instruments.") var key: String
+    @Argument(help: "Theme title.") var title: String
+    func execute(_ store: ConsultStore, actor: String) throws {
+      try store.addTheme(Theme(key: key, title: title), to: consultation)
+      print("Added theme \(key) to \(consultation)")
+    }
+  }
+  struct ListThemes: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the themes.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let themes = try store.themes(of: try store.consultation(consultation).id)
+      if output.json { return try printJSON(themes) }
+      for t in themes { print("\(t.key)\t\(t.title)") }
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import ArgumentParser
+import ConsultExport
+import ConsultImport
+import ConsultStore
+import Foundation
+
+extension Contribution.Attribution: ExpressibleByArgument {}
+
+struct Contribute: StoreCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Record a contribution: an oral statement at a workshop (--workshop) or a written submission.",
+    discussion: "The text comes from --text, --file FILE, or standard input (--file -).")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  @Option(help: "Handle of the contributing stakeholder.") var stakeholder: String?
+  @Option(help: "Workshop key: makes it an oral statement at that workshop.") var workshop: String?
+  @Option(help: "Theme key.") var theme: String?
+  @Option(help: "Language tag, e.g. en.") var language: String?
+  @Option(help: "Consent: named, organisation, stakeholder-group or not-for-publication.")
+  var attribution: Contribution.Attribution = .named
+  @Option(help: "The text.") var text: String?
+  @Option(help: "Read the text from FILE (- for standard input).") var file: String?
+  @Option(help: "When it was received (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.") var receivedAt: String?
+  func validate() throws {
+    if text != nil && file != nil { throw ValidationError("give either --text or --file, not both") }
+  }
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let body = try text ?? readText(path: file ?? "-")
+    if body.contains("\u{0}") { throw InputError(message: "--text contains a NUL byte") }
+    let received = try receivedAt.map { try parseTime($0, zone: "UTC", field: "--received-at") }
+    let c = try store.recordContribution(
+      NewContribution(
+        text: body, stakeholder: stakeholder, workshop: workshop, theme: theme, language: language,
+        attribution: attribution, receivedAt: received), in: consultation, actor: actor)
+    if output.json { return try printJSON(c) }
+    print("Recorded contribution #\(c.id) (\(c.kind.rawValue)\(c.theme.map { ", theme \($0)" } ?? ""))")
+  }
+}
+
+struct ContributionsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "contributions", abstract: "Import and list contributions.", subcommands: [Import.self, ListContributions.self])
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case regulationsGov = "regulations-gov"
+  }
+
+  struct Import: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Import written submissions from a file (all or nothing; re-running adds nothing).",
+      discussion: """
+        regulations-gov: FILE is a docket export CSV or a directory holding it and its
+        text-comments CSV (header `Document ID,Text Comment`), joined on Document ID.
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The file or directory to import.") var file: String
+    @Option(help: "The file's format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).") var format: Format
+    @Option(help: "regulations-gov: the text-comments CSV, when not beside the docket file.") var texts: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let source = try RegulationsGovSource.locate(
+        URL(fileURLWithPath: file), texts: texts.map { URL(fileURLWithPath: $0) })
+      let report = try store.importRegulationsGov(source, into: consultation, actor: actor)
+      if output.json { return try printJSON(report) }
+      print("Read \(report.rowsRead) rows from \(source.docketFile.lastPathComponent)")
+      if !report.skipped.isEmpty {
+        print("  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))")
+      }
+      if report.added == 0 {
+        print("  nothing new: all \(report.alreadyPresent) submissions were already imported")
+      } else {
+        print(
+          "  added \(report.added) written submissions (\(report.alreadyPresent) already present); new stakeholders: \(report.organisationsAdded) organisations, \(report.personsAdded) persons"
+        )
+      }
+      if !report.changed.isEmpty {
+        print("  \(report.changed.count) already imported with different text (left unchanged): \(report.changed.joined(separator: ", "))")
+      }
+    }
+  }
+
+  struct ListContributions: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List a consultation's contributions.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Option(help: "At most N.") var limit: Int?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let all = try store.contributions(in: consultation, limit: limit)
+      if output.json { return try printJSON(all) }
+      for c in all {
+        let firstLine = c.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        print("#\(c.id)\t\(c.kind.rawValue)\t\(c.theme ?? "-")\t\(c.state)\t\(firstLine.prefix(70))")
+      }
+    }
+  }
+}
+
+struct SummaryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "summary", abstract: "Write and approve a workshop's proceedings summary.",
+    subcommands: [Draft.self, Edit.self, AdvanceSummary.self, ShowSummary.self])
+
+  struct Draft: StoreCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the proceedings summary of a workshop.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    @Option(help: "Title.") var title: String
+    @Option(help: "The text (Markdown).") var text: String?
+    @Option(help: "Read the text from FILE (- for standard input).") var file: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let body = try text ?? file.map(readText) ?? ""
+      let s = try store.draftSummary(for: workshop, in: consultation, title: title, body: body, actor: actor)
+      if output.json { return try printJSON(s) }
+      print("Started the proceedings summary of \(workshop) (\(s.state), revision \(s.revision))")
+    }
+  }
+
+  struct Edit: StoreCommand {
+    static let configuration = CommandConfiguration(abstract: "Replace the summary's text (only while drafting).")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    @Option(help: "New title.") var title: String?
+    @Option(help: "The text (Markdown).") var text: String?
+    @Option(help: "Read the text from FILE (- for standard input).") var file: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let body = try text ?? readText(path: file ?? "-")
+      let s = try store.editSummary(for: workshop, in: consultation, title: title, body: body, actor: actor)
+      if output.json { return try printJSON(s) }
+      print("Saved revision \(s.revision) of the proceedings summary of \(workshop)")
+    }
+  }
+
+  struct AdvanceSummary: StoreCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "advance", abstract: "Fire a summary event (submit-for-review, approve, request-changes, publish).")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    @Argument(help: "The event.") var event: String
+    @Option(help: "A note recorded in the event log (default: the revision).") var reason: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let record = try store.advanceSummary(for: workshop, in: consultation, event: event, actor: actor, reason: reason)
+      try printTransition(record, label: "summary of \(workshop)", json: output.json)
+    }
+  }
+
+  struct ShowSummary: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a workshop's proceedings summary.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let s = try store.summary(for: workshop, in: consultation)
+      if output.json { return try printJSON(s) }
+      print("\(s.title) — revision \(s.revision), \(s.state)\n\n\(s.body)")
+    }
+  }
+}
+
+struct Export: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Export what a consultation publishes.", subcommands: [ExportSummary.self])
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case markdown
+  }
+
+  struct ExportSummary: StoreCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "summary",
+      abstract: "Export the proceedings summary (attribution rules applied: Chatham House Rule, consent levels).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Option(help: "Output format: markdown.") var format: Format = .markdown
+    @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output: String?
+    @Option(help: "A Mustache template of your own instead of the shipped one.") var template: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let data = try store.proceedings(of: consultation)
+      let exporter = try MarkdownExporter(template: template.map(readText))
+      let text = exporter.render(data)
+      guard let output else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return
+      }
+      let url = URL(fileURLWithPath: output)
+      do {
+        try FileManager.default.createDirectory(
+          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .atomic)
+      } catch {
+        throw InputError(message: "\(output): cannot write: \(error.localizedDescription)")
+      }
+      print(url.standardizedFileURL.path)
+    }
+  }
+}

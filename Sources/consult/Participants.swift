@@ -1,0 +1,205 @@
+import ArgumentParser
+import ConsultStore
+import Foundation
+
+extension Stakeholder.Kind: ExpressibleByArgument {}
+
+struct StakeholderCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "stakeholder", abstract: "Manage stakeholders (persons and organisations).",
+    subcommands: [Add.self, ListStakeholders.self, Groups.self])
+
+  struct Add: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Create a stakeholder.",
+      discussion: "Example: consult stakeholder add ict4peace --kind organisation --name \"ICT4Peace Foundation\" --group international-partners")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Short handle, e.g. ict4peace.") var handle: String
+    @Option(help: "person or organisation.") var kind: Stakeholder.Kind = .person
+    @Option(help: "Display name.") var name: String
+    @Option(help: "Stakeholder group key (see `consult stakeholder groups`).") var group: String?
+    @Option(help: "Handle of the organisation a person belongs to.") var organisation: String?
+    @Option(help: "Role or position, e.g. President.") var role: String?
+    @Option(help: "Contact e-mail address.") var email: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let s = try store.addStakeholder(
+        handle: handle, kind: kind, name: name, group: group, organisation: organisation, role: role, email: email)
+      if output.json { return try printJSON(s) }
+      print("Added \(s.kind.rawValue) \(s.handle ?? "") (\(s.group ?? "no group"))")
+    }
+  }
+
+  struct ListStakeholders: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List stakeholders with handles.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let all = try store.stakeholders()
+      if output.json { return try printJSON(all) }
+      for s in all {
+        print("\(s.handle ?? "")\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(s.name)\(s.organisation.map { " (\($0))" } ?? "")")
+      }
+    }
+  }
+
+  struct Groups: StoreCommand {
+    static let configuration = CommandConfiguration(abstract: "List the stakeholder groups.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let groups = try store.stakeholderGroups()
+      if output.json { return try printJSON(groups) }
+      for g in groups { print("\(g.key)\t\(g.name)") }
+    }
+  }
+}
+
+struct WorkshopCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "workshop", abstract: "Manage workshops.", subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self])
+
+  struct Add: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add a workshop with its co-hosts.",
+      discussion: "Times are local to --time-zone unless they carry an offset: --starts 2015-09-17T09:30 --time-zone Europe/Berlin")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "Short key for the workshop, e.g. cyber-security.") var key: String
+    @Option(help: "Title.") var title: String
+    @Option(help: "Venue.") var venue: String?
+    @Option(help: "Start, YYYY-MM-DDTHH:MM in --time-zone (or RFC 3339).") var starts: String
+    @Option(help: "End, same format.") var ends: String
+    @Option(help: "IANA time zone of the venue.") var timeZone = "UTC"
+    @Option(help: "Handle of a co-hosting stakeholder; repeat in order.") var host: [String] = []
+    @Flag(help: "Held under the Chatham House Rule (statements are never attributed).") var chathamHouse = false
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let start = try parseTime(starts, zone: timeZone, field: "--starts")
+      let end = try parseTime(ends, zone: timeZone, field: "--ends")
+      if end < start { throw InputError(message: "--ends is before --starts") }
+      let w = try store.addWorkshop(
+        key: key, to: consultation, title: title, venue: venue, startsAt: start, endsAt: end, timeZone: timeZone,
+        chathamHouse: chathamHouse, hosts: host, actor: actor)
+      if output.json { return try printJSON(w) }
+      print("Added workshop \(w.key) (\(w.state))\(w.chathamHouse ? ", Chatham House Rule" : "")")
+    }
+  }
+
+  struct ListWorkshops: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List a consultation's workshops.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let all = try store.workshops(in: consultation)
+      if output.json { return try printJSON(all) }
+      let formatter = ISO8601DateFormatter()
+      for w in all { print("\(w.key)\t\(w.state)\t\(formatter.string(from: w.startsAt))\t\(w.title)") }
+    }
+  }
+
+  struct AdvanceWorkshop: StoreCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "advance", abstract: "Fire a workshop event (schedule, hold, summarise, cancel…).")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    @Argument(help: "The event.") var event: String
+    @Option(help: "A note recorded in the event log.") var reason: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let record = try store.advanceWorkshop(workshop, in: consultation, event: event, actor: actor, reason: reason)
+      try printTransition(record, label: "workshop \(workshop)", json: output.json)
+    }
+  }
+}
+
+struct Invite: StoreCommand {
+  static let configuration = CommandConfiguration(abstract: "Invite stakeholders to a workshop.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  @Argument(help: "The workshop key.") var workshop: String
+  @Argument(help: "Stakeholder handles.") var stakeholders: [String]
+  @Flag(help: "Also fire `send` on each new invitation.") var send = false
+  func validate() throws {
+    if stakeholders.isEmpty { throw ValidationError("name at least one stakeholder handle to invite") }
+  }
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let invitations = try store.invite(
+      stakeholders, to: workshop, in: consultation, events: send ? ["send"] : [], actor: actor)
+    if output.json { return try printJSON(invitations) }
+    for i in invitations { print("Invited \(i.stakeholder) to \(i.workshop) (\(i.state))") }
+  }
+}
+
+struct RSVP: StoreCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rsvp", abstract: "Record a stakeholder's RSVP to a workshop invitation.",
+    discussion: "RESPONSE is an invitation event of the workflow: accept, decline or tentative in the shipped workflows.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  @Argument(help: "The workshop key.") var workshop: String
+  @Argument(help: "The stakeholder handle.") var stakeholder: String
+  @Argument(help: "accept, decline or tentative.") var response: String
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let record = try store.advanceInvitation(response, for: stakeholder, to: workshop, in: consultation, actor: actor)
+    try printTransition(record, label: "invitation of \(stakeholder)", json: output.json)
+  }
+}
+
+struct Attendance: StoreCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Record who attended a workshop and who did not (all in one transaction).")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  @Argument(help: "The workshop key.") var workshop: String
+  @Option(parsing: .upToNextOption, help: "Handles of stakeholders who attended.") var attended: [String] = []
+  @Option(name: .customLong("no-show"), parsing: .upToNextOption, help: "Handles of accepted invitees who did not come.")
+  var noShow: [String] = []
+  func validate() throws {
+    if attended.isEmpty && noShow.isEmpty { throw ValidationError("give --attended and/or --no-show handles") }
+  }
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let records = try store.recordAttendance(
+      attended: attended, noShow: noShow, at: workshop, in: consultation, actor: actor)
+    if output.json { return try printJSON(records) }
+    print("Recorded attendance at \(workshop): \(attended.count) attended, \(noShow.count) no-show")
+  }
+}
+
+struct InvitationCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "invitation", abstract: "List invitations or fire other invitation events (withdraw, expire…).",
+    subcommands: [ListInvitations.self, AdvanceInvitation.self])
+  struct ListInvitations: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the invitations to a workshop.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let all = try store.invitations(to: workshop, in: consultation)
+      if output.json { return try printJSON(all) }
+      for i in all { print("\(i.stakeholder)\t\(i.state)") }
+    }
+  }
+  struct AdvanceInvitation: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "advance", abstract: "Fire an invitation event.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    @Argument(help: "The stakeholder handle.") var stakeholder: String
+    @Argument(help: "The event, e.g. withdraw.") var event: String
+    @Option(help: "A note recorded in the event log.") var reason: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let record = try store.advanceInvitation(
+        event, for: stakeholder, to: workshop, in: consultation, actor: actor, reason: reason)
+      try printTransition(record, label: "invitation of \(stakeholder)", json: output.json)
+    }
+  }
+}

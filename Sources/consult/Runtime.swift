@@ -1,0 +1,183 @@
+import ArgumentParser
+import ConsultCore
+import ConsultImport
+import ConsultStore
+import EmbeddedPostgres
+import Foundation
+import Postgres
+
+/// Options every command that touches the database shares.
+struct ConnectionOptions: ParsableArguments {
+  @Option(
+    name: .customLong("database-url"),
+    help: ArgumentHelp(
+      "A postgres:// URL or libpq conninfo of the server to use (default: $CONSULT_DATABASE_URL, else the PG* variables, else the embedded cluster).",
+      valueName: "url"))
+  var databaseURL: String?
+
+  @Option(help: "Who is acting, recorded in the event log (default: the login name).")
+  var actor: String?
+
+  @Flag(help: "Print full error detail (SQLSTATE, server fields).")
+  var verbose = false
+
+  /// The actor to record: --actor, else $CONSULT_ACTOR, else the login name.
+  var resolvedActor: String {
+    if let actor, !actor.isEmpty { return actor }
+    let env = ProcessInfo.processInfo.environment
+    return env["CONSULT_ACTOR"] ?? env["USER"] ?? env["LOGNAME"] ?? NSUserName()
+  }
+
+  /// Opens the store: the configured server as it is (its schema must be
+  /// current), or the embedded cluster, started and migrated on demand.
+  func openStore() throws -> ConsultStore {
+    let env = ProcessInfo.processInfo.environment
+    let url = databaseURL ?? env["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    let connection: PostgresConnection
+    if url != nil || ServerConfiguration.isConfigured(env) {
+      connection = try PostgresConnection(url: url, parameters: ["application_name": "consult"])
+      try Migrator().requireCurrent(on: connection)
+    } else {
+      let cluster = EmbeddedCluster(root: EmbeddedCluster.defaultRoot())
+      var parameters = try cluster.ensureRunning()
+      parameters["application_name"] = "consult"
+      connection = try PostgresConnection(parameters: parameters)
+      try Migrator().migrate(on: connection)
+    }
+    return ConsultStore(connection: connection)
+  }
+}
+
+/// The output switch shared by read commands.
+struct OutputOptions: ParsableArguments {
+  @Flag(help: "Print JSON instead of text (for scripts).")
+  var json = false
+}
+
+/// Exit codes (documented in `consult --help`).
+enum Exit {
+  /// Refused by the workflow, bad input, or not found.
+  static let failure = ExitCode(1)
+  /// Usage error (unknown command or option, missing argument).
+  static let usage = ExitCode(2)
+  /// A concurrent change won; nothing was written. Retry.
+  static let conflict = ExitCode(3)
+  /// The database is unreachable, not migrated, or failed.
+  static let database = ExitCode(4)
+}
+
+/// Prints an encodable value as pretty, key-sorted JSON (ISO 8601 UTC dates).
+func printJSON<T: Encodable>(_ value: T) throws {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+  encoder.dateEncodingStrategy = .custom { date, encoder in
+    var container = encoder.singleValueContainer()
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    try container.encode(formatter.string(from: date))
+  }
+  let data = try encoder.encode(value)
+  FileHandle.standardOutput.write(data)
+  FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Maps any error to a message on stderr and an exit code, in one place.
+func report(_ error: any Error, verbose: Bool) -> ExitCode {
+  switch error {
+  case let error as StoreError:
+    printError("consult: \(verbose ? error.debugDescription : error.description)")
+    switch error.kind {
+    case .conflict: return Exit.conflict
+    case .schema, .database: return Exit.database
+    default: return Exit.failure
+    }
+  case let error as WorkflowError:
+    printError(error.description)
+    return Exit.failure
+  case let error as ImportError:
+    printError("consult: \(error.description); nothing was imported")
+    return Exit.failure
+  case let error as PostgresError:
+    printError("consult: \(verbose ? error.debugDescription : error.description)")
+    return error.kind == .connection ? Exit.database : Exit.failure
+  case let error as EmbeddedClusterError:
+    printError("consult: \(error.description)")
+    return Exit.database
+  case let error as InputError:
+    printError("consult: \(error.message)")
+    return Exit.failure
+  default:
+    printError("consult: \(error)")
+    return Exit.failure
+  }
+}
+
+/// Bad input detected by the CLI itself (a file that cannot be read…).
+struct InputError: Error {
+  let message: String
+}
+
+/// A command that runs against the store; `execute` does the work, errors are
+/// mapped to exit codes by ``report(_:verbose:)``.
+protocol StoreCommand: ParsableCommand {
+  var connection: ConnectionOptions { get }
+  func execute(_ store: ConsultStore, actor: String) throws
+}
+
+extension StoreCommand {
+  func run() throws {
+    do {
+      let store = try connection.openStore()
+      try execute(store, actor: connection.resolvedActor)
+    } catch let error as ExitCode {
+      throw error
+    } catch {
+      throw report(error, verbose: connection.verbose)
+    }
+  }
+}
+
+/// Parses a time given as `YYYY-MM-DDTHH:MM[:SS]` (local to `zone`) or with
+/// an explicit offset/`Z` (RFC 3339).
+func parseTime(_ text: String, zone: String, field: String) throws -> Date {
+  let iso = ISO8601DateFormatter()
+  iso.formatOptions = [.withInternetDateTime]
+  if let date = iso.date(from: text) { return date }
+  guard let timeZone = TimeZone(identifier: zone) else {
+    throw InputError(message: "\(field): unknown time zone '\(zone)'")
+  }
+  let formatter = DateFormatter()
+  formatter.locale = Locale(identifier: "en_US_POSIX")
+  formatter.timeZone = timeZone
+  for pattern in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
+    formatter.dateFormat = pattern
+    if let date = formatter.date(from: text) { return date }
+  }
+  throw InputError(
+    message: "\(field): cannot read '\(text)' as a time; use YYYY-MM-DDTHH:MM (in --time-zone) or RFC 3339")
+}
+
+/// Reads text from a file path, `-` for standard input; refuses invalid UTF-8 and NUL bytes.
+func readText(path: String) throws -> String {
+  let data: Data
+  if path == "-" {
+    data = FileHandle.standardInput.readDataToEndOfFile()
+  } else {
+    guard let contents = FileManager.default.contents(atPath: path) else {
+      throw InputError(message: "\(path): cannot read the file")
+    }
+    data = contents
+  }
+  let name = path == "-" ? "standard input" : path
+  guard var text = String(data: data, encoding: .utf8) else {
+    throw InputError(message: "\(name): not valid UTF-8")
+  }
+  if text.contains("\u{0}") { throw InputError(message: "\(name): contains a NUL byte") }
+  if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+  return text.replacingOccurrences(of: "\r\n", with: "\n")
+}

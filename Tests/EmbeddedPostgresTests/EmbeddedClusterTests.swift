@@ -1,0 +1,224 @@
+import Foundation
+import Testing
+
+@testable import EmbeddedPostgres
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// These tests really run initdb, pg_ctl, createdb and psql, each in its own temporary root.
+@Suite("Embedded cluster lifecycle")
+struct EmbeddedClusterTests {
+  @Test("status, ensureRunning, stop and start move the cluster through its states")
+  func lifecycle() throws {
+    try withTemporaryCluster { cluster in
+      #expect(try cluster.status() == .notInitialised)
+
+      let parameters = try cluster.ensureRunning()
+      #expect(
+        parameters == [
+          "host": cluster.socketDirectory.path, "port": "5432", "user": "consult",
+          "dbname": "consult",
+        ]
+      )
+      #expect(parameters == cluster.connectionParameters)
+      guard case .running(let pid) = try cluster.status() else {
+        Issue.record("not running after ensureRunning")
+        return
+      }
+
+      let select = try psql(cluster, "select 1")
+      #expect(select.status == 0)
+      #expect(select.text == "1")
+      let identity = try psql(cluster, "select current_user || ' ' || current_database()")
+      #expect(identity.text == "consult consult")
+
+      // A second call leaves the running server alone.
+      #expect(try cluster.ensureRunning() == parameters)
+      #expect(try cluster.status() == .running(pid: pid))
+
+      try cluster.stop()
+      #expect(try cluster.status() == .stopped)
+      #expect(try psql(cluster, "select 1").status != 0)
+      try cluster.stop()  // stopping a stopped cluster is fine
+      #expect(try cluster.status() == .stopped)
+
+      try cluster.start()
+      guard case .running(let restarted) = try cluster.status() else {
+        Issue.record("not running after start")
+        return
+      }
+      #expect(restarted != pid)
+      #expect(try psql(cluster, "select 2").text == "2")
+
+      try cluster.stop()
+      #expect(try cluster.status() == .stopped)
+    }
+  }
+
+  @Test("the server listens on the Unix socket only, owner-only, with the expected settings")
+  func settings() throws {
+    try withTemporaryCluster { cluster in
+      try cluster.ensureRunning()
+      #expect(try psql(cluster, "show listen_addresses").text == "")
+      #expect(try psql(cluster, "show unix_socket_permissions").text == "0700")
+      #expect(
+        try psql(cluster, "show unix_socket_directories").text == cluster.socketDirectory.path
+      )
+      #expect(try psql(cluster, "show server_encoding").text == "UTF8")
+      #expect(try psql(cluster, "select datcollate from pg_database where datname = 'consult'").text == "C.UTF-8")
+      #expect(try psql(cluster, "select rolsuper from pg_roles where rolname = 'consult'").text == "t")
+      #expect(FileManager.default.fileExists(atPath: cluster.socketDirectory.path + "/.s.PGSQL.5432"))
+      #expect(FileManager.default.fileExists(atPath: cluster.logFile.path))
+      #expect(!FileManager.default.fileExists(atPath: cluster.stagingDirectory.path))
+
+      let attributes = try FileManager.default.attributesOfItem(atPath: cluster.dataDirectory.path)
+      #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+      let rootAttributes = try FileManager.default.attributesOfItem(atPath: cluster.root.path)
+      #expect((rootAttributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+      if geteuid() == 0 {
+        // Run as root: everything the server touches belongs to `postgres`.
+        let postgres = try #require(getpwnam("postgres")).pointee.pw_uid
+        for url in [cluster.root, cluster.dataDirectory, cluster.socketDirectory, cluster.logFile] {
+          let owner = try FileManager.default.attributesOfItem(atPath: url.path)[.ownerAccountID]
+          #expect((owner as? NSNumber)?.uint32Value == postgres, "owner of \(url.path)")
+        }
+      }
+    }
+  }
+
+  @Test("two concurrent ensureRunning calls on a fresh root both succeed")
+  func concurrentEnsureRunning() throws {
+    try withTemporaryCluster { cluster in
+      let results = onSeparateThreads(2) { _ in
+        Result { () throws(EmbeddedClusterError) in try cluster.ensureRunning() }
+      }
+      for result in results {
+        #expect(try result.get() == cluster.connectionParameters)
+      }
+      guard case .running = try cluster.status() else {
+        Issue.record("not running")
+        return
+      }
+      #expect(try psql(cluster, "select 1").text == "1")
+    }
+  }
+
+  @Test("concurrent stops and starts on a running cluster end in a consistent state")
+  func concurrentStopAndStart() throws {
+    try withTemporaryCluster { cluster in
+      try cluster.ensureRunning()
+      let results = onSeparateThreads(4) { index in
+        Result { () throws(EmbeddedClusterError) in
+          if index.isMultiple(of: 2) { try cluster.stop() } else { try cluster.start() }
+        }
+      }
+      for result in results { #expect(throws: Never.self) { try result.get() } }
+      try cluster.ensureRunning()
+      #expect(try psql(cluster, "select 1").text == "1")
+    }
+  }
+
+  @Test("stop and status on a root that does not exist do nothing")
+  func stopWithoutCluster() throws {
+    let cluster = EmbeddedCluster(root: temporaryRoot())
+    #expect(try cluster.status() == .notInitialised)
+    try cluster.stop()
+    #expect(!FileManager.default.fileExists(atPath: cluster.root.path))
+  }
+
+  @Test("a start that fails reports the server log")
+  func startFailureCarriesLog() throws {
+    try withTemporaryCluster { cluster in
+      try cluster.ensureRunning()
+      try cluster.stop()
+      let configuration = cluster.dataDirectory.appendingPathComponent("postgresql.conf")
+      let handle = try FileHandle(forWritingTo: configuration)
+      try handle.seekToEnd()
+      try handle.write(contentsOf: Data("no_such_setting_for_consult = 1\n".utf8))
+      try handle.close()
+
+      let error = try #require(throws: EmbeddedClusterError.self) { try cluster.start() }
+      #expect(error.message.contains("Could not start"))
+      #expect(error.log?.contains("no_such_setting_for_consult") == true)
+      #expect(error.description.contains("no_such_setting_for_consult"))
+      #expect(try cluster.status() == .stopped)
+    }
+  }
+
+  @Test("a socket path over the Unix limit fails with advice, before touching the disk")
+  func socketPathTooLong() throws {
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent(String(repeating: "x", count: 110), isDirectory: true)
+    let cluster = EmbeddedCluster(root: root)
+    let error = try #require(throws: EmbeddedClusterError.self) { try cluster.ensureRunning() }
+    #expect(error.message.contains("CONSULT_HOME"))
+    #expect(error.message.contains(".s.PGSQL.5432"))
+    #expect(!FileManager.default.fileExists(atPath: root.path))
+  }
+
+  @Test("a socket path at exactly the limit is accepted")
+  func socketPathAtLimit() throws {
+    let suffix = "/run/.s.PGSQL.5432"
+    let base = "/tmp/"
+    let padding = EmbeddedCluster.maximumSocketPathLength - base.count - suffix.count
+    let root = URL(fileURLWithPath: base + String(repeating: "y", count: padding), isDirectory: true)
+    let cluster = EmbeddedCluster(root: root)
+    #expect(cluster.socketFile.path.utf8.count == EmbeddedCluster.maximumSocketPathLength)
+    #expect(throws: Never.self) { try cluster.checkSocketPathLength() }
+    let longer = EmbeddedCluster(root: root.appendingPathComponent("z", isDirectory: true))
+    #expect(throws: EmbeddedClusterError.self) { try longer.checkSocketPathLength() }
+  }
+
+  @Test("a data directory holding something else is not overwritten")
+  func foreignDataDirectory() throws {
+    try withTemporaryCluster { cluster in
+      try FileManager.default.createDirectory(at: cluster.dataDirectory, withIntermediateDirectories: true)
+      try Data("keep me".utf8).write(to: cluster.dataDirectory.appendingPathComponent("notes.txt"))
+      #expect(try cluster.status() == .notInitialised)
+      let error = try #require(throws: EmbeddedClusterError.self) { try cluster.ensureRunning() }
+      #expect(error.message.contains("no PG_VERSION"))
+      #expect(FileManager.default.fileExists(atPath: cluster.dataDirectory.appendingPathComponent("notes.txt").path))
+    }
+  }
+
+  @Test("a stale postmaster.pid counts as stopped, and start recovers")
+  func stalePidFile() throws {
+    try withTemporaryCluster { cluster in
+      try cluster.ensureRunning()
+      try cluster.stop()
+      let pidFile = cluster.dataDirectory.appendingPathComponent("postmaster.pid")
+      // A PID that cannot belong to a live process (beyond pid_max).
+      try Data("99999999\n\(cluster.dataDirectory.path)\n".utf8).write(to: pidFile)
+      #expect(try cluster.status() == .stopped)
+      try cluster.start()
+      #expect(try psql(cluster, "select 1").text == "1")
+    }
+  }
+
+  @Test("child tools get no PG* variables")
+  func toolEnvironment() {
+    let environment = ToolRunner.toolEnvironment(from: [
+      "PGHOST": "elsewhere", "PGPORT": "6543", "PGDATA": "/x", "PGDATABASE": "other",
+      "PATH": "/usr/bin:/bin", "HOME": "/home/u", "LANG": "C.UTF-8",
+    ])
+    #expect(environment == ["PATH": "/usr/bin:/bin", "HOME": "/home/u", "LANG": "C.UTF-8"])
+  }
+
+  @Test("postgresql.conf string values are escaped")
+  func settingQuoting() {
+    #expect(EmbeddedCluster.quotedSettingValue("/a/b") == "/a/b")
+    #expect(EmbeddedCluster.quotedSettingValue("/it's") == "/it''s")
+    #expect(EmbeddedCluster.quotedSettingValue("a\\b") == "a\\\\b")
+  }
+
+  @Test("the error's description is the message followed by the log")
+  func errorDescription() {
+    #expect(EmbeddedClusterError(message: "failed").description == "failed")
+    #expect(EmbeddedClusterError(message: "failed", log: "  \n").log == nil)
+    #expect(EmbeddedClusterError(message: "failed", log: "line 1\nline 2\n").description == "failed\nline 1\nline 2")
+  }
+}
