@@ -47,7 +47,7 @@ let package = Package(
     .target(
       name: "ConsultStore",
       dependencies: ["Postgres", "ConsultCore", "ConsultImport"],
-      resources: [.copy("Schema"), .copy("Workflows")],
+      resources: [.copy("Resources/Schema"), .copy("Resources/Workflows")],
       swiftSettings: swiftSettings
     ),
     // Renderers that turn data read from the store into Markdown (and later other formats).

@@ -125,8 +125,8 @@ public struct RegulationsGovSource: Sendable {
   /// - Parameter body: called with each record; an error it throws stops reading and is rethrown.
   /// - Throws: ``ImportError`` naming the file, the line where the offending record starts and
   ///   the column when known, for: no header row (none naming `Document ID` within the first 25
-  ///   non-empty rows); a missing required column or a column named twice; broken CSV quoting (an
-  ///   unterminated quoted field); invalid UTF-8, or UTF-16/UTF-32; a NUL byte; a row whose
+  ///   non-empty rows); a missing required column or a column named twice; broken CSV quoting (a
+  ///   quoted field never closed, or a character after a closing quote); invalid UTF-8, or UTF-16/UTF-32; a NUL byte; a row whose
   ///   field count differs from the header's; an empty or duplicate `Document ID` in either file;
   ///   an unparseable date (naming the column and value); an attachment count that is not a
   ///   non-negative integer; a field over 1,000,000 bytes. Errors in the text file are thrown

@@ -71,7 +71,8 @@ extension ConsultStore {
       let id: Int64 = try rows.rows[0].decode("id")
       _ = try appendEvent(
         consultationID: id, entity: EntityReference(.consultation, id), event: "open", from: nil,
-        to: machine.initialState, actor: actor, reason: nil, workflow: (workflow.name, workflow.version))
+        to: machine.initialState, actor: actor, reason: nil, workflow: (workflow.name, workflow.version),
+        at: openedAt)
       for (position, theme) in themes.enumerated() {
         try connection.execute(
           "INSERT INTO themes (consultation_id, key, title, position) VALUES ($1, $2, $3, $4)",
@@ -143,13 +144,15 @@ extension ConsultStore {
   ///   - slug: The consultation.
   ///   - actor: Who did it.
   ///   - reason: Optional note for the event log.
-  /// - Throws: see ``fire(_:on:actor:reason:)``.
+  ///   - time: When it happened (to record a past phase change); nil means now.
+  /// - Throws: see ``fire(_:on:actor:reason:at:)``.
   @discardableResult
-  public func advanceConsultation(_ slug: String, event: String, actor: String, reason: String? = nil) throws
-    -> TransitionRecord
-  {
+  public func advanceConsultation(
+    _ slug: String, event: String, actor: String, reason: String? = nil, at time: Date? = nil
+  ) throws -> TransitionRecord {
     let consultation = try consultation(slug)
-    return try fire(event, on: EntityReference(.consultation, consultation.id), actor: actor, reason: reason)
+    return try fire(
+      event, on: EntityReference(.consultation, consultation.id), actor: actor, reason: reason, at: time)
   }
 
   static func decodeConsultation(_ row: PostgresRow) throws -> Consultation {

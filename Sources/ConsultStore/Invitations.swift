@@ -73,7 +73,7 @@ extension ConsultStore {
   ///   - consultationSlug: The consultation.
   ///   - actor: Who recorded it.
   ///   - reason: Optional note.
-  /// - Throws: see ``fire(_:on:actor:reason:)``; `.notFound` when not invited.
+  /// - Throws: see ``fire(_:on:actor:reason:at:)``; `.notFound` when not invited.
   @discardableResult
   public func advanceInvitation(
     _ event: String, for handle: String, to workshopKey: String, in consultationSlug: String, actor: String,

@@ -91,8 +91,8 @@ public struct Migrator {
     try translatingErrors("migrating the database") {
       try ensureTable(on: connection)
       // Session-level advisory lock (PostgreSQL docs §9.27.10): one migrator at a time.
-      try connection.query("SELECT pg_advisory_lock(727_400_001)")
-      defer { _ = try? connection.query("SELECT pg_advisory_unlock(727_400_001)") }
+      try connection.query("SELECT pg_advisory_lock(727400001)")
+      defer { _ = try? connection.query("SELECT pg_advisory_unlock(727400001)") }
       let applied = try appliedMigrations(on: connection)
       var done: [Migration] = []
       for migration in migrations {

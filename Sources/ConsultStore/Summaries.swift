@@ -92,7 +92,7 @@ extension ConsultStore {
   /// Fires a proceedings-summary event (`submit-for-review`, `approve`,
   /// `request-changes`, `publish`…). The event log records the revision.
   ///
-  /// - Throws: see ``fire(_:on:actor:reason:)``.
+  /// - Throws: see ``fire(_:on:actor:reason:at:)``.
   @discardableResult
   public func advanceSummary(
     for workshopKey: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil

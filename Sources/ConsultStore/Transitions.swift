@@ -52,21 +52,23 @@ extension ConsultStore {
   ///   - entity: The entity.
   ///   - actor: Who did it (recorded in the event log).
   ///   - reason: Optional free text recorded with the event.
+  ///   - time: When it happened, for recording past events; nil means now
+  ///     (the database clock). Stored in UTC, microsecond precision.
   /// - Returns: The recorded transition.
   /// - Throws: ``StoreError``: `.refused` (with the core's ``Refusal``) when
   ///   the workflow does not allow it now; `.conflict` when another writer
   ///   changed the entity after we read it (nothing written; retry);
   ///   `.notFound`.
   @discardableResult
-  public func fire(_ event: String, on entity: EntityReference, actor: String, reason: String? = nil) throws
-    -> TransitionRecord
-  {
+  public func fire(
+    _ event: String, on entity: EntityReference, actor: String, reason: String? = nil, at time: Date? = nil
+  ) throws -> TransitionRecord {
     try transaction("\(entity)") {
-      try applyTransition(event, on: entity, actor: actor, reason: reason)
+      try applyTransition(event, on: entity, actor: actor, reason: reason, at: time)
     }
   }
 
-  /// The body of ``fire(_:on:actor:reason:)`` for a caller that already holds
+  /// The body of ``fire(_:on:actor:reason:at:)`` for a caller that already holds
   /// an open transaction (e.g. a use case that creates and then transitions).
   ///
   /// Concurrency: the entity is read without a lock and updated with
@@ -74,10 +76,10 @@ extension ConsultStore {
   /// writer's UPDATE waits for ours and then matches no row, so exactly one
   /// of two concurrent transitions wins (PostgreSQL docs §13.2.1).
   ///
-  /// - Throws: as ``fire(_:on:actor:reason:)``.
-  public func applyTransition(_ event: String, on entity: EntityReference, actor: String, reason: String?)
-    throws -> TransitionRecord
-  {
+  /// - Throws: as ``fire(_:on:actor:reason:at:)``.
+  public func applyTransition(
+    _ event: String, on entity: EntityReference, actor: String, reason: String?, at time: Date? = nil
+  ) throws -> TransitionRecord {
     let loaded = try load(entity)
     let definition = try workflow(name: loaded.workflowName, version: loaded.workflowVersion)
     let machine = try definition.machine(for: entity.kind)
@@ -97,24 +99,24 @@ extension ConsultStore {
     return try appendEvent(
       consultationID: loaded.consultationID, entity: entity, event: event, from: loaded.state,
       to: transition.to, actor: actor, reason: reason,
-      workflow: (loaded.workflowName, loaded.workflowVersion))
+      workflow: (loaded.workflowName, loaded.workflowVersion), at: time)
   }
 
   /// Appends one row to the event log.
   func appendEvent(
     consultationID: Int64, entity: EntityReference, event: String, from: String?, to: String, actor: String,
-    reason: String?, workflow: (name: String, version: String)
+    reason: String?, workflow: (name: String, version: String), at time: Date? = nil
   ) throws -> TransitionRecord {
     let rows = try connection.query(
       """
       INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
-                          actor, reason, workflow_name, workflow_version)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                          actor, reason, workflow_name, workflow_version, occurred_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, clock_timestamp()))
       RETURNING id
       """,
       [
         consultationID, entity.kind.rawValue, entity.id, event, from, to, actor, reason, workflow.name,
-        workflow.version,
+        workflow.version, time.map(PostgresTimestamp.init),
       ])
     return TransitionRecord(
       eventID: try rows.rows[0].decode("id"), entityKind: entity.kind.rawValue, entityID: entity.id,

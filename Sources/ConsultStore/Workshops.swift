@@ -99,7 +99,7 @@ extension ConsultStore {
 
   /// Fires a workshop event (e.g. `schedule`, `hold`, `summarise`, `cancel`).
   ///
-  /// - Throws: see ``fire(_:on:actor:reason:)``.
+  /// - Throws: see ``fire(_:on:actor:reason:at:)``.
   @discardableResult
   public func advanceWorkshop(
     _ key: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil

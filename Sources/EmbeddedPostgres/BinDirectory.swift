@@ -96,7 +96,9 @@ extension EmbeddedCluster {
   /// `environment`; `nil` when there is no `pg_config` or it fails.
   static func pgConfigBinDirectory(environment: [String: String]) -> URL? {
     let pgConfig = (environment["PATH"] ?? "").split(separator: ":").lazy
-      .map { URL(fileURLWithPath: String($0), isDirectory: true).appendingPathComponent("pg_config") }
+      .map {
+        URL(fileURLWithPath: String($0), isDirectory: true).appendingPathComponent("pg_config")
+      }
       .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     guard let pgConfig else { return nil }
     guard

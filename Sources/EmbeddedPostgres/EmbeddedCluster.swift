@@ -43,6 +43,10 @@ public struct EmbeddedCluster: Sendable {
   /// The directory holding `initdb`, `pg_ctl`, `postgres` and `createdb`, or `nil` to find
   /// it with ``findBinDirectory(environment:)`` when a tool is first needed.
   public var binDirectory: URL?
+  /// The locales tried for `initdb --locale`, in order: the next is tried only when
+  /// `initdb` calls the previous one invalid. `C.UTF-8` sorts by code point like `C` but
+  /// classifies characters as Unicode; `C` is always there.
+  var initdbLocales = ["C.UTF-8", "C"]
 
   /// The PostgreSQL superuser that `initdb` creates and that clients connect as.
   static let superuser = "consult"
@@ -192,8 +196,10 @@ public struct EmbeddedCluster: Sendable {
   ///    `pg_ctl start -w -l root/log/server.log`, and creates database `consult` with
   ///    `createdb` over the socket unless it exists.
   ///
-  /// A running server is left alone, so a second call does nothing but take the lock.
-  /// Tools run with every `PG*` variable removed from their environment, and as user
+  /// A running server is left alone, so a second call does nothing but take the lock (and
+  /// does not check the database: one dropped by hand, or never made because a caller died
+  /// between starting the server and `createdb`, comes back at the next start). Tools run
+  /// with every `PG*` variable removed from their environment and `LC_ALL=C`, and as user
   /// `postgres` (with the directories chowned to it) when this process is root.
   ///
   /// - Returns: ``connectionParameters``.
@@ -357,10 +363,16 @@ public struct EmbeddedCluster: Sendable {
       }
     }
     // initdb --locale=C.UTF-8, and C where the C library lacks C.UTF-8 (initdb rejects an
-    // unknown locale before creating anything).
-    var result = try runInitdb(binDirectory: binDirectory, runner: runner, account: account, locale: "C.UTF-8")
-    if !result.succeeded, result.output.lowercased().contains("locale") {
-      result = try runInitdb(binDirectory: binDirectory, runner: runner, account: account, locale: "C")
+    // unknown locale, "invalid locale name", before creating anything).
+    var result = ToolResult(status: -1, output: "")
+    for locale in initdbLocales {
+      result = try runInitdb(
+        binDirectory: binDirectory,
+        runner: runner,
+        account: account,
+        locale: locale
+      )
+      if result.succeeded || !result.output.contains("invalid locale") { break }
     }
     guard result.succeeded else {
       try? fileManager.removeItem(at: stagingDirectory)

@@ -30,9 +30,13 @@ struct ServerAccount: Sendable, Equatable {
     return try lookUp(defaultName)
   }
 
-  /// Looks an account up in the user database (`getpwnam(3)`).
+  /// Looks an account up in the user database (`getpwnam_r(3)`, safe from any thread).
   static func lookUp(_ name: String) throws(EmbeddedClusterError) -> ServerAccount {
-    guard let entry = getpwnam(name) else {
+    var entry = passwd()
+    var found: UnsafeMutablePointer<passwd>? = nil
+    var buffer = [CChar](repeating: 0, count: 16_384)
+    let code = getpwnam_r(name, &entry, &buffer, buffer.count, &found)
+    guard code == 0, found != nil else {
       throw EmbeddedClusterError(
         message: """
           PostgreSQL refuses to run as root, so the embedded cluster runs as the system user \
@@ -42,7 +46,7 @@ struct ServerAccount: Sendable, Equatable {
           """
       )
     }
-    return ServerAccount(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    return ServerAccount(name: name, uid: entry.pw_uid, gid: entry.pw_gid)
   }
 }
 
@@ -74,9 +78,13 @@ struct ToolRunner: Sendable {
 
   /// The environment for child tools: `base` without any `PG*` variable, so that a stray
   /// `PGHOST`, `PGPORT`, `PGDATA` or `PGDATABASE` (libpq docs, "Environment Variables")
-  /// cannot redirect `createdb` to another server or change the port the server picks.
+  /// cannot redirect `createdb` to another server or change the port the server picks;
+  /// and with `LC_ALL=C`, so the tools print untranslated messages (their output is
+  /// matched, e.g. for "invalid locale"). The cluster's own locale is set explicitly.
   static func toolEnvironment(from base: [String: String]) -> [String: String] {
-    base.filter { !$0.key.hasPrefix("PG") }
+    var environment = base.filter { !$0.key.hasPrefix("PG") }
+    environment["LC_ALL"] = "C"
+    return environment
   }
 
   /// Runs `executable` with `arguments` (as the server account when there is one), waits for
@@ -126,7 +134,15 @@ struct ToolRunner: Sendable {
     )
   }
 
-  /// Launches a program directly and collects its output; see ``run(_:_:)``.
+  /// Launches a program directly, waits for it and collects its output; see ``run(_:_:)``.
+  ///
+  /// This uses `posix_spawn(3)` rather than Foundation's `Process`: on Linux, `Process`
+  /// learns that its child ended from a socket it passes down to the child, so when the
+  /// child leaves a daemon behind (as `pg_ctl start` leaves the postmaster) the daemon
+  /// inherits that socket and `waitUntilExit()` never returns (swift-corelibs-foundation
+  /// issue #4795). Here the child gets only standard input (`/dev/null`), output and error
+  /// (the capture file): every other descriptor is closed, signal dispositions and the
+  /// signal mask are reset, and the parent waits with `waitpid(2)` on that one child.
   static func launch(
     _ executable: URL,
     _ arguments: [String],
@@ -138,25 +154,25 @@ struct ToolRunner: Sendable {
       capture = try temporaryCaptureFile()
     } catch {
       throw EmbeddedClusterError(
-        message: "Could not create a temporary file to capture the output of \(commandLine): \(error)"
+        message:
+          "Could not create a temporary file to capture the output of \(commandLine): \(error)"
       )
     }
     defer { try? capture.close() }
 
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = environment
-    process.currentDirectoryURL = URL(fileURLWithPath: "/", isDirectory: true)
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = capture
-    process.standardError = capture
-    do {
-      try process.run()
-    } catch {
-      throw EmbeddedClusterError(message: "Could not run \(commandLine): \(error)")
+    let status: Int32
+    switch spawnAndWait(
+      executable.path,
+      arguments,
+      environment: environment,
+      output: capture.fileDescriptor
+    ) {
+    case .success(let exit): status = exit
+    case .failure(let code):
+      throw EmbeddedClusterError(
+        message: "Could not run \(commandLine): \(String(cString: strerror(code.rawValue)))"
+      )
     }
-    process.waitUntilExit()
 
     var output = ""
     do {
@@ -167,10 +183,95 @@ struct ToolRunner: Sendable {
     } catch {
       output = "(could not read the output: \(error))"
     }
-    let status =
-      process.terminationReason == .uncaughtSignal
-      ? -process.terminationStatus : process.terminationStatus
     return ToolResult(status: status, output: output)
+  }
+
+  /// The `errno` of a failed spawn.
+  struct SpawnError: Error {
+    var rawValue: Int32
+  }
+
+  /// Spawns `path` with `arguments` and `environment`, standard input from `/dev/null` and
+  /// standard output and error to `output`, and waits for it.
+  ///
+  /// - Returns: the exit status, or `-n` when the child was killed by signal `n`; or the
+  ///   `errno` when it could not be started.
+  static func spawnAndWait(
+    _ path: String,
+    _ arguments: [String],
+    environment: [String: String],
+    output: Int32
+  ) -> Result<Int32, SpawnError> {
+    #if canImport(Darwin)
+      var fileActions: posix_spawn_file_actions_t = nil
+      var attributes: posix_spawnattr_t = nil
+    #else
+      var fileActions = posix_spawn_file_actions_t()
+      var attributes = posix_spawnattr_t()
+    #endif
+    posix_spawn_file_actions_init(&fileActions)
+    defer { posix_spawn_file_actions_destroy(&fileActions) }
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+
+    posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&fileActions, output, 1)
+    posix_spawn_file_actions_adddup2(&fileActions, output, 2)
+
+    var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+    #if canImport(Darwin)
+      // Every descriptor not named in the file actions is closed in the child.
+      flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
+      posix_spawn_file_actions_addchdir_np(&fileActions, "/")
+    #else
+      // glibc declares these two only for _GNU_SOURCE, which Swift's Glibc module does not
+      // define, so they are looked up at run time.
+      if let addChdir = GlibcSpawnExtensions.addChdir {
+        _ = addChdir(&fileActions, "/")
+      }
+      if let addClosefrom = GlibcSpawnExtensions.addClosefrom {
+        _ = addClosefrom(&fileActions, 3)
+      } else {
+        // glibc before 2.34: close what is open now, one by one.
+        for descriptor in openDescriptors() where descriptor > 2 {
+          posix_spawn_file_actions_addclose(&fileActions, descriptor)
+        }
+      }
+    #endif
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(flags))
+
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for argument in argv { free(argument) } }
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for variable in envp { free(variable) } }
+
+    var pid = pid_t()
+    let spawned = posix_spawn(&pid, path, &fileActions, &attributes, argv, envp)
+    guard spawned == 0 else { return .failure(SpawnError(rawValue: spawned)) }
+
+    var waitStatus: Int32 = 0
+    while waitpid(pid, &waitStatus, 0) == -1 {
+      guard errno == EINTR else { return .failure(SpawnError(rawValue: errno)) }
+    }
+    // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (they are macros).
+    let signal = waitStatus & 0x7f
+    return .success(signal == 0 ? (waitStatus >> 8) & 0xff : -signal)
+  }
+
+  /// This process's open file descriptors, from `/proc/self/fd` (or `/dev/fd`).
+  static func openDescriptors() -> [Int32] {
+    for directory in ["/proc/self/fd", "/dev/fd"] {
+      if let names = try? FileManager.default.contentsOfDirectory(atPath: directory) {
+        return names.compactMap { Int32($0) }
+      }
+    }
+    return []
   }
 
   /// Opens a new, already unlinked file in the temporary directory for reading and writing.
@@ -185,6 +286,29 @@ struct ToolRunner: Sendable {
     return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
   }
 }
+
+#if !canImport(Darwin)
+  /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29) and
+  /// `posix_spawn_file_actions_addclosefrom_np` (2.34), found with `dlsym(3)`; `nil` where
+  /// the C library lacks them.
+  enum GlibcSpawnExtensions {
+    typealias AddChdir =
+      @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) ->
+      Int32
+    typealias AddClosefrom =
+      @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
+    static let addClosefrom: AddClosefrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
+
+    private static func symbol<T>(_ name: String) -> T? {
+      guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, name) else {
+        return nil
+      }
+      return unsafeBitCast(address, to: T.self)
+    }
+  }
+#endif
 
 /// An exclusive advisory lock on a file (`flock(2)`), held while `body` runs.
 ///

@@ -60,8 +60,11 @@ struct Advance: StoreCommand {
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The event, e.g. open-participation.") var event: String
   @Option(help: "A note recorded in the event log.") var reason: String?
+  @Option(help: "When it happened, to record a past phase change (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.")
+  var at: String?
   func execute(_ store: ConsultStore, actor: String) throws {
-    let record = try store.advanceConsultation(consultation, event: event, actor: actor, reason: reason)
+    let time = try at.map { try parseTime($0, zone: "UTC", field: "--at") }
+    let record = try store.advanceConsultation(consultation, event: event, actor: actor, reason: reason, at: time)
     try printTransition(record, json: output.json)
   }
 }

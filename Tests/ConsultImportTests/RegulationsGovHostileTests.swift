@@ -351,6 +351,7 @@ struct RegulationsGovLocateTests {
     try dir.write("other.csv", "a,b\n1,2\n")
     let error = #expect(throws: ImportError.self) { try RegulationsGovSource.locate(dir.url) }
     #expect(error?.message.contains("no regulations.gov docket CSV") == true)
+    #expect(error?.message.contains("other.csv: header row not found") == true)
     #expect(throws: ImportError.self) {
       try RegulationsGovSource.locate(dir.url.appendingPathComponent("missing.csv"))
     }

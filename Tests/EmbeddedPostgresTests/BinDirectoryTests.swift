@@ -17,7 +17,9 @@ struct BinDirectoryTests {
   func realDirectory() throws {
     let directory = try EmbeddedCluster.findBinDirectory()
     for program in ["initdb", "pg_ctl", "postgres", "createdb", "psql"] {
-      #expect(FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(program).path))
+      #expect(
+        FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(program).path)
+      )
     }
   }
 
@@ -46,7 +48,8 @@ struct BinDirectoryTests {
     let bin = scratch.appendingPathComponent("server/bin", isDirectory: true)
     try makeBinDirectory(bin)
     let tools = scratch.appendingPathComponent("tools", isDirectory: true)
-    try writeExecutable(tools.appendingPathComponent("pg_config"), "#!/bin/sh\necho '\(bin.path)'\n")
+    try writeExecutable(
+      tools.appendingPathComponent("pg_config"), "#!/bin/sh\necho '\(bin.path)'\n")
     let found = try EmbeddedCluster.findBinDirectory(
       environment: ["PATH": tools.path],
       distributionDirectory: scratch.appendingPathComponent("none")
@@ -60,9 +63,11 @@ struct BinDirectoryTests {
     defer { try? FileManager.default.removeItem(at: scratch) }
     try makeBinDirectory(scratch.appendingPathComponent("9.6/bin"))
     try makeBinDirectory(scratch.appendingPathComponent("10/bin"))
-    try makeBinDirectory(scratch.appendingPathComponent("15/bin"), missing: ["initdb"])  // client only
+    // 15 has the client programs only.
+    try makeBinDirectory(scratch.appendingPathComponent("15/bin"), missing: ["initdb"])
     try makeBinDirectory(scratch.appendingPathComponent("latest/bin"))
-    let found = try EmbeddedCluster.findBinDirectory(environment: ["PATH": ""], distributionDirectory: scratch)
+    let found = try EmbeddedCluster.findBinDirectory(
+      environment: ["PATH": ""], distributionDirectory: scratch)
     #expect(found.path == scratch.appendingPathComponent("10/bin").path)
 
     let order = EmbeddedCluster.versionedBinDirectories(under: scratch).map {
@@ -95,7 +100,8 @@ struct BinDirectoryTests {
     let scratch = try scratchDirectory()
     defer { try? FileManager.default.removeItem(at: scratch) }
     let error = try #require(throws: EmbeddedClusterError.self) {
-      try EmbeddedCluster.findBinDirectory(environment: ["PATH": scratch.path], distributionDirectory: scratch)
+      try EmbeddedCluster.findBinDirectory(
+        environment: ["PATH": scratch.path], distributionDirectory: scratch)
     }
     #expect(error.message.contains("apt-get install postgresql"))
     #expect(error.message.contains("CONSULT_PG_BINDIR"))

@@ -69,9 +69,13 @@ struct EmbeddedClusterTests {
         try psql(cluster, "show unix_socket_directories").text == cluster.socketDirectory.path
       )
       #expect(try psql(cluster, "show server_encoding").text == "UTF8")
-      #expect(try psql(cluster, "select datcollate from pg_database where datname = 'consult'").text == "C.UTF-8")
-      #expect(try psql(cluster, "select rolsuper from pg_roles where rolname = 'consult'").text == "t")
-      #expect(FileManager.default.fileExists(atPath: cluster.socketDirectory.path + "/.s.PGSQL.5432"))
+      #expect(
+        try psql(cluster, "select datcollate from pg_database where datname = 'consult'").text
+          == "C.UTF-8")
+      #expect(
+        try psql(cluster, "select rolsuper from pg_roles where rolname = 'consult'").text == "t")
+      #expect(
+        FileManager.default.fileExists(atPath: cluster.socketDirectory.path + "/.s.PGSQL.5432"))
       #expect(FileManager.default.fileExists(atPath: cluster.logFile.path))
       #expect(!FileManager.default.fileExists(atPath: cluster.stagingDirectory.path))
 
@@ -122,6 +126,44 @@ struct EmbeddedClusterTests {
     }
   }
 
+  @Test("an existing root directory is used as it is")
+  func existingRoot() throws {
+    try withTemporaryCluster { cluster in
+      try FileManager.default.createDirectory(at: cluster.root, withIntermediateDirectories: true)
+      try FileManager.default.setAttributes(
+        [.posixPermissions: 0o755], ofItemAtPath: cluster.root.path)
+      try cluster.ensureRunning()
+      #expect(try psql(cluster, "select 1").text == "1")
+      let mode = try FileManager.default.attributesOfItem(atPath: cluster.root.path)[
+        .posixPermissions]
+      #expect((mode as? NSNumber)?.intValue == 0o755)
+    }
+  }
+
+  @Test(
+    "as root, a root the postgres user cannot reach fails with advice",
+    .enabled(if: geteuid() == 0, "only root switches to the postgres user")
+  )
+  func unreachableRootAsRoot() throws {
+    let parent = temporaryRoot()
+    defer { try? FileManager.default.removeItem(at: parent) }
+    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: parent.path)
+    let cluster = EmbeddedCluster(
+      root: parent.appendingPathComponent("home", isDirectory: true),
+      binDirectory: try serverBinDirectory()
+    )
+    defer { destroy(cluster) }
+    let error = try #require(throws: EmbeddedClusterError.self) { try cluster.ensureRunning() }
+    #expect(error.message.contains("initdb"))
+    #expect(error.message.contains("postgres"))
+    #expect(error.message.contains("CONSULT_HOME"))
+    #expect(error.log?.contains("Permission denied") == true)
+    #expect(error.log?.contains("locale \"C.UTF-8\"") == true)  // no retry with C
+    #expect(try cluster.status() == .notInitialised)
+    #expect(!FileManager.default.fileExists(atPath: cluster.stagingDirectory.path))
+  }
+
   @Test("stop and status on a root that does not exist do nothing")
   func stopWithoutCluster() throws {
     let cluster = EmbeddedCluster(root: temporaryRoot())
@@ -165,7 +207,8 @@ struct EmbeddedClusterTests {
     let suffix = "/run/.s.PGSQL.5432"
     let base = "/tmp/"
     let padding = EmbeddedCluster.maximumSocketPathLength - base.count - suffix.count
-    let root = URL(fileURLWithPath: base + String(repeating: "y", count: padding), isDirectory: true)
+    let root = URL(
+      fileURLWithPath: base + String(repeating: "y", count: padding), isDirectory: true)
     let cluster = EmbeddedCluster(root: root)
     #expect(cluster.socketFile.path.utf8.count == EmbeddedCluster.maximumSocketPathLength)
     #expect(throws: Never.self) { try cluster.checkSocketPathLength() }
@@ -176,12 +219,15 @@ struct EmbeddedClusterTests {
   @Test("a data directory holding something else is not overwritten")
   func foreignDataDirectory() throws {
     try withTemporaryCluster { cluster in
-      try FileManager.default.createDirectory(at: cluster.dataDirectory, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        at: cluster.dataDirectory, withIntermediateDirectories: true)
       try Data("keep me".utf8).write(to: cluster.dataDirectory.appendingPathComponent("notes.txt"))
       #expect(try cluster.status() == .notInitialised)
       let error = try #require(throws: EmbeddedClusterError.self) { try cluster.ensureRunning() }
       #expect(error.message.contains("no PG_VERSION"))
-      #expect(FileManager.default.fileExists(atPath: cluster.dataDirectory.appendingPathComponent("notes.txt").path))
+      #expect(
+        FileManager.default.fileExists(
+          atPath: cluster.dataDirectory.appendingPathComponent("notes.txt").path))
     }
   }
 
@@ -199,13 +245,27 @@ struct EmbeddedClusterTests {
     }
   }
 
+  @Test("initdb falls back to the next locale when one is unavailable")
+  func localeFallback() throws {
+    try withTemporaryCluster { original in
+      var cluster = original
+      cluster.initdbLocales = ["xx_YY.UTF-8", "C"]
+      try cluster.ensureRunning()
+      #expect(
+        try psql(cluster, "select datcollate from pg_database where datname = 'consult'").text
+          == "C")
+    }
+  }
+
   @Test("child tools get no PG* variables")
   func toolEnvironment() {
     let environment = ToolRunner.toolEnvironment(from: [
       "PGHOST": "elsewhere", "PGPORT": "6543", "PGDATA": "/x", "PGDATABASE": "other",
       "PATH": "/usr/bin:/bin", "HOME": "/home/u", "LANG": "C.UTF-8",
     ])
-    #expect(environment == ["PATH": "/usr/bin:/bin", "HOME": "/home/u", "LANG": "C.UTF-8"])
+    #expect(
+      environment == ["PATH": "/usr/bin:/bin", "HOME": "/home/u", "LANG": "C.UTF-8", "LC_ALL": "C"]
+    )
   }
 
   @Test("postgresql.conf string values are escaped")
@@ -219,6 +279,8 @@ struct EmbeddedClusterTests {
   func errorDescription() {
     #expect(EmbeddedClusterError(message: "failed").description == "failed")
     #expect(EmbeddedClusterError(message: "failed", log: "  \n").log == nil)
-    #expect(EmbeddedClusterError(message: "failed", log: "line 1\nline 2\n").description == "failed\nline 1\nline 2")
+    #expect(
+      EmbeddedClusterError(message: "failed", log: "line 1\nline 2\n").description
+        == "failed\nline 1\nline 2")
   }
 }

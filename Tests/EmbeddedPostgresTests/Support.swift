@@ -13,7 +13,8 @@ import Testing
 /// socket path stays far below the Unix limit).
 func temporaryRoot() -> URL {
   FileManager.default.temporaryDirectory
-    .appendingPathComponent("consult-ep-\(UUID().uuidString.prefix(8).lowercased())", isDirectory: true)
+    .appendingPathComponent(
+      "consult-ep-\(UUID().uuidString.prefix(8).lowercased())", isDirectory: true)
 }
 
 /// Runs `body` with a cluster under a fresh temporary root, then stops the server and

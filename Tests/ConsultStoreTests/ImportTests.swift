@@ -1,0 +1,85 @@
+import ConsultImport
+import ConsultStore
+import Foundation
+import Postgres
+import Testing
+
+@Suite("Importing regulations.gov comments")
+struct ImportTests {
+  @Test(
+    "the real USDA-2017-0002 docket imports 199 submissions once",
+    .enabled(if: Scenario.regulationsGovData != nil, "../shared/realdata is not present"))
+  func realDocket() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let source = try RegulationsGovSource.locate(try #require(Scenario.regulationsGovData))
+    let first = try db.store.importRegulationsGov(source, into: Scenario.slug, actor: "importer")
+    #expect(first.rowsRead == 200)
+    #expect(first.skipped == ["USDA-2017-0002-0001"])
+    #expect(first.added == 199)
+    #expect(first.organisationsAdded == 9)
+    #expect(first.personsAdded > 150)
+    let written = try db.store.connection.query(
+      "SELECT count(*) AS n FROM contributions WHERE kind = 'written-submission' AND source = 'regulations-gov'")
+    #expect(try written.rows[0].decode("n", as: Int.self) == 199)
+    let logged = try db.store.connection.query(
+      "SELECT count(*) AS n FROM events WHERE entity_kind = 'contribution' AND reason LIKE 'import %'")
+    #expect(try logged.rows[0].decode("n", as: Int.self) == 199)
+    // The organisation with a trailing comma in its name is one stakeholder without it.
+    let glenn = try db.store.connection.query(
+      "SELECT name FROM stakeholders WHERE kind = 'organisation' AND match_key = consult_match_key($1)",
+      ["glenn's market & catering"])
+    #expect(glenn.count == 1)
+
+    let again = try db.store.importRegulationsGov(source, into: Scenario.slug, actor: "importer")
+    #expect(again.added == 0)
+    #expect(again.alreadyPresent == 199)
+    #expect(again.organisationsAdded == 0 && again.personsAdded == 0)
+    #expect(try written.rows.isEmpty == false)
+    let stillWritten = try db.store.connection.query(
+      "SELECT count(*) AS n FROM contributions WHERE source = 'regulations-gov'")
+    #expect(try stillWritten.rows[0].decode("n", as: Int.self) == 199)
+
+    // The export counts them without naming the people who wrote them.
+    let data = try db.store.proceedings(of: Scenario.slug)
+    #expect(data.writtenTotal == 199)
+    #expect(data.writtenOrganisations.contains { $0.name == "Duke University" })
+  }
+
+  @Test("a malformed file changes nothing, even when the error comes after valid rows")
+  func malformed() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let tables = ["contributions", "stakeholders", "events", "imports"]
+    let before = try tables.map { try db.count($0) }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-import-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let header =
+      "Document Title,Document Type,Attachment Count,Submitter Last Name,Submitter First Name,Organization,Document ID,Posted Date,Received Date"
+    var docket = "Docket ID,Docket Title\nX-1,Example\n,\n" + header + "\n"
+    for i in 1...50 {
+      docket += "Comment \(i),PUBLIC SUBMISSIONS,N/A,Doe,Jo,Acme Inc.,X-1-\(i),6/7/2018,6/5/2018\n"
+    }
+    docket += "Comment 51,PUBLIC SUBMISSIONS,N/A,Roe,Al,N/A,X-1-51,6/7/2018,31/31/2018\n"
+    var texts = "Document ID,Text Comment\n"
+    for i in 1...51 { texts += "X-1-\(i),\"Text \(i)\"\n" }
+    try docket.write(to: directory.appendingPathComponent("docket.csv"), atomically: true, encoding: .utf8)
+    try texts.write(to: directory.appendingPathComponent("texts.csv"), atomically: true, encoding: .utf8)
+    let source = try RegulationsGovSource.locate(directory)
+    let error = try #require(throws: ImportError.self) {
+      try db.store.importRegulationsGov(source, into: Scenario.slug, actor: "importer")
+    }
+    #expect(error.line == 55)
+    #expect(error.description.contains("31/31/2018"))
+    #expect(try tables.map { try db.count($0) } == before)
+
+    // Broken quoting in the texts file: refused before anything is written.
+    try (texts + "X-1-52,\"unterminated\n").write(
+      to: directory.appendingPathComponent("texts.csv"), atomically: true, encoding: .utf8)
+    #expect(throws: ImportError.self) {
+      try db.store.importRegulationsGov(try RegulationsGovSource.locate(directory), into: Scenario.slug, actor: "x")
+    }
+    #expect(try tables.map { try db.count($0) } == before)
+  }
+}

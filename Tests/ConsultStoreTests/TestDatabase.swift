@@ -1,0 +1,136 @@
+import ConsultStore
+import Foundation
+import Postgres
+import Testing
+
+/// A fresh, migrated database on the server the test command started
+/// (`scripts/test` exports PGHOST & co.), dropped when the test ends.
+final class TestDatabase {
+  let name: String
+  let store: ConsultStore
+
+  /// Creates `consult_test_<random>` and applies every migration.
+  init() throws {
+    let env = ProcessInfo.processInfo.environment
+    try #require(
+      env["PGHOST"] != nil || env["CONSULT_DATABASE_URL"] != nil,
+      "no PostgreSQL server configured: run the tests with scripts/test (it starts one)")
+    name = "consult_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+    let admin = try PostgresConnection(parameters: ["dbname": "postgres"])
+    try admin.execute("CREATE DATABASE " + admin.quoteIdentifier(name))
+    admin.close()
+    store = ConsultStore(connection: try Self.connect(name))
+    try Migrator().migrate(on: store.connection)
+  }
+
+  /// Another connection to the same database (for concurrency tests).
+  func connect() throws -> PostgresConnection { try Self.connect(name) }
+
+  static func connect(_ name: String) throws -> PostgresConnection {
+    try PostgresConnection(parameters: ["dbname": name, "application_name": "consult-tests"])
+  }
+
+  /// How many rows a table has (table names are fixed strings in the tests).
+  func count(_ table: String) throws -> Int {
+    try store.connection.query("SELECT count(*) AS n FROM " + store.connection.quoteIdentifier(table))
+      .rows[0].decode("n")
+  }
+
+  deinit {
+    store.connection.close()
+    if let admin = try? PostgresConnection(parameters: ["dbname": "postgres"]),
+      let quoted = try? admin.quoteIdentifier(name)
+    {
+      _ = try? admin.execute("DROP DATABASE IF EXISTS " + quoted + " WITH (FORCE)")
+      admin.close()
+    }
+  }
+}
+
+/// The White Paper 2016 example, built through the store as the CLI does.
+enum Scenario {
+  static let slug = "white-paper-2016"
+  static let personNames = [
+    "President of the ICT4Peace Foundation", "Member of the Bundestag (defence)",
+    "Cyber policy coordinator, Federal Foreign Office", "Researcher, University of the Federal Armed Forces Munich",
+    "Member of the public",
+  ]
+
+  /// Opens the consultation, adds stakeholders, the workshop (co-hosted, under
+  /// the Chatham House Rule when `chathamHouse`), invites, RSVPs, holds it and
+  /// records attendance and the three ICT4Peace statements.
+  static func build(_ store: ConsultStore, chathamHouse: Bool = true) throws {
+    let workflow = try store.resolveWorkflow(workflowFile.path)
+    _ = try store.openConsultation(
+      slug: slug, title: "White Paper 2016 on German Security Policy and the Future of the Bundeswehr",
+      owner: "Federal Ministry of Defence (Germany)", workflow: workflow,
+      themes: [
+        Theme(key: "challenges", title: "Challenges for security and defence policy in the coming years"),
+        Theme(key: "instruments", title: "Instruments, and how they are embedded in alliances and partnerships"),
+        Theme(key: "national-framework", title: "The national framework for action"),
+        Theme(key: "armed-forces", title: "The future direction of the armed forces"),
+      ], openedAt: Date(timeIntervalSince1970: 1_424_131_200), actor: "planner")
+    try store.addStakeholder(handle: "bmvg", kind: .organisation, name: "Federal Ministry of Defence", group: "ministries")
+    try store.addStakeholder(
+      handle: "unibw", kind: .organisation, name: "University of the Federal Armed Forces Munich", group: "academia")
+    try store.addStakeholder(handle: "bitkom", kind: .organisation, name: "BITKOM", group: "industry-associations")
+    try store.addStakeholder(
+      handle: "ict4peace", kind: .organisation, name: "ICT4Peace Foundation", group: "international-partners")
+    try store.addStakeholder(
+      handle: "ict4peace-president", kind: .person, name: personNames[0], group: nil, organisation: "ict4peace",
+      role: "President")
+    try store.addStakeholder(handle: "mdb", kind: .person, name: personNames[1], group: "parliament")
+    try store.addStakeholder(handle: "aa", kind: .person, name: personNames[2], group: "ministries")
+    try store.addStakeholder(
+      handle: "researcher", kind: .person, name: personNames[3], group: nil, organisation: "unibw")
+    try store.addStakeholder(handle: "citizen", kind: .person, name: personNames[4], group: "public")
+    let berlin = TimeZone(identifier: "Europe/Berlin")!
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = berlin
+    let start = calendar.date(from: DateComponents(year: 2015, month: 9, day: 17, hour: 9, minute: 30))!
+    let end = calendar.date(from: DateComponents(year: 2015, month: 9, day: 17, hour: 17))!
+    try store.addWorkshop(
+      key: "cyber-security", to: slug, title: "Expert workshop \"White Paper 2016 on Cyber Security\"",
+      venue: "Berlin", startsAt: start, endsAt: end, timeZone: "Europe/Berlin", chathamHouse: chathamHouse,
+      hosts: ["bmvg", "unibw", "bitkom"], actor: "planner")
+    try store.invite(
+      ["ict4peace-president", "mdb", "aa", "researcher", "citizen"], to: "cyber-security", in: slug,
+      events: ["send"], actor: "planner")
+    try store.advanceConsultation(slug, event: "open-participation", actor: "planner")
+    try store.advanceWorkshop("cyber-security", in: slug, event: "schedule", actor: "planner")
+    for handle in ["ict4peace-president", "mdb", "aa", "researcher"] {
+      try store.advanceInvitation("accept", for: handle, to: "cyber-security", in: slug, actor: "planner")
+    }
+    try store.advanceInvitation("decline", for: "citizen", to: "cyber-security", in: slug, actor: "planner")
+    try store.advanceWorkshop("cyber-security", in: slug, event: "hold", actor: "rapporteur")
+    try store.recordAttendance(
+      attended: ["ict4peace-president", "mdb", "aa"], noShow: ["researcher"], at: "cyber-security", in: slug,
+      actor: "rapporteur")
+    for (theme, text) in statements {
+      try store.recordContribution(
+        NewContribution(
+          text: text, stakeholder: "ict4peace-president", workshop: "cyber-security", theme: theme, language: "en"),
+        in: slug, actor: "rapporteur")
+    }
+  }
+
+  static let statements: [(String, String)] = [
+    ("instruments", "Malicious use of ICTs calls for a global, inclusive dialogue on norms of responsible state behaviour."),
+    ("national-framework", "Few agencies count cybersecurity capacity building as official development assistance."),
+    ("instruments", "Capacity building should be strengthened at policy and technical level and better coordinated."),
+  ]
+
+  /// The shipped workflow file, found from this source file's path.
+  static var workflowFile: URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Workflows/white-paper.yaml")
+  }
+
+  /// `../shared/realdata/regulations-gov-usda-2017-0002`, when present.
+  static var regulationsGovData: URL? {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("shared/realdata/regulations-gov-usda-2017-0002")
+    return FileManager.default.fileExists(atPath: url.path) ? url : nil
+  }
+}
