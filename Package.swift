@@ -74,6 +74,6 @@ let package = Package(
       dependencies: ["ConsultStore", "ConsultCore", "Postgres", "ConsultExport"],
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "ConsultCLITests", dependencies: ["consult"], swiftSettings: swiftSettings),
+    .testTarget(name: "ConsultCLITests", dependencies: ["consult", "Postgres"], swiftSettings: swiftSettings),
   ]
 )

@@ -123,7 +123,8 @@ extension ConsultStore {
         """
         INSERT INTO contributions (consultation_id, workshop_id, kind, text, theme, language, stakeholder_id,
                                    organisation_id, attribution, received_at, state)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT organisation_id FROM stakeholders WHERE id = $7),
+        VALUES ($1, $2, $3, $4, $5, $6, $7,
+                (SELECT CASE WHEN kind = 'organisation' THEN id ELSE organisation_id END FROM stakeholders WHERE id = $7),
                 $8, coalesce($9, now()), $10)
         RETURNING id
         """,

@@ -32,7 +32,8 @@ extension ConsultStore {
   /// consultation before adds nothing. Organisations resolve by
   /// `consult_match_key` (case, Unicode form, spacing and trailing
   /// punctuation ignored); each submitter is a person of their own, keyed by
-  /// the Document ID — people are never merged by name. Imported texts are
+  /// the Document ID — people are never merged by name. An organisation's
+  /// display name drops trailing commas and semicolons. Imported texts are
   /// attributed at the `organisation` consent level: the person's name is
   /// never published, the organisation's may be.
   ///
@@ -93,7 +94,8 @@ extension ConsultStore {
       let organisationsAdded = try connection.execute(
         """
         INSERT INTO stakeholders (kind, name, match_key, source, source_key)
-        SELECT DISTINCT ON (consult_match_key(organisation)) 'organisation', btrim(organisation),
+        SELECT DISTINCT ON (consult_match_key(organisation)) 'organisation',
+               regexp_replace(btrim(organisation), '[[:space:]]*[,;]+$', ''),
                consult_match_key(organisation), $1, consult_match_key(organisation)
         FROM import_staging WHERE consult_match_key(organisation) IS NOT NULL
         ORDER BY consult_match_key(organisation), line
