@@ -82,8 +82,7 @@ public struct FactReference: Sendable, Hashable, CustomStringConvertible {
   /// - Throws: ``GuardError`` if the text is malformed, names a relation `kind`'s machine does
   ///   not have, or names a parent relation without a state. Whether the state exists is not
   ///   checked here (that needs a workflow; ``WorkflowDefinition/parse(yaml:file:)`` checks it).
-  public static func parse(_ text: String, for kind: EntityKind) throws(GuardError) -> FactReference
-  {
+  public static func parse(_ text: String, for kind: EntityKind) throws(GuardError) -> FactReference {
     try GuardParser.fact(text, offset: 0, for: kind)
   }
 

@@ -556,8 +556,7 @@ struct WorkflowLoader {
 
   // MARK: - Guards, checked against every machine's states
 
-  private mutating func loadGuards(_ machines: [RawMachine]) -> [EntityKind: [Int: GuardExpression]]
-  {
+  private mutating func loadGuards(_ machines: [RawMachine]) -> [EntityKind: [Int: GuardExpression]] {
     var statesByKind: [EntityKind: RawMachine] = [:]
     for machine in machines { statesByKind[machine.kind] = machine }
     var result: [EntityKind: [Int: GuardExpression]] = [:]

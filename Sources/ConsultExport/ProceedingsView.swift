@@ -92,9 +92,10 @@ struct ProceedingsView {
         date: Self.format($0.occurredAt, "yyyy-MM-dd HH:mm", zone: "UTC"), event: $0.event,
         from: $0.fromState ?? "—", to: $0.toState)
     }
-    let themeTitles = Dictionary(uniqueKeysWithValues: data.themes.enumerated().map {
-      ($0.element.key, "\($0.offset + 1). \(Self.inline($0.element.title))")
-    })
+    let themeTitles = Dictionary(
+      uniqueKeysWithValues: data.themes.enumerated().map {
+        ($0.element.key, "\($0.offset + 1). \(Self.inline($0.element.title))")
+      })
     let themeOrder = Dictionary(uniqueKeysWithValues: data.themes.enumerated().map { ($0.element.key, $0.offset) })
     workshops = data.workshops.map { proceedings in
       let workshop = proceedings.workshop

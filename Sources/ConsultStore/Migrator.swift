@@ -169,7 +169,8 @@ public struct Migrator {
     if checksum != record.checksum {
       throw StoreError(
         .schema,
-        "migration \(migration.fileName) changed after it was applied (checksum \(checksum.prefix(12))…, applied \(record.checksum.prefix(12))…); restore the file and add a new migration instead")
+        "migration \(migration.fileName) changed after it was applied (checksum \(checksum.prefix(12))…, applied \(record.checksum.prefix(12))…); restore the file and add a new migration instead"
+      )
     }
   }
 }

@@ -100,7 +100,8 @@ extension ConsultStore {
               kind: entity.kind.rawValue, label: label, state: state, isFinal: machine.isFinal(state),
               events: machine.options(state: state, facts: facts).map(EventAvailability.init)))
         }
-        try describe(EntityReference(.consultation, consultation.id), label: consultation.slug, state: consultation.state)
+        try describe(
+          EntityReference(.consultation, consultation.id), label: consultation.slug, state: consultation.state)
         for workshop in try workshops(in: slug) {
           try describe(EntityReference(.workshop, workshop.id), label: workshop.key, state: workshop.state)
         }
@@ -197,8 +198,9 @@ struct PostgresTextArray: PostgresEncodable {
   let elements: [String]
   init(_ elements: [String]) { self.elements = elements }
   var postgresText: String {
-    "{" + elements.map { element in
-      "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }.joined(separator: ",") + "}"
+    "{"
+      + elements.map { element in
+        "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+      }.joined(separator: ",") + "}"
   }
 }

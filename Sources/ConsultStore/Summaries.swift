@@ -83,7 +83,8 @@ extension ConsultStore {
         WHERE id = $3 AND state = $4 AND revision = $5
         """, [body, title, current.id, initial, current.revision])
       if updated != 1 {
-        throw StoreError(.conflict, "the proceedings summary of '\(workshopKey)' was changed by someone else; reload and edit again")
+        throw StoreError(
+          .conflict, "the proceedings summary of '\(workshopKey)' was changed by someone else; reload and edit again")
       }
       return try summary(for: workshopKey, in: consultationSlug)
     }

@@ -94,7 +94,8 @@ extension ConsultStore {
     if updated != 1 {
       throw StoreError(
         .conflict,
-        "\(entity) was changed by someone else while '\(event)' was being applied; nothing was written — check its state and try again")
+        "\(entity) was changed by someone else while '\(event)' was being applied; nothing was written — check its state and try again"
+      )
     }
     return try appendEvent(
       consultationID: loaded.consultationID, entity: entity, event: event, from: loaded.state,

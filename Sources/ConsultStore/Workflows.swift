@@ -31,7 +31,8 @@ extension ConsultStore {
         if !same {
           throw StoreError(
             .alreadyExists,
-            "\(file): workflow \(definition.name) version \(definition.version) is already registered with different content; give the changed file a new version")
+            "\(file): workflow \(definition.name) version \(definition.version) is already registered with different content; give the changed file a new version"
+          )
         }
         return
       }

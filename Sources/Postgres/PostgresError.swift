@@ -9,8 +9,7 @@
 /// detail. It never contains the SQL text or the parameter values sent (the
 /// server's own detail can quote a value, e.g. the duplicate key of a unique
 /// violation). `debugDescription` lists every field.
-public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable
-{
+public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable {
   /// The broad category of a `PostgresError`. A struct with static members rather
   /// than an enum so categories can be added without breaking `switch`es.
   public struct Kind: Hashable, Sendable, CustomStringConvertible {

@@ -6,7 +6,9 @@ import Foundation
 struct Open: StoreCommand {
   static let configuration = CommandConfiguration(
     abstract: "Open a consultation on a workflow.",
-    discussion: "Example: consult open white-paper-2016 --title \"White Paper 2016\" --workflow white-paper --theme challenges=\"Challenges for security policy\"")
+    discussion:
+      "Example: consult open white-paper-2016 --title \"White Paper 2016\" --workflow white-paper --theme challenges=\"Challenges for security policy\""
+  )
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "Short name for the consultation, e.g. white-paper-2016.") var slug: String
@@ -72,7 +74,9 @@ struct Advance: StoreCommand {
 /// Prints a transition in the human or JSON form.
 func printTransition(_ record: TransitionRecord, label: String? = nil, json: Bool) throws {
   if json { return try printJSON(record) }
-  print("\(label ?? "\(record.entityKind) #\(record.entityID)"): \(record.fromState ?? "—") → \(record.toState) (\(record.event))")
+  print(
+    "\(label ?? "\(record.entityKind) #\(record.entityID)"): \(record.fromState ?? "—") → \(record.toState) (\(record.event))"
+  )
 }
 
 struct Show: StoreCommand {
@@ -118,7 +122,8 @@ struct Log: StoreCommand {
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Option(help: "Only the newest N entries.") var limit: Int?
-  @Option(help: "Only this entity kind (consultation, workshop, invitation, contribution, proceedings-summary); repeatable.")
+  @Option(
+    help: "Only this entity kind (consultation, workshop, invitation, contribution, proceedings-summary); repeatable.")
   var kind: [String] = []
   func validate() throws {
     for k in kind where EntityKind(rawValue: k) == nil {

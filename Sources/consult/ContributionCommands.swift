@@ -40,7 +40,8 @@ struct Contribute: StoreCommand {
 
 struct ContributionsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "contributions", abstract: "Import and list contributions.", subcommands: [Import.self, ListContributions.self])
+    commandName: "contributions", abstract: "Import and list contributions.",
+    subcommands: [Import.self, ListContributions.self])
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case regulationsGov = "regulations-gov"
@@ -66,7 +67,9 @@ struct ContributionsCommand: ParsableCommand {
       if output.json { return try printJSON(report) }
       print("Read \(report.rowsRead) rows from \(source.docketFile.lastPathComponent)")
       if !report.skipped.isEmpty {
-        print("  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))")
+        print(
+          "  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"
+        )
       }
       if report.added == 0 {
         print("  nothing new: all \(report.alreadyPresent) submissions were already imported")
@@ -76,13 +79,16 @@ struct ContributionsCommand: ParsableCommand {
         )
       }
       if !report.changed.isEmpty {
-        print("  \(report.changed.count) already imported with different text (left unchanged): \(report.changed.joined(separator: ", "))")
+        print(
+          "  \(report.changed.count) already imported with different text (left unchanged): \(report.changed.joined(separator: ", "))"
+        )
       }
     }
   }
 
   struct ListContributions: StoreCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List a consultation's contributions.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List a consultation's contributions.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
@@ -153,7 +159,8 @@ struct SummaryCommand: ParsableCommand {
   }
 
   struct ShowSummary: StoreCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a workshop's proceedings summary.")
+    static let configuration = CommandConfiguration(
+      commandName: "show", abstract: "Print a workshop's proceedings summary.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
@@ -181,7 +188,8 @@ struct Export: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "Output format: markdown.") var format: Format = .markdown
-    @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output: String?
+    @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
+      String?
     @Option(help: "A Mustache template of your own instead of the shipped one.") var template: String?
     func execute(_ store: ConsultStore, actor: String) throws {
       let data = try store.proceedings(of: consultation)

@@ -14,13 +14,16 @@ struct DB: ParsableCommand {
     let url: String?
     var configured: Bool { url != nil || ServerConfiguration.isConfigured(ProcessInfo.processInfo.environment) }
     init(_ options: ConnectionOptions) {
-      url = options.databaseURL ?? ProcessInfo.processInfo.environment["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+      url =
+        options.databaseURL
+        ?? ProcessInfo.processInfo.environment["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
     var cluster: EmbeddedCluster { EmbeddedCluster(root: EmbeddedCluster.defaultRoot()) }
   }
 
   struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Which server is used, whether it runs, and its migrations.")
+    static let configuration = CommandConfiguration(
+      abstract: "Which server is used, whether it runs, and its migrations.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     func run() throws {
@@ -69,18 +72,23 @@ struct DB: ParsableCommand {
   }
 
   struct Start: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create (if needed), start and migrate the embedded cluster.")
+    static let configuration = CommandConfiguration(
+      abstract: "Create (if needed), start and migrate the embedded cluster.")
     @OptionGroup var connection: ConnectionOptions
     func run() throws {
       let target = Target(connection)
       if target.configured {
-        printError("consult: a server is configured (--database-url, CONSULT_DATABASE_URL or PG* variables); consult never starts or stops it")
+        printError(
+          "consult: a server is configured (--database-url, CONSULT_DATABASE_URL or PG* variables); consult never starts or stops it"
+        )
         throw Exit.failure
       }
       do {
         let parameters = try target.cluster.ensureRunning()
         let applied = try Migrator().migrate(on: try PostgresConnection(parameters: parameters))
-        print("Embedded PostgreSQL running; socket in \(parameters["host"] ?? "?"); \(applied.count) migration(s) applied now")
+        print(
+          "Embedded PostgreSQL running; socket in \(parameters["host"] ?? "?"); \(applied.count) migration(s) applied now"
+        )
       } catch {
         throw report(error, verbose: connection.verbose)
       }
@@ -106,7 +114,8 @@ struct DB: ParsableCommand {
   }
 
   struct Migrate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply pending migrations (each in a transaction, checksummed).")
+    static let configuration = CommandConfiguration(
+      abstract: "Apply pending migrations (each in a transaction, checksummed).")
     @OptionGroup var connection: ConnectionOptions
     func run() throws {
       do {

@@ -12,7 +12,9 @@ struct StakeholderCommand: ParsableCommand {
   struct Add: StoreCommand {
     static let configuration = CommandConfiguration(
       abstract: "Create a stakeholder.",
-      discussion: "Example: consult stakeholder add ict4peace --kind organisation --name \"ICT4Peace Foundation\" --group international-partners")
+      discussion:
+        "Example: consult stakeholder add ict4peace --kind organisation --name \"ICT4Peace Foundation\" --group international-partners"
+    )
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Short handle, e.g. ict4peace.") var handle: String
@@ -38,7 +40,9 @@ struct StakeholderCommand: ParsableCommand {
       let all = try store.stakeholders()
       if output.json { return try printJSON(all) }
       for s in all {
-        print("\(s.handle ?? "")\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(s.name)\(s.organisation.map { " (\($0))" } ?? "")")
+        print(
+          "\(s.handle ?? "")\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(s.name)\(s.organisation.map { " (\($0))" } ?? "")"
+        )
       }
     }
   }
@@ -57,12 +61,15 @@ struct StakeholderCommand: ParsableCommand {
 
 struct WorkshopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "workshop", abstract: "Manage workshops.", subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self])
+    commandName: "workshop", abstract: "Manage workshops.",
+    subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self])
 
   struct Add: StoreCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a workshop with its co-hosts.",
-      discussion: "Times are local to --time-zone unless they carry an offset: --starts 2015-09-17T09:30 --time-zone Europe/Berlin")
+      discussion:
+        "Times are local to --time-zone unless they carry an offset: --starts 2015-09-17T09:30 --time-zone Europe/Berlin"
+    )
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
@@ -137,7 +144,8 @@ struct Invite: StoreCommand {
 struct RSVP: StoreCommand {
   static let configuration = CommandConfiguration(
     commandName: "rsvp", abstract: "Record a stakeholder's RSVP to a workshop invitation.",
-    discussion: "RESPONSE is an invitation event of the workflow: accept, decline or tentative in the shipped workflows.")
+    discussion:
+      "RESPONSE is an invitation event of the workflow: accept, decline or tentative in the shipped workflows.")
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
@@ -158,7 +166,8 @@ struct Attendance: StoreCommand {
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The workshop key.") var workshop: String
   @Option(parsing: .upToNextOption, help: "Handles of stakeholders who attended.") var attended: [String] = []
-  @Option(name: .customLong("no-show"), parsing: .upToNextOption, help: "Handles of accepted invitees who did not come.")
+  @Option(
+    name: .customLong("no-show"), parsing: .upToNextOption, help: "Handles of accepted invitees who did not come.")
   var noShow: [String] = []
   func validate() throws {
     if attended.isEmpty && noShow.isEmpty { throw ValidationError("give --attended and/or --no-show handles") }
@@ -176,7 +185,8 @@ struct InvitationCommand: ParsableCommand {
     commandName: "invitation", abstract: "List invitations or fire other invitation events (withdraw, expire…).",
     subcommands: [ListInvitations.self, AdvanceInvitation.self])
   struct ListInvitations: StoreCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the invitations to a workshop.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List the invitations to a workshop.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String

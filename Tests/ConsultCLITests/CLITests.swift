@@ -110,8 +110,12 @@ struct CLITests {
     let cli = try CLI()
     try cli.ok(["db", "migrate"])
     try cli.ok(["open", "wp", "--title", "White Paper", "--theme", "cyber=Cyber security", "--actor", "planner"])
-    try cli.ok(["stakeholder", "add", "ngo", "--kind", "organisation", "--name", "Peace NGO", "--group", "civil-society"])
-    try cli.ok(["stakeholder", "add", "host", "--kind", "organisation", "--name", "Host Ministry", "--group", "ministries"])
+    try cli.ok([
+      "stakeholder", "add", "ngo", "--kind", "organisation", "--name", "Peace NGO", "--group", "civil-society",
+    ])
+    try cli.ok([
+      "stakeholder", "add", "host", "--kind", "organisation", "--name", "Host Ministry", "--group", "ministries",
+    ])
     try cli.ok(["stakeholder", "add", "ngo-chair", "--name", "Chair of the Peace NGO", "--organisation", "ngo"])
     let badGroup = try cli.run(["stakeholder", "add", "x", "--name", "X", "--group", "aliens"])
     #expect(badGroup.status == 1)

@@ -14,99 +14,98 @@ struct WhitePaperWorkflowTests {
 
   /// The expected content of the shipped file, spelled out: states (final ones marked), and
   /// every (from, event) -> to. Changing the file means changing this table, deliberately.
-  static let expected:
-    [EntityKind: (initial: String, states: [String], finals: Set<String>, moves: [Move])] = [
-      .consultation: (
-        "preparation",
-        [
-          "preparation", "participatory-phase", "synthesis", "drafting", "coordination", "adoption",
-          "publication",
-          "closed", "cancelled",
-        ],
-        ["closed", "cancelled"],
-        [
-          Move(from: "preparation", event: "open-participation", to: "participatory-phase"),
-          Move(from: "participatory-phase", event: "close-participation", to: "synthesis"),
-          Move(from: "synthesis", event: "begin-drafting", to: "drafting"),
-          Move(from: "drafting", event: "begin-coordination", to: "coordination"),
-          Move(from: "coordination", event: "return-to-drafting", to: "drafting"),
-          Move(from: "coordination", event: "submit-for-adoption", to: "adoption"),
-          Move(from: "adoption", event: "adopt", to: "publication"),
-          Move(from: "publication", event: "publish", to: "closed"),
+  static let expected: [EntityKind: (initial: String, states: [String], finals: Set<String>, moves: [Move])] = [
+    .consultation: (
+      "preparation",
+      [
+        "preparation", "participatory-phase", "synthesis", "drafting", "coordination", "adoption",
+        "publication",
+        "closed", "cancelled",
+      ],
+      ["closed", "cancelled"],
+      [
+        Move(from: "preparation", event: "open-participation", to: "participatory-phase"),
+        Move(from: "participatory-phase", event: "close-participation", to: "synthesis"),
+        Move(from: "synthesis", event: "begin-drafting", to: "drafting"),
+        Move(from: "drafting", event: "begin-coordination", to: "coordination"),
+        Move(from: "coordination", event: "return-to-drafting", to: "drafting"),
+        Move(from: "coordination", event: "submit-for-adoption", to: "adoption"),
+        Move(from: "adoption", event: "adopt", to: "publication"),
+        Move(from: "publication", event: "publish", to: "closed"),
+      ]
+        + [
+          "preparation", "participatory-phase", "synthesis", "drafting", "coordination",
+          "adoption", "publication",
         ]
-          + [
-            "preparation", "participatory-phase", "synthesis", "drafting", "coordination",
-            "adoption", "publication",
-          ]
-          .map { Move(from: $0, event: "cancel", to: "cancelled") }
-      ),
-      .invitation: (
-        "draft",
-        [
-          "draft", "sent", "accepted", "tentative", "declined", "attended", "no-show", "withdrawn",
-          "expired",
-        ],
-        ["attended", "no-show", "withdrawn", "expired"],
-        [
-          Move(from: "draft", event: "send", to: "sent"),
-          Move(from: "sent", event: "accept", to: "accepted"),
-          Move(from: "tentative", event: "accept", to: "accepted"),
-          Move(from: "declined", event: "accept", to: "accepted"),
-          Move(from: "sent", event: "tentative", to: "tentative"),
-          Move(from: "accepted", event: "tentative", to: "tentative"),
-          Move(from: "declined", event: "tentative", to: "tentative"),
-          Move(from: "sent", event: "decline", to: "declined"),
-          Move(from: "accepted", event: "decline", to: "declined"),
-          Move(from: "tentative", event: "decline", to: "declined"),
-          Move(from: "accepted", event: "attend", to: "attended"),
-          Move(from: "tentative", event: "attend", to: "attended"),
-          Move(from: "accepted", event: "no-show", to: "no-show"),
-          Move(from: "tentative", event: "no-show", to: "no-show"),
-          Move(from: "draft", event: "withdraw", to: "withdrawn"),
-          Move(from: "sent", event: "withdraw", to: "withdrawn"),
-          Move(from: "accepted", event: "withdraw", to: "withdrawn"),
-          Move(from: "tentative", event: "withdraw", to: "withdrawn"),
-          Move(from: "sent", event: "expire", to: "expired"),
-          Move(from: "tentative", event: "expire", to: "expired"),
-        ]
-      ),
-      .workshop: (
-        "planned",
-        ["planned", "scheduled", "held", "summarised", "cancelled"],
-        ["summarised", "cancelled"],
-        [
-          Move(from: "planned", event: "schedule", to: "scheduled"),
-          Move(from: "scheduled", event: "postpone", to: "planned"),
-          Move(from: "scheduled", event: "hold", to: "held"),
-          Move(from: "held", event: "summarise", to: "summarised"),
-          Move(from: "planned", event: "cancel", to: "cancelled"),
-          Move(from: "scheduled", event: "cancel", to: "cancelled"),
-        ]
-      ),
-      .proceedingsSummary: (
-        "drafting",
-        ["drafting", "in-review", "approved", "published", "withdrawn"],
-        ["published", "withdrawn"],
-        [
-          Move(from: "drafting", event: "submit-for-review", to: "in-review"),
-          Move(from: "in-review", event: "request-changes", to: "drafting"),
-          Move(from: "in-review", event: "approve", to: "approved"),
-          Move(from: "approved", event: "publish", to: "published"),
-          Move(from: "drafting", event: "withdraw", to: "withdrawn"),
-          Move(from: "in-review", event: "withdraw", to: "withdrawn"),
-          Move(from: "approved", event: "withdraw", to: "withdrawn"),
-        ]
-      ),
-      .contribution: (
-        "received",
-        ["received", "accepted", "rejected"],
-        ["accepted", "rejected"],
-        [
-          Move(from: "received", event: "accept", to: "accepted"),
-          Move(from: "received", event: "reject", to: "rejected"),
-        ]
-      ),
-    ]
+        .map { Move(from: $0, event: "cancel", to: "cancelled") }
+    ),
+    .invitation: (
+      "draft",
+      [
+        "draft", "sent", "accepted", "tentative", "declined", "attended", "no-show", "withdrawn",
+        "expired",
+      ],
+      ["attended", "no-show", "withdrawn", "expired"],
+      [
+        Move(from: "draft", event: "send", to: "sent"),
+        Move(from: "sent", event: "accept", to: "accepted"),
+        Move(from: "tentative", event: "accept", to: "accepted"),
+        Move(from: "declined", event: "accept", to: "accepted"),
+        Move(from: "sent", event: "tentative", to: "tentative"),
+        Move(from: "accepted", event: "tentative", to: "tentative"),
+        Move(from: "declined", event: "tentative", to: "tentative"),
+        Move(from: "sent", event: "decline", to: "declined"),
+        Move(from: "accepted", event: "decline", to: "declined"),
+        Move(from: "tentative", event: "decline", to: "declined"),
+        Move(from: "accepted", event: "attend", to: "attended"),
+        Move(from: "tentative", event: "attend", to: "attended"),
+        Move(from: "accepted", event: "no-show", to: "no-show"),
+        Move(from: "tentative", event: "no-show", to: "no-show"),
+        Move(from: "draft", event: "withdraw", to: "withdrawn"),
+        Move(from: "sent", event: "withdraw", to: "withdrawn"),
+        Move(from: "accepted", event: "withdraw", to: "withdrawn"),
+        Move(from: "tentative", event: "withdraw", to: "withdrawn"),
+        Move(from: "sent", event: "expire", to: "expired"),
+        Move(from: "tentative", event: "expire", to: "expired"),
+      ]
+    ),
+    .workshop: (
+      "planned",
+      ["planned", "scheduled", "held", "summarised", "cancelled"],
+      ["summarised", "cancelled"],
+      [
+        Move(from: "planned", event: "schedule", to: "scheduled"),
+        Move(from: "scheduled", event: "postpone", to: "planned"),
+        Move(from: "scheduled", event: "hold", to: "held"),
+        Move(from: "held", event: "summarise", to: "summarised"),
+        Move(from: "planned", event: "cancel", to: "cancelled"),
+        Move(from: "scheduled", event: "cancel", to: "cancelled"),
+      ]
+    ),
+    .proceedingsSummary: (
+      "drafting",
+      ["drafting", "in-review", "approved", "published", "withdrawn"],
+      ["published", "withdrawn"],
+      [
+        Move(from: "drafting", event: "submit-for-review", to: "in-review"),
+        Move(from: "in-review", event: "request-changes", to: "drafting"),
+        Move(from: "in-review", event: "approve", to: "approved"),
+        Move(from: "approved", event: "publish", to: "published"),
+        Move(from: "drafting", event: "withdraw", to: "withdrawn"),
+        Move(from: "in-review", event: "withdraw", to: "withdrawn"),
+        Move(from: "approved", event: "withdraw", to: "withdrawn"),
+      ]
+    ),
+    .contribution: (
+      "received",
+      ["received", "accepted", "rejected"],
+      ["accepted", "rejected"],
+      [
+        Move(from: "received", event: "accept", to: "accepted"),
+        Move(from: "received", event: "reject", to: "rejected"),
+      ]
+    ),
+  ]
 
   @Test func parsesWithHeader() throws {
     let workflow = try Shipped.workflow()

@@ -22,15 +22,22 @@ struct ScenarioTests {
       try store.advanceSummary(for: "cyber-security", in: Scenario.slug, event: event, actor: actor)
     }
     try store.advanceWorkshop("cyber-security", in: Scenario.slug, event: "summarise", actor: "editor")
-    for event in ["close-participation", "begin-drafting", "begin-coordination", "submit-for-adoption", "adopt", "publish"] {
+    for event in [
+      "close-participation", "begin-drafting", "begin-coordination", "submit-for-adoption", "adopt", "publish",
+    ] {
       try store.advanceConsultation(Scenario.slug, event: event, actor: "planner")
     }
     #expect(try store.consultation(Scenario.slug).state == "closed")
     #expect(try store.workshop("cyber-security", in: Scenario.slug).state == "summarised")
     let invitations = Dictionary(
-      uniqueKeysWithValues: try store.invitations(to: "cyber-security", in: Scenario.slug).map { ($0.stakeholder, $0.state) })
-    #expect(invitations == ["ict4peace-president": "attended", "mdb": "attended", "aa": "attended",
-                            "researcher": "no-show", "citizen": "declined"])
+      uniqueKeysWithValues: try store.invitations(to: "cyber-security", in: Scenario.slug).map {
+        ($0.stakeholder, $0.state)
+      })
+    #expect(
+      invitations == [
+        "ict4peace-president": "attended", "mdb": "attended", "aa": "attended",
+        "researcher": "no-show", "citizen": "declined",
+      ])
 
     // Every state in the tables is the last to_state of its entity in the event log.
     let mismatches = try db.store.connection.query(
@@ -60,7 +67,8 @@ struct ScenarioTests {
     #expect(markdown.contains("| Members of the public | 1 | 0 | 0 |"))
     #expect(markdown.contains("| **Total** | 5 | 4 | 3 |"))
     // Statements grouped by theme, in theme order, with counts.
-    let instruments = try #require(markdown.range(of: "#### 2. Instruments, and how they are embedded in alliances and partnerships (2)"))
+    let instruments = try #require(
+      markdown.range(of: "#### 2. Instruments, and how they are embedded in alliances and partnerships (2)"))
     let framework = try #require(markdown.range(of: "#### 3. The national framework for action (1)"))
     #expect(instruments.lowerBound < framework.lowerBound)
     #expect(markdown.contains("Participants discussed norms and capacity building."))

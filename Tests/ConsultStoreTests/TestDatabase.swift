@@ -70,7 +70,8 @@ enum Scenario {
         Theme(key: "national-framework", title: "The national framework for action"),
         Theme(key: "armed-forces", title: "The future direction of the armed forces"),
       ], openedAt: Date(timeIntervalSince1970: 1_424_131_200), actor: "planner")
-    try store.addStakeholder(handle: "bmvg", kind: .organisation, name: "Federal Ministry of Defence", group: "ministries")
+    try store.addStakeholder(
+      handle: "bmvg", kind: .organisation, name: "Federal Ministry of Defence", group: "ministries")
     try store.addStakeholder(
       handle: "unibw", kind: .organisation, name: "University of the Federal Armed Forces Munich", group: "academia")
     try store.addStakeholder(handle: "bitkom", kind: .organisation, name: "BITKOM", group: "industry-associations")
@@ -115,7 +116,10 @@ enum Scenario {
   }
 
   static let statements: [(String, String)] = [
-    ("instruments", "Malicious use of ICTs calls for a global, inclusive dialogue on norms of responsible state behaviour."),
+    (
+      "instruments",
+      "Malicious use of ICTs calls for a global, inclusive dialogue on norms of responsible state behaviour."
+    ),
     ("national-framework", "Few agencies count cybersecurity capacity building as official development assistance."),
     ("instruments", "Capacity building should be strengthened at policy and technical level and better coordinated."),
   ]
