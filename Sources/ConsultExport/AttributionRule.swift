@@ -6,17 +6,19 @@ import ConsultStore
 /// Under the Chatham House Rule ("participants are free to use the
 /// information received, but neither the identity nor the affiliation of the
 /// speaker(s), nor that of any other participant, may be revealed" — Chatham
-/// House, chathamhouse.org/about-us/chatham-house-rule) a statement is
-/// attributed at most to a stakeholder group, never to a person or an
-/// organisation. Every exporter goes through this type; none reads names
-/// from ``AttributableContribution`` itself.
+/// House, chathamhouse.org/about-us/chatham-house-rule) a statement is not
+/// attributed at all: not to a person, an organisation, nor a stakeholder
+/// group (a group with one attendee would reveal the speaker). Every exporter
+/// goes through this type; none reads names from ``AttributableContribution``
+/// itself.
 public enum AttributionRule {
   /// The consent level that applies after the workshop's rule.
   ///
   /// - Parameters:
   ///   - consent: The contributor's consent level.
   ///   - chathamHouse: Whether the statement was made under the Chatham House Rule.
-  /// - Returns: `consent`, or `.stakeholderGroup` when the rule is stricter.
+  /// - Returns: `consent`, or `.stakeholderGroup` when the rule is stricter
+  ///   (under the rule, ``label(for:chathamHouse:)`` then drops the group too).
   public static func effectiveLevel(consent: Contribution.Attribution, chathamHouse: Bool) -> Contribution.Attribution {
     chathamHouse ? max(consent, .stakeholderGroup) : consent
   }
@@ -28,10 +30,13 @@ public enum AttributionRule {
   ///   - contribution: The contribution with its attribution facts.
   ///   - chathamHouse: Whether it was made under the Chatham House Rule.
   /// - Returns: e.g. "Jane Doe (ICT4Peace Foundation)", "ICT4Peace Foundation",
-  ///   "a participant from International partners and institutions", "a participant".
+  ///   "a participant from International partners and institutions", or
+  ///   "a participant" (always, under the Chatham House Rule).
   public static func label(for contribution: AttributableContribution, chathamHouse: Bool) -> String? {
+    let level = effectiveLevel(consent: contribution.attribution, chathamHouse: chathamHouse)
+    if chathamHouse { return level == .notForPublication ? nil : "a participant" }
     let group = contribution.groupName.map { "a participant from \($0)" } ?? "a participant"
-    switch effectiveLevel(consent: contribution.attribution, chathamHouse: chathamHouse) {
+    switch level {
     case .notForPublication:
       return nil
     case .stakeholderGroup:
@@ -44,6 +49,24 @@ public enum AttributionRule {
         return "\(name) (\(organisation))"
       }
       return name
+    }
+  }
+
+  /// The name that may be published next to a statement: the label of
+  /// ``label(for:chathamHouse:)`` when the effective level is `named` or
+  /// `organisation`, nil otherwise (stakeholder group only, or not for publication).
+  ///
+  /// - Parameters:
+  ///   - contribution: The contribution with its attribution facts.
+  ///   - chathamHouse: Whether it was made under the Chatham House Rule.
+  /// - Returns: e.g. "Jane Doe (ICT4Peace Foundation)" or "ICT4Peace Foundation"; nil when no name may be shown.
+  public static func publishedName(for contribution: AttributableContribution, chathamHouse: Bool) -> String? {
+    switch effectiveLevel(consent: contribution.attribution, chathamHouse: chathamHouse) {
+    case .named, .organisation:
+      guard contribution.contributorName != nil || contribution.organisationName != nil else { return nil }
+      return label(for: contribution, chathamHouse: chathamHouse)
+    case .stakeholderGroup, .notForPublication:
+      return nil
     }
   }
 }

@@ -38,7 +38,7 @@ public struct Contribution: Sendable, Equatable, Encodable {
   public let theme: String?
   /// Language tag (BCP 47), if known.
   public let language: String?
-  /// The contributing stakeholder's handle (or id for imported ones).
+  /// The contributing stakeholder's handle, or `#id` for imported ones without a handle.
   public let stakeholder: String?
   /// Consent level.
   public let attribution: Attribution
@@ -91,12 +91,15 @@ extension ConsultStore {
   ///
   /// - Parameters:
   ///   - contribution: What to record; with a workshop it is an oral
-  ///     statement at that workshop, otherwise a written submission.
+  ///     statement at that workshop, made by a stakeholder recorded as
+  ///     attending it (without a stakeholder: the workshop must have recorded
+  ///     attendance); otherwise a written submission.
   ///   - consultationSlug: The consultation.
   ///   - actor: Who recorded it.
   /// - Returns: The stored contribution.
-  /// - Throws: ``StoreError`` (`.invalidInput` for empty text or an unknown
-  ///   theme (listing the known ones), `.notFound`).
+  /// - Throws: ``StoreError`` (`.invalidInput` for empty text, an unknown
+  ///   theme (listing the known ones) or a statement by someone not recorded
+  ///   as attending; `.notFound`).
   @discardableResult
   public func recordContribution(_ contribution: NewContribution, in consultationSlug: String, actor: String)
     throws -> Contribution
@@ -118,6 +121,22 @@ extension ConsultStore {
       }
       let workshopID = try contribution.workshop.map { try workshop($0, in: consultationSlug).id }
       let stakeholder = try contribution.stakeholder.map { try self.stakeholder($0) }
+      if let workshopID, let key = contribution.workshop {
+        // An oral statement is made by someone recorded as attending: this
+        // also means the workshop took place.
+        let attended = try connection.query(
+          """
+          SELECT 1 FROM attendance WHERE workshop_id = $1 AND ($2::bigint IS NULL OR stakeholder_id = $2) LIMIT 1
+          """, [workshopID, stakeholder?.id])
+        if attended.isEmpty {
+          throw StoreError(
+            .invalidInput,
+            stakeholder == nil
+              ? "workshop '\(key)' has no recorded attendance; record who attended first (`consult attendance`)"
+              : "\(contribution.stakeholder ?? "") is not recorded as attending workshop '\(key)'; record attendance first (`consult attendance`)"
+          )
+        }
+      }
       let initial = try initialState(.contribution, in: consultation)
       let rows = try connection.query(
         """
@@ -154,7 +173,7 @@ extension ConsultStore {
       try connection.query(
         """
         SELECT k.id, k.kind, w.key AS workshop, k.theme, k.language,
-               coalesce(s.handle, s.id::text) AS stakeholder, k.attribution, k.source, k.source_id,
+               coalesce(s.handle, '#' || s.id) AS stakeholder, k.attribution, k.source, k.source_id,
                k.received_at, k.state, k.text
         FROM contributions k JOIN consultations c ON c.id = k.consultation_id
         LEFT JOIN workshops w ON w.id = k.workshop_id LEFT JOIN stakeholders s ON s.id = k.stakeholder_id

@@ -97,7 +97,9 @@ extension ConsultStore {
         SELECT DISTINCT ON (consult_match_key(organisation)) 'organisation',
                regexp_replace(btrim(organisation), '[[:space:]]*[,;]+$', ''),
                consult_match_key(organisation), $1, consult_match_key(organisation)
-        FROM import_staging WHERE consult_match_key(organisation) IS NOT NULL
+        FROM import_staging s WHERE consult_match_key(organisation) IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM stakeholders o
+                          WHERE o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation))
         ORDER BY consult_match_key(organisation), line
         ON CONFLICT (match_key) WHERE kind = 'organisation' AND match_key IS NOT NULL DO NOTHING
         """, [format])
@@ -109,6 +111,7 @@ extension ConsultStore {
         FROM import_staging s
         LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
         WHERE coalesce(first_name, last_name) IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM stakeholders p WHERE p.source = $1 AND p.source_key = s.source_id)
         ORDER BY s.line
         ON CONFLICT (source, source_key) DO NOTHING
         """, [format])
@@ -124,6 +127,8 @@ extension ConsultStore {
           FROM import_staging s
           LEFT JOIN stakeholders p ON p.source = $2 AND p.source_key = s.source_id AND p.kind = 'person'
           LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
+          WHERE NOT EXISTS (SELECT 1 FROM contributions k
+                            WHERE k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id)
           ORDER BY s.line
           ON CONFLICT (consultation_id, source, source_id) DO NOTHING
           RETURNING id, state

@@ -137,7 +137,7 @@ extension ConsultStore {
     try translatingErrors("invitations") {
       try connection.query(
         """
-        SELECT i.id, w.key AS workshop, coalesce(s.handle, s.id::text) AS stakeholder, i.state
+        SELECT i.id, w.key AS workshop, coalesce(s.handle, '#' || s.id) AS stakeholder, i.state
         FROM invitations i JOIN workshops w ON w.id = i.workshop_id
         JOIN consultations c ON c.id = i.consultation_id JOIN stakeholders s ON s.id = i.stakeholder_id
         WHERE c.slug = $1 AND w.key = $2 ORDER BY stakeholder

@@ -149,7 +149,8 @@ public struct LogEntry: Sendable, Equatable, Encodable {
 }
 
 extension ConsultStore {
-  /// The event log of a consultation, oldest first.
+  /// The event log of a consultation, oldest first by the time each event
+  /// happened (events recorded with a past time sort by that time), then by id.
   ///
   /// - Parameters:
   ///   - slug: The consultation.
@@ -175,8 +176,8 @@ extension ConsultStore {
                  END AS entity
           FROM events e JOIN consultations c ON c.id = e.consultation_id
           WHERE e.consultation_id = $1 AND (cardinality($2::text[]) = 0 OR e.entity_kind = ANY($2::text[]))
-          ORDER BY e.id DESC LIMIT $3
-        ) newest ORDER BY id
+          ORDER BY e.occurred_at DESC, e.id DESC LIMIT $3
+        ) newest ORDER BY occurred_at, id
         """, [consultation.id, PostgresTextArray(kindNames), limit])
       return try rows.map { row in
         LogEntry(

@@ -14,6 +14,8 @@ public struct Stakeholder: Sendable, Equatable, Encodable {
   public let id: Int64
   /// The short handle users type, e.g. `ict4peace`; nil for imported stakeholders.
   public let handle: String?
+  /// How to refer to this stakeholder: the handle, or `#id` when it has none.
+  public var reference: String { handle ?? "#\(id)" }
   /// Person or organisation.
   public let kind: Kind
   /// Display name (personal data for persons).
@@ -106,11 +108,20 @@ extension ConsultStore {
     }
   }
 
-  /// Stakeholders that have a handle (those created by hand), by handle.
-  public func stakeholders() throws -> [Stakeholder] {
+  /// Stakeholders: by default those with a handle (created by hand), by
+  /// handle; with `includeImported`, also those created by imports (no
+  /// handle), after them by id.
+  ///
+  /// - Parameters:
+  ///   - includeImported: Also list stakeholders without a handle.
+  ///   - limit: At most this many; nil for all.
+  public func stakeholders(includeImported: Bool = false, limit: Int? = nil) throws -> [Stakeholder] {
     try translatingErrors("stakeholders") {
-      try connection.query(Self.stakeholderSelect + " WHERE s.handle IS NOT NULL ORDER BY s.handle")
-        .map(Self.decodeStakeholder)
+      try connection.query(
+        Self.stakeholderSelect
+          + " WHERE ($1 OR s.handle IS NOT NULL) ORDER BY s.handle IS NULL, s.handle, s.id LIMIT $2",
+        [includeImported, limit]
+      ).map(Self.decodeStakeholder)
     }
   }
 

@@ -91,17 +91,19 @@ extension ConsultStore {
   }
 
   /// Fires a proceedings-summary event (`submit-for-review`, `approve`,
-  /// `request-changes`, `publish`…). The event log records the revision.
+  /// `request-changes`, `publish`…), at `time` when recording a past event
+  /// (nil: now). The event log records the revision.
   ///
   /// - Throws: see ``fire(_:on:actor:reason:at:)``.
   @discardableResult
   public func advanceSummary(
-    for workshopKey: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil
+    for workshopKey: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil,
+    at time: Date? = nil
   ) throws -> TransitionRecord {
     let current = try summary(for: workshopKey, in: consultationSlug)
     return try fire(
       event, on: EntityReference(.proceedingsSummary, current.id), actor: actor,
-      reason: reason ?? "revision \(current.revision)")
+      reason: reason ?? "revision \(current.revision)", at: time)
   }
 
   /// The proceedings summary of a workshop.

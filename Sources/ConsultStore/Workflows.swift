@@ -60,7 +60,15 @@ extension ConsultStore {
       url = BundledFiles.workflowsDirectory.appendingPathComponent(reference + ".yaml")
     }
     guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw StoreError(.notFound, "workflow \(reference): no file at \(url.path)")
+      if url.deletingLastPathComponent() == BundledFiles.workflowsDirectory {
+        let shipped = (try? FileManager.default.contentsOfDirectory(atPath: BundledFiles.workflowsDirectory.path))?
+          .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
+        throw StoreError(
+          .notFound,
+          "no shipped workflow '\(reference)' (shipped: \(shipped.joined(separator: ", "))); or give the path of a workflow file"
+        )
+      }
+      throw StoreError(.notFound, "workflow \(reference): cannot read \(url.path)")
     }
     guard let source = String(data: data, encoding: .utf8) else {
       throw StoreError(.invalidInput, "\(url.path): not valid UTF-8")

@@ -97,15 +97,17 @@ extension ConsultStore {
     }
   }
 
-  /// Fires a workshop event (e.g. `schedule`, `hold`, `summarise`, `cancel`).
+  /// Fires a workshop event (e.g. `schedule`, `hold`, `summarise`, `cancel`),
+  /// at `time` when recording a past event (nil: now).
   ///
   /// - Throws: see ``fire(_:on:actor:reason:at:)``.
   @discardableResult
   public func advanceWorkshop(
-    _ key: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil
+    _ key: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil,
+    at time: Date? = nil
   ) throws -> TransitionRecord {
     let workshop = try workshop(key, in: consultationSlug)
-    return try fire(event, on: EntityReference(.workshop, workshop.id), actor: actor, reason: reason)
+    return try fire(event, on: EntityReference(.workshop, workshop.id), actor: actor, reason: reason, at: time)
   }
 
   static let workshopSelect = """

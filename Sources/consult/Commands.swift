@@ -67,7 +67,7 @@ struct Advance: StoreCommand {
   func execute(_ store: ConsultStore, actor: String) throws {
     let time = try at.map { try parseTime($0, zone: "UTC", field: "--at") }
     let record = try store.advanceConsultation(consultation, event: event, actor: actor, reason: reason, at: time)
-    try printTransition(record, json: output.json)
+    try printTransition(record, label: "consultation \(consultation)", json: output.json)
   }
 }
 
@@ -81,7 +81,11 @@ func printTransition(_ record: TransitionRecord, label: String? = nil, json: Boo
 
 struct Show: StoreCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Show a consultation: phase, counts, and every event with what blocks it.")
+    abstract: "Show a consultation: phase, counts, and every event with what blocks it.",
+    discussion: """
+      For the consultation, each workshop and each proceedings summary: ✓ the event is possible now;
+      ✗ a guard blocks it (with the values observed); · it needs another state.
+      """)
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
@@ -102,8 +106,8 @@ struct Show: StoreCommand {
     }
     for entity in overview.entities {
       print("")
-      print("\(entity.kind) \(entity.label): \(entity.state)\(entity.isFinal ? " (final)" : "")")
-      for option in entity.events {
+      print("\(entity.kind) \(entity.label): \(entity.state)\(entity.isFinal ? " (final: nothing more can happen)" : "")")
+      for option in entity.events where !entity.isFinal {
         if option.possible {
           print("  ✓ \(option.event) → \(option.target ?? "?")")
         } else if let states = option.needsState {

@@ -26,6 +26,9 @@ struct Contribute: StoreCommand {
     if text != nil && file != nil { throw ValidationError("give either --text or --file, not both") }
   }
   func execute(_ store: ConsultStore, actor: String) throws {
+    if text == nil && file == nil && isatty(STDIN_FILENO) != 0 {
+      throw InputError(message: "give the text with --text, or --file FILE (--file - reads standard input)")
+    }
     let body = try text ?? readText(path: file ?? "-")
     if body.contains("\u{0}") { throw InputError(message: "--text contains a NUL byte") }
     let received = try receivedAt.map { try parseTime($0, zone: "UTC", field: "--received-at") }
@@ -152,8 +155,12 @@ struct SummaryCommand: ParsableCommand {
     @Argument(help: "The workshop key.") var workshop: String
     @Argument(help: "The event.") var event: String
     @Option(help: "A note recorded in the event log (default: the revision).") var reason: String?
+    @Option(help: "When it happened, to record a past event (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.")
+    var at: String?
     func execute(_ store: ConsultStore, actor: String) throws {
-      let record = try store.advanceSummary(for: workshop, in: consultation, event: event, actor: actor, reason: reason)
+      let time = try at.map { try parseTime($0, zone: "UTC", field: "--at") }
+      let record = try store.advanceSummary(
+        for: workshop, in: consultation, event: event, actor: actor, reason: reason, at: time)
       try printTransition(record, label: "summary of \(workshop)", json: output.json)
     }
   }

@@ -105,6 +105,10 @@ struct DB: ParsableCommand {
         throw Exit.failure
       }
       do {
+        guard case .running = try target.cluster.status() else {
+          print("Embedded PostgreSQL was not running")
+          return
+        }
         try target.cluster.stop()
         print("Embedded PostgreSQL stopped")
       } catch {

@@ -33,15 +33,18 @@ struct StakeholderCommand: ParsableCommand {
   }
 
   struct ListStakeholders: StoreCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List stakeholders with handles.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List stakeholders (those added by hand; --all adds imported ones as #id).")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @Flag(help: "Include stakeholders created by imports.") var all = false
+    @Option(help: "At most N.") var limit: Int?
     func execute(_ store: ConsultStore, actor: String) throws {
-      let all = try store.stakeholders()
+      let all = try store.stakeholders(includeImported: self.all, limit: limit)
       if output.json { return try printJSON(all) }
       for s in all {
         print(
-          "\(s.handle ?? "")\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(s.name)\(s.organisation.map { " (\($0))" } ?? "")"
+          "\(s.reference)\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(s.name)\(s.organisation.map { " (\($0))" } ?? "")"
         )
       }
     }
@@ -82,6 +85,9 @@ struct WorkshopCommand: ParsableCommand {
     @Option(help: "Handle of a co-hosting stakeholder; repeat in order.") var host: [String] = []
     @Flag(help: "Held under the Chatham House Rule (statements are never attributed).") var chathamHouse = false
     func execute(_ store: ConsultStore, actor: String) throws {
+      if TimeZone(identifier: timeZone) == nil {
+        throw InputError(message: "--time-zone: unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
+      }
       let start = try parseTime(starts, zone: timeZone, field: "--starts")
       let end = try parseTime(ends, zone: timeZone, field: "--ends")
       if end < start { throw InputError(message: "--ends is before --starts") }
@@ -115,8 +121,12 @@ struct WorkshopCommand: ParsableCommand {
     @Argument(help: "The workshop key.") var workshop: String
     @Argument(help: "The event.") var event: String
     @Option(help: "A note recorded in the event log.") var reason: String?
+    @Option(help: "When it happened, to record a past event (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.")
+    var at: String?
     func execute(_ store: ConsultStore, actor: String) throws {
-      let record = try store.advanceWorkshop(workshop, in: consultation, event: event, actor: actor, reason: reason)
+      let time = try at.map { try parseTime($0, zone: "UTC", field: "--at") }
+      let record = try store.advanceWorkshop(
+        workshop, in: consultation, event: event, actor: actor, reason: reason, at: time)
       try printTransition(record, label: "workshop \(workshop)", json: output.json)
     }
   }
