@@ -36,6 +36,16 @@ public struct SubmissionRecord: Sendable, Equatable {
   public var sourceURL: String?
   /// The 1-based physical line in the docket file where the record starts.
   public var line: Int
+  /// A stable pseudonymous key for the author within the source (Polis `author-id`); records
+  /// with the same key come from one person. `nil` when the source has none: each record's
+  /// submitter is then a person of their own.
+  public var authorKey: String? = nil
+  /// A display name for the author when the source has no personal names (e.g. "Polis
+  /// participant 756"); `nil` to use ``firstName`` and ``lastName``.
+  public var authorName: String? = nil
+  /// Whether the source's moderation rejected the record (Polis `moderated` = −1): it is kept
+  /// and counted but must never be published.
+  public var rejectedByModeration: Bool = false
 
   /// Creates a record; every field is stored as given.
   public init(

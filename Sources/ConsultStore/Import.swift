@@ -7,7 +7,8 @@ import Postgres
 public struct ImportReport: Sendable, Equatable, Encodable {
   /// Records read from the source.
   public let rowsRead: Int
-  /// Records that are not public submissions (e.g. the rule document) or have no text; not imported.
+  /// Records that are not submissions (a regulations.gov document type other than
+  /// `PUBLIC SUBMISSIONS`, e.g. the rule document) or have no text; not imported.
   public let skipped: [String]
   /// Contributions added now.
   public let added: Int
@@ -19,48 +20,60 @@ public struct ImportReport: Sendable, Equatable, Encodable {
   public let organisationsAdded: Int
   /// Person stakeholders created now.
   public let personsAdded: Int
+  /// Records rejected by the source's moderation: imported, counted, never published.
+  public let rejectedByModeration: Int
 }
 
 extension ConsultStore {
-  /// Imports a regulations.gov docket export as written submissions of a consultation.
+  /// Imports a file of submissions as written submissions of a consultation.
   ///
   /// All or nothing: the records stream through COPY FROM STDIN into a
   /// temporary table, then become stakeholders, contributions and event-log
   /// entries in the same transaction. Any error in the file (reported with
-  /// file, line and column by ``RegulationsGovSource``) rolls everything
-  /// back. Idempotent: a record whose Document ID was imported into the
-  /// consultation before adds nothing. Organisations resolve by
-  /// `consult_match_key` (case, Unicode form, spacing and trailing
-  /// punctuation ignored); each submitter is a person of their own, keyed by
-  /// the Document ID — people are never merged by name. An organisation's
-  /// display name drops trailing commas and semicolons. Imported texts are
-  /// attributed at the `organisation` consent level: the person's name is
-  /// never published, the organisation's may be.
+  /// file, line and column by the ``SubmissionSource``) rolls everything
+  /// back. Idempotent: a record whose source id was imported into the
+  /// consultation before adds nothing; one whose text changed since is
+  /// reported in ``ImportReport/changed`` and left unchanged.
+  ///
+  /// Stakeholders: organisations resolve by `consult_match_key` (case,
+  /// Unicode form, spacing and trailing punctuation ignored; the display name
+  /// drops trailing commas and semicolons). People are never merged by name:
+  /// a record with an ``SubmissionRecord/authorKey`` (Polis) belongs to the
+  /// person with that key in this consultation; otherwise each record's
+  /// submitter is a person of their own, keyed by the source id. Imported
+  /// texts are attributed at the `organisation` consent level (a person's
+  /// name is never published, an organisation's may be), or
+  /// `not-for-publication` when the source's moderation rejected them.
   ///
   /// - Parameters:
-  ///   - source: The located files.
+  ///   - source: The located file(s).
   ///   - consultationSlug: The consultation.
+  ///   - language: Language tag for every record (BCP 47, e.g. `de`); nil:
+  ///     `en` for regulations.gov, unknown otherwise.
   ///   - actor: Who imported.
   /// - Returns: What was read and added.
   /// - Throws: ``ImportError`` for a malformed file; ``StoreError``.
-  public func importRegulationsGov(_ source: RegulationsGovSource, into consultationSlug: String, actor: String)
-    throws -> ImportReport
-  {
-    let format = "regulations-gov"
-    return try transaction("import of \(source.docketFile.lastPathComponent)") {
+  public func importSubmissions(
+    _ source: any SubmissionSource, into consultationSlug: String, language: String? = nil, actor: String
+  ) throws -> ImportReport {
+    let format = source.format
+    let fileName = source.mainFile.lastPathComponent
+    let language = language ?? (format == "regulations-gov" ? "en" : nil)
+    return try transaction("import of \(fileName)") {
       let consultation = try consultation(consultationSlug)
       let initial = try initialState(.contribution, in: consultation)
       try connection.execute(
         """
         CREATE TEMPORARY TABLE import_staging (
           line integer, source_id text, text text, title text, document_type text, first_name text,
-          last_name text, organisation text, posted_at timestamptz, received_at timestamptz
+          last_name text, organisation text, posted_at timestamptz, received_at timestamptz,
+          author_key text, author_name text, rejected boolean
         ) ON COMMIT DROP
         """)
       let read = try connection.copyFrom(
         """
         COPY import_staging (line, source_id, text, title, document_type, first_name, last_name, organisation,
-                             posted_at, received_at) FROM STDIN
+                             posted_at, received_at, author_key, author_name, rejected) FROM STDIN
         """
       ) { writer in
         try source.read { record in
@@ -68,21 +81,32 @@ extension ConsultStore {
             String(record.line), record.sourceID, record.text, record.title, record.documentType,
             record.firstName, record.lastName, record.organisation,
             record.postedAt.map { PostgresTimestamp($0).postgresText },
-            record.receivedAt.map { PostgresTimestamp($0).postgresText },
+            record.receivedAt.map { PostgresTimestamp($0).postgresText }, record.authorKey, record.authorName,
+            record.rejectedByModeration ? "t" : "f",
           ])
         }
       }
+      // The person key: per author within this consultation, else per record.
+      try connection.execute(
+        """
+        ALTER TABLE import_staging ADD COLUMN person_key text;
+        """)
+      try connection.execute(
+        """
+        UPDATE import_staging
+        SET person_key = CASE WHEN author_key IS NOT NULL THEN $1 || ':author:' || author_key ELSE source_id END
+        """, [String(consultation.id)])
       let skipped = try connection.query(
         """
         SELECT source_id FROM import_staging
-        WHERE text IS NULL OR btrim(text) = '' OR document_type IS DISTINCT FROM 'PUBLIC SUBMISSIONS'
+        WHERE text IS NULL OR btrim(text) = '' OR document_type <> 'PUBLIC SUBMISSIONS'
         ORDER BY line
         """
       ).map { try $0.decode("source_id", as: String.self) }
       try connection.execute(
         """
         DELETE FROM import_staging
-        WHERE text IS NULL OR btrim(text) = '' OR document_type IS DISTINCT FROM 'PUBLIC SUBMISSIONS'
+        WHERE text IS NULL OR btrim(text) = '' OR document_type <> 'PUBLIC SUBMISSIONS'
         """)
       let changed = try connection.query(
         """
@@ -106,13 +130,14 @@ extension ConsultStore {
       let personsAdded = try connection.execute(
         """
         INSERT INTO stakeholders (kind, name, stakeholder_group, organisation_id, source, source_key)
-        SELECT 'person', btrim(concat_ws(' ', first_name, last_name)),
-               CASE WHEN o.id IS NULL THEN 'public' END, o.id, $1, s.source_id
+        SELECT DISTINCT ON (s.person_key) 'person',
+               coalesce(s.author_name, btrim(concat_ws(' ', s.first_name, s.last_name))),
+               CASE WHEN o.id IS NULL THEN 'public' END, o.id, $1, s.person_key
         FROM import_staging s
         LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
-        WHERE coalesce(first_name, last_name) IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM stakeholders p WHERE p.source = $1 AND p.source_key = s.source_id)
-        ORDER BY s.line
+        WHERE coalesce(s.author_name, s.first_name, s.last_name) IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM stakeholders p WHERE p.source = $1 AND p.source_key = s.person_key)
+        ORDER BY s.person_key, s.line
         ON CONFLICT (source, source_key) DO NOTHING
         """, [format])
       // Contributions and their creation events in one statement (a data-modifying
@@ -122,10 +147,11 @@ extension ConsultStore {
         WITH added AS (
           INSERT INTO contributions (consultation_id, kind, text, language, stakeholder_id, organisation_id,
                                      attribution, source, source_id, title, received_at, posted_at, state)
-          SELECT $1, 'written-submission', s.text, 'en', p.id, o.id, 'organisation', $2, s.source_id, s.title,
+          SELECT $1, 'written-submission', s.text, $8, p.id, o.id,
+                 CASE WHEN s.rejected THEN 'not-for-publication' ELSE 'organisation' END, $2, s.source_id, s.title,
                  coalesce(s.received_at, s.posted_at, now()), s.posted_at, $3
           FROM import_staging s
-          LEFT JOIN stakeholders p ON p.source = $2 AND p.source_key = s.source_id AND p.kind = 'person'
+          LEFT JOIN stakeholders p ON p.source = $2 AND p.source_key = s.person_key AND p.kind = 'person'
           LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
           WHERE NOT EXISTS (SELECT 1 FROM contributions k
                             WHERE k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id)
@@ -142,19 +168,29 @@ extension ConsultStore {
         SELECT count(*) AS added FROM logged
         """,
         [
-          consultation.id, format, initial, actor, source.docketFile.lastPathComponent, consultation.workflowName,
-          consultation.workflowVersion,
+          consultation.id, format, initial, actor, fileName, consultation.workflowName,
+          consultation.workflowVersion, language,
         ])
       let addedIDs: Int = try addedRows.rows[0].decode("added")
+      let rejected: Int = try connection.query(
+        "SELECT count(*) AS n FROM import_staging WHERE rejected"
+      ).rows[0].decode("n")
       try connection.execute(
         """
         INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor)
         VALUES ($1, $2, $3, $4, $5, $6)
-        """, [consultation.id, format, source.docketFile.lastPathComponent, read, addedIDs, actor])
+        """, [consultation.id, format, fileName, read, addedIDs, actor])
       let eligible = read - skipped.count
       return ImportReport(
         rowsRead: read, skipped: skipped, added: addedIDs, alreadyPresent: eligible - addedIDs, changed: changed,
-        organisationsAdded: organisationsAdded, personsAdded: personsAdded)
+        organisationsAdded: organisationsAdded, personsAdded: personsAdded, rejectedByModeration: rejected)
     }
+  }
+
+  /// Imports a regulations.gov docket export; see ``importSubmissions(_:into:language:actor:)``.
+  public func importRegulationsGov(_ source: RegulationsGovSource, into consultationSlug: String, actor: String)
+    throws -> ImportReport
+  {
+    try importSubmissions(source, into: consultationSlug, actor: actor)
   }
 }

@@ -48,6 +48,7 @@ struct ContributionsCommand: ParsableCommand {
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case regulationsGov = "regulations-gov"
+    case polis
   }
 
   struct Import: StoreCommand {
@@ -56,6 +57,8 @@ struct ContributionsCommand: ParsableCommand {
       discussion: """
         regulations-gov: FILE is a docket export CSV or a directory holding it and its
         text-comments CSV (header `Document ID,Text Comment`), joined on Document ID.
+        polis: FILE is a Polis open-data comments.csv or the directory holding it; comments
+        rejected by moderation (moderated = -1) are kept but never published.
         """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -63,12 +66,20 @@ struct ContributionsCommand: ParsableCommand {
     @Argument(help: "The file or directory to import.") var file: String
     @Option(help: "The file's format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).") var format: Format
     @Option(help: "regulations-gov: the text-comments CSV, when not beside the docket file.") var texts: String?
+    @Option(help: "Language tag of the texts, e.g. de (default: en for regulations-gov, else unknown).")
+    var language: String?
     func execute(_ store: ConsultStore, actor: String) throws {
-      let source = try RegulationsGovSource.locate(
-        URL(fileURLWithPath: file), texts: texts.map { URL(fileURLWithPath: $0) })
-      let report = try store.importRegulationsGov(source, into: consultation, actor: actor)
+      let url = URL(fileURLWithPath: file)
+      let source: any SubmissionSource
+      switch format {
+      case .regulationsGov:
+        source = try RegulationsGovSource.locate(url, texts: texts.map { URL(fileURLWithPath: $0) })
+      case .polis:
+        source = PolisSource(url)
+      }
+      let report = try store.importSubmissions(source, into: consultation, language: language, actor: actor)
       if output.json { return try printJSON(report) }
-      print("Read \(report.rowsRead) rows from \(source.docketFile.lastPathComponent)")
+      print("Read \(report.rowsRead) rows from \(source.mainFile.lastPathComponent)")
       if !report.skipped.isEmpty {
         print(
           "  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"
@@ -80,6 +91,9 @@ struct ContributionsCommand: ParsableCommand {
         print(
           "  added \(report.added) written submissions (\(report.alreadyPresent) already present); new stakeholders: \(report.organisationsAdded) organisations, \(report.personsAdded) persons"
         )
+      }
+      if report.rejectedByModeration > 0 {
+        print("  \(report.rejectedByModeration) rejected by the source's moderation: kept, counted, never published")
       }
       if !report.changed.isEmpty {
         print(

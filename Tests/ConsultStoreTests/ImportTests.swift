@@ -82,3 +82,37 @@ struct ImportTests {
     #expect(try tables.map { try db.count($0) } == before)
   }
 }
+
+@Suite("Importing Polis comments")
+struct PolisImportTests {
+  static var austria: URL? {
+    Scenario.regulationsGovData?.deletingLastPathComponent()
+      .appendingPathComponent("polis/austria-climate.5twd2jsnkf.2022-08-08")
+  }
+
+  @Test(
+    "the Klimarat comments import once; moderated-out ones are kept but never published",
+    .enabled(if: Scenario.regulationsGovData != nil, "../shared/realdata is not present"))
+  func austria() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let source = PolisSource(try #require(Self.austria))
+    let report = try db.store.importSubmissions(source, into: Scenario.slug, language: "de", actor: "importer")
+    #expect(report.rowsRead == 522)
+    #expect(report.added == 522)
+    #expect(report.personsAdded == 197)
+    #expect(report.rejectedByModeration == 245)
+    let withheld = try db.store.connection.query(
+      "SELECT count(*) AS n FROM contributions WHERE source = 'polis' AND attribution = 'not-for-publication'")
+    #expect(try withheld.rows[0].decode("n", as: Int.self) == 245)
+    let german = try db.store.connection.query(
+      "SELECT count(*) AS n FROM contributions WHERE source = 'polis' AND language = 'de'")
+    #expect(try german.rows[0].decode("n", as: Int.self) == 522)
+    let again = try db.store.importSubmissions(source, into: Scenario.slug, language: "de", actor: "importer")
+    #expect(again.added == 0 && again.personsAdded == 0 && again.alreadyPresent == 522)
+    // A second consultation gets its own pseudonymous persons (author ids are per conversation).
+    let workflow = try db.store.resolveWorkflow(Scenario.workflowFile.path)
+    _ = try db.store.openConsultation(slug: "klimarat", title: "Klimarat", owner: nil, workflow: workflow, actor: "x")
+    #expect(try db.store.importSubmissions(source, into: "klimarat", actor: "importer").personsAdded == 197)
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// A Polis conversation's `comments.csv` from the Polis open-data export (The Computational
+/// Democracy Project, github.com/compdemocracy/openData).
+///
+/// Columns (all required): `timestamp` (epoch milliseconds, UTC), `datetime` (ignored: a
+/// `Date.toString()` text in the server's zone), `comment-id` (unique), `author-id`
+/// (pseudonymous integer; `0` is the facilitator's seed statements), `agrees`, `disagrees`
+/// (ignored), `moderated` (−1 rejected, 0 unmoderated, 1 accepted), `comment-body`.
+public struct PolisSource: SubmissionSource {
+  /// The `comments.csv` file.
+  public let commentsFile: URL
+
+  /// Uses `path`: the `comments.csv` file itself, or a directory holding it.
+  public init(_ path: URL) {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory), isDirectory.boolValue {
+      commentsFile = path.appendingPathComponent("comments.csv")
+    } else {
+      commentsFile = path
+    }
+  }
+
+  /// `polis`.
+  public var format: String { "polis" }
+  /// The comments file.
+  public var mainFile: URL { commentsFile }
+
+  static let required = ["timestamp", "comment-id", "author-id", "moderated", "comment-body"]
+
+  /// Reads every comment in file order.
+  ///
+  /// Each record: `sourceID` = `comment-id`; `text` = `comment-body` (CRLF → LF); `receivedAt`
+  /// = `timestamp` (ms since 1970-01-01 UTC); `authorKey` = `author-id`, with `authorName`
+  /// "Polis participant N" or, for author 0, "Polis facilitator (seed statements)";
+  /// `rejectedByModeration` when `moderated` is −1.
+  ///
+  /// - Throws: ``ImportError`` for: a missing header column; a row with another field count; an
+  ///   empty or duplicate `comment-id`; a `timestamp` that is not an integer; a `moderated` other
+  ///   than −1, 0, 1; an `author-id` that is not a non-negative integer; empty text; and what
+  ///   every CSV source refuses (broken quoting, invalid UTF-8, NUL bytes, oversized fields).
+  public func read(_ body: (SubmissionRecord) throws -> Void) throws {
+    let rows = try CSVRowReader(url: commentsFile)
+    let file = commentsFile.path
+    guard let headerRow = try rows.next() else {
+      throw ImportError(file: file, line: 1, message: "empty file: no header row")
+    }
+    let names = headerRow.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    rows.columnNames = names
+    var index: [String: Int] = [:]
+    for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
+    for column in Self.required where index[column] == nil {
+      throw ImportError(
+        file: file, line: headerRow.line, column: column,
+        message: "missing required column \"\(column)\" (header: \(names.joined(separator: ",")))")
+    }
+    var seen: [String: Int] = [:]
+    while let row = try rows.next() {
+      if row.isBlank { continue }
+      guard row.fields.count == names.count else {
+        throw ImportError(
+          file: file, line: row.line,
+          message: "row has \(row.fields.count) fields; the header has \(names.count)")
+      }
+      func field(_ column: String) -> String {
+        row.fields[index[column]!].trimmingCharacters(in: .whitespaces)
+      }
+      let id = field("comment-id")
+      guard !id.isEmpty else {
+        throw ImportError(file: file, line: row.line, column: "comment-id", message: "empty comment-id")
+      }
+      if let first = seen[id] {
+        throw ImportError(
+          file: file, line: row.line, column: "comment-id",
+          message: "duplicate comment-id \"\(id)\" (first at line \(first))")
+      }
+      seen[id] = row.line
+      guard let milliseconds = Int64(field("timestamp")) else {
+        throw ImportError(
+          file: file, line: row.line, column: "timestamp",
+          message: "timestamp \"\(field("timestamp"))\" is not an integer (epoch milliseconds)")
+      }
+      let moderated = field("moderated")
+      guard ["-1", "0", "1"].contains(moderated) else {
+        throw ImportError(
+          file: file, line: row.line, column: "moderated",
+          message: "moderated is \"\(moderated)\"; expected -1, 0 or 1")
+      }
+      let author = field("author-id")
+      guard let authorNumber = Int(author), authorNumber >= 0 else {
+        throw ImportError(
+          file: file, line: row.line, column: "author-id",
+          message: "author-id \"\(author)\" is not a non-negative integer")
+      }
+      let text = row.fields[index["comment-body"]!].replacingOccurrences(of: "\r\n", with: "\n")
+      guard !text.allSatisfy(\.isWhitespace) else {
+        throw ImportError(file: file, line: row.line, column: "comment-body", message: "empty comment text")
+      }
+      var record = SubmissionRecord(
+        sourceID: id, text: text,
+        receivedAt: Date(timeIntervalSince1970: Double(milliseconds) / 1000), line: row.line)
+      record.authorKey = String(authorNumber)
+      record.authorName =
+        authorNumber == 0 ? "Polis facilitator (seed statements)" : "Polis participant \(authorNumber)"
+      record.rejectedByModeration = moderated == "-1"
+      try body(record)
+    }
+  }
+}
