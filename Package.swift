@@ -38,7 +38,7 @@ let package = Package(
     // Parsers that turn external submission files into contribution records; no database.
     .target(
       name: "ConsultImport",
-      dependencies: [.product(name: "CSV", package: "CSV.swift")],
+      dependencies: [.product(name: "CSV", package: "CSV.swift"), .product(name: "Yams", package: "Yams")],
       swiftSettings: swiftSettings
     ),
     // Creates, starts and stops the private local PostgreSQL cluster used when no server is configured.
@@ -50,10 +50,13 @@ let package = Package(
       resources: [.copy("Resources/Schema"), .copy("Resources/Workflows")],
       swiftSettings: swiftSettings
     ),
-    // Renderers that turn data read from the store into Markdown (and later other formats).
+    // Renderers that turn data read from the store into Markdown, HTML, JSON, CSV and iCalendar.
     .target(
       name: "ConsultExport",
-      dependencies: ["ConsultStore", .product(name: "Mustache", package: "swift-mustache")],
+      dependencies: [
+        "ConsultStore", .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "CSV", package: "CSV.swift"),
+      ],
       swiftSettings: swiftSettings
     ),
     // The `consult` command-line interface: parses arguments, calls one use case, prints.
@@ -74,6 +77,8 @@ let package = Package(
       dependencies: ["ConsultStore", "ConsultCore", "Postgres", "ConsultExport"],
       swiftSettings: swiftSettings
     ),
+    .testTarget(
+      name: "ConsultExportTests", dependencies: ["ConsultExport", "ConsultCore"], swiftSettings: swiftSettings),
     .testTarget(name: "ConsultCLITests", dependencies: ["consult", "Postgres"], swiftSettings: swiftSettings),
   ]
 )

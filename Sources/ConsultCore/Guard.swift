@@ -131,6 +131,70 @@ public struct GuardExpression: Sendable, Hashable, CustomStringConvertible {
 
   /// The guard in canonical form: conditions joined by ` and `.
   public var description: String { conditions.map(\.description).joined(separator: " and ") }
+
+  /// Whether this guard and `other` provably never hold together, so two transitions of the
+  /// same event from the same state may carry them (the workflow lint's overlap rule).
+  ///
+  /// The rule is deliberately simple and sound (it may miss a disjoint pair, never the other
+  /// way): the guards are disjoint when, for some fact both read, the values each allows do not
+  /// meet. The values a guard allows for a fact are the integers ≥ 0 (facts are counts) inside
+  /// the range its `>=`, `>`, `<=`, `<` and `==` conditions on that fact give, minus the values
+  /// its `!=` conditions exclude; so `F == 0` / `F == 1`, `F >= 3` / `F < 3` and `F == 2` /
+  /// `F != 2` are disjoint, while `F >= 1` / `G == 0` (different facts) are not.
+  ///
+  /// - Parameter other: The other transition's guard.
+  /// - Returns: `true` if no facts satisfy both guards by the rule above.
+  public func isDisjoint(from other: GuardExpression) -> Bool {
+    for fact in facts.intersection(other.facts) {
+      let mine = ValueSet(conditions.filter { $0.fact == fact })
+      let theirs = ValueSet(other.conditions.filter { $0.fact == fact })
+      if mine.intersected(with: theirs).isEmpty { return true }
+    }
+    return false
+  }
+}
+
+/// The integers ≥ 0 a guard's conditions on one fact allow: a closed range minus single values.
+private struct ValueSet {
+  var lower = 0
+  var upper: Int?  // nil: unbounded
+  var excluded: Set<Int> = []
+
+  init(_ conditions: [Condition]) {
+    for condition in conditions {
+      let value = condition.value
+      switch condition.comparison {
+      case .greaterOrEqual: raiseLower(to: value)
+      case .greater: raiseLower(to: value + 1)
+      case .lessOrEqual: lowerUpper(to: value)
+      case .less: lowerUpper(to: value - 1)
+      case .equal:
+        raiseLower(to: value)
+        lowerUpper(to: value)
+      case .notEqual: excluded.insert(value)
+      }
+    }
+  }
+
+  private mutating func raiseLower(to value: Int) { lower = max(lower, value) }
+  private mutating func lowerUpper(to value: Int) { upper = min(upper ?? value, value) }
+
+  func intersected(with other: ValueSet) -> ValueSet {
+    var result = self
+    result.raiseLower(to: other.lower)
+    if let bound = other.upper { result.lowerUpper(to: bound) }
+    result.excluded.formUnion(other.excluded)
+    return result
+  }
+
+  /// Whether no integer is allowed: an empty range, or a one-value range whose value is excluded.
+  /// (A longer range minus finitely many values could still be empty; that case is not needed
+  /// for soundness and is treated as non-empty unless every value in it is excluded.)
+  var isEmpty: Bool {
+    guard let upper else { return false }
+    if lower > upper { return true }
+    return (lower...upper).count <= excluded.count && (lower...upper).allSatisfy(excluded.contains)
+  }
 }
 
 /// The guard language's parser: a tokenizer and a recursive-descent reader.

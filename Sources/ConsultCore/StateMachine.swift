@@ -46,8 +46,8 @@ public struct Transition: Sendable, Hashable {
 ///
 /// Obtain one from ``WorkflowDefinition/machine(for:)``; every machine built by
 /// ``WorkflowDefinition/parse(yaml:file:)`` has passed its validation (known states, reachable
-/// states, a way out of every non-final state, at most one transition per event and state,
-/// well-formed guards).
+/// states, a way out of every non-final state, at most one transition per event and state unless
+/// their guards are disjoint (``GuardExpression/isDisjoint(from:)``), well-formed guards).
 public struct StateMachine: Sendable {
   /// The kind of entity the machine governs.
   public let kind: EntityKind
@@ -109,10 +109,31 @@ public struct StateMachine: Sendable {
     transitions.filter { $0.from.contains(state) }
   }
 
-  /// The transition `event` takes from `state`, ignoring guards; `nil` if none is declared.
-  /// Validation guarantees there is at most one.
+  /// The first transition (file order) `event` takes from `state`, ignoring guards; `nil` if
+  /// none is declared. There is more than one only when their guards are disjoint (see
+  /// ``transitions(for:from:)``).
   public func transition(for event: String, from state: String) -> Transition? {
     transitions.first { $0.event == event && $0.from.contains(state) }
+  }
+
+  /// Every transition `event` may take from `state`, ignoring guards, in file order. Validation
+  /// allows several only when their guards provably never hold together
+  /// (``GuardExpression/isDisjoint(from:)``), so at most one of them can be taken.
+  public func transitions(for event: String, from state: String) -> [Transition] {
+    transitions.filter { $0.event == event && $0.from.contains(state) }
+  }
+
+  /// The transition `event` takes from `state` given `facts`: the first (file order) whose guard
+  /// holds, else the first declared with its failing conditions.
+  ///
+  /// - Returns: `nil` if `event` is not declared from `state`.
+  private func choose(_ event: String, from state: String, facts: Facts) -> (Transition, [ConditionFailure])? {
+    let candidates = transitions(for: event, from: state)
+    guard let first = candidates.first else { return nil }
+    if let passing = candidates.first(where: { ($0.guardExpression?.failures(in: facts) ?? []).isEmpty }) {
+      return (passing, [])
+    }
+    return (first, first.guardExpression?.failures(in: facts) ?? [])
   }
 
   /// The states `event` is allowed from, in file order, each once (empty for an unknown event).
@@ -132,7 +153,9 @@ public struct StateMachine: Sendable {
   /// - Returns: The transition to take, or a ``Refusal`` saying precisely why not, checked in
   ///   this order: the state is not declared; the event is not declared in this machine; the
   ///   event is not allowed from this state (with the states it is allowed from); the guard
-  ///   failed (each failing condition with its observed value). The refusal lists the events
+  ///   failed (each failing condition with its observed value; when the event has several
+  ///   transitions from `state` with disjoint guards, the first whose guard holds is taken, and
+  ///   if none holds the first declared one's failures are reported). The refusal lists the events
   ///   allowed now: allowed from `state` and with guards passing.
   public func decide(state: String, event: String, facts: Facts) -> Result<Transition, Refusal> {
     func refuse(_ reason: Refusal.Reason) -> Result<Transition, Refusal> {
@@ -145,11 +168,10 @@ public struct StateMachine: Sendable {
     guard transitions.contains(where: { $0.event == event }) else {
       return refuse(.unknownEvent(event))
     }
-    guard let transition = transition(for: event, from: state) else {
+    guard let (transition, failures) = choose(event, from: state, facts: facts) else {
       return refuse(
         .notAllowedInState(event: event, state: state, allowedFrom: states(allowing: event)))
     }
-    let failures = transition.guardExpression?.failures(in: facts) ?? []
     guard failures.isEmpty else { return refuse(.guardFailed(event: event, failures: failures)) }
     return .success(transition)
   }
@@ -161,10 +183,9 @@ public struct StateMachine: Sendable {
   /// For an undeclared `state`, every event needs another state.
   public func options(state: String, facts: Facts) -> [EventOption] {
     events.map { event in
-      guard let transition = transition(for: event, from: state) else {
+      guard let (transition, failures) = choose(event, from: state, facts: facts) else {
         return EventOption(event: event, target: nil, status: .needsState(states(allowing: event)))
       }
-      let failures = transition.guardExpression?.failures(in: facts) ?? []
       return EventOption(
         event: event, target: transition.to,
         status: failures.isEmpty ? .possible : .blocked(failures))

@@ -122,6 +122,9 @@ struct WorkflowLoader {
   let file: String
   let yaml: String
   private(set) var issues: [WorkflowIssue] = []
+  /// Events declared more than once from one state, checked for overlapping guards once the
+  /// guards are parsed.
+  private var repeatedEvents: [RepeatedEvent] = []
 
   init(file: String, yaml: String) {
     self.file = file
@@ -162,6 +165,18 @@ struct WorkflowLoader {
     var description: String?
   }
 
+  /// A second declaration of `event` from `state`: transitions `first` and `second` (indices
+  /// in the machine's transitions).
+  struct RepeatedEvent {
+    var kind: EntityKind
+    var event: String
+    var state: String
+    var first: Int
+    var second: Int
+    var firstLine: Int
+    var position: Position
+  }
+
   struct RawMachine {
     var kind: EntityKind
     var position: Position
@@ -193,6 +208,12 @@ struct WorkflowLoader {
     guard let root, !isNull(root) else {
       report(Position(line: 1, column: 1), "the file is empty; expected a workflow mapping")
       return nil
+    }
+    for duplicate in YAMLDuplicateKeys.find(in: root) {
+      report(
+        Position(duplicate.key),
+        "duplicate key '\(duplicate.text)' in a mapping (first at line \(duplicate.first.mark?.line ?? 1), "
+          + "column \(duplicate.first.mark?.column ?? 1))")
     }
     guard
       let top = mapping(
@@ -233,6 +254,7 @@ struct WorkflowLoader {
 
     for machine in raw { validate(machine) }
     let guards = loadGuards(raw)
+    checkOverlaps(raw, guards: guards)
 
     guard let name, let version, let title, issues.isEmpty else { return nil }
     var machines: [EntityKind: StateMachine] = [:]
@@ -278,8 +300,16 @@ struct WorkflowLoader {
       }
       report(position, "YAML reader error: \(problem)")
     case .duplicatedKeysInMapping(let duplicates, let context):
-      let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-      report(Position(context.mark), "duplicate key \(keys) in a mapping")
+      // Yams refuses the whole document at the first mapping with repeated keys (equal text and
+      // equal resolved tag), locating the first occurrence of the first of them (in sort order).
+      for (index, key) in duplicates.enumerated() {
+        report(
+          Position(context.mark),
+          index == 0
+            ? "duplicate key '\(key)' in a mapping: it is used again later in the same mapping; "
+              + "the rest of the file is checked once the duplicate is removed"
+            : "duplicate key '\(key)' in the same mapping as '\(duplicates[0])' here")
+      }
     default:
       report(Position(line: 1, column: 1), "cannot read YAML: \(error)")
     }
@@ -470,11 +500,11 @@ struct WorkflowLoader {
     let context = "machine '\(machine.kind)'"
     let names = machine.stateNames
     let finals = Set(machine.states.filter(\.declaration.isFinal).map(\.declaration.name))
-    var firstDeclaration: [String: Position] = [:]
+    var firstDeclaration: [String: [(index: Int, position: Position)]] = [:]
     var edges: [(from: String, to: String)] = []
     var isWellFormed = machine.isWellFormed
 
-    for transition in machine.transitions {
+    for (index, transition) in machine.transitions.enumerated() {
       let subject = "transition '\(transition.event)'"
       for from in transition.from {
         if !names.contains(from.name) {
@@ -487,14 +517,13 @@ struct WorkflowLoader {
           )
         }
         let key = "\(transition.event)\u{0}\(from.name)"
-        if let first = firstDeclaration[key] {
-          report(
-            from.position,
-            "event '\(transition.event)' is declared twice from state '\(from.name)' in \(context) "
-              + "(first at line \(first.line))")
-        } else {
-          firstDeclaration[key] = from.position
+        for earlier in firstDeclaration[key, default: []] {
+          repeatedEvents.append(
+            RepeatedEvent(
+              kind: machine.kind, event: transition.event, state: from.name, first: earlier.index,
+              second: index, firstLine: earlier.position.line, position: from.position))
         }
+        firstDeclaration[key, default: []].append((index, from.position))
       }
       if let to = transition.to {
         if !names.contains(to.name) {
@@ -552,6 +581,28 @@ struct WorkflowLoader {
       for next in successors[state] ?? [] where seen.insert(next).inserted { queue.append(next) }
     }
     return seen
+  }
+
+  /// Reports each event declared more than once from one state unless both guards parsed and
+  /// are provably disjoint (``GuardExpression/isDisjoint(from:)``). A pair with a guard that
+  /// failed to parse is skipped: its guard error is already reported.
+  private mutating func checkOverlaps(_ machines: [RawMachine], guards: [EntityKind: [Int: GuardExpression]]) {
+    var byKind: [EntityKind: RawMachine] = [:]
+    for machine in machines { byKind[machine.kind] = machine }
+    for repeated in repeatedEvents {
+      guard let machine = byKind[repeated.kind] else { continue }
+      let parsed = guards[repeated.kind] ?? [:]
+      let indices = [repeated.first, repeated.second]
+      if indices.contains(where: { machine.transitions[$0].guardText != nil && parsed[$0] == nil }) { continue }
+      if let first = parsed[repeated.first], let second = parsed[repeated.second], first.isDisjoint(from: second) {
+        continue
+      }
+      report(
+        repeated.position,
+        "event '\(repeated.event)' is declared twice from state '\(repeated.state)' in machine '\(repeated.kind)' "
+          + "(first at line \(repeated.firstLine)) with overlapping guards; give both guards exclusive "
+          + "conditions on one fact (e.g. 'F == 0' and 'F >= 1') or merge the transitions")
+    }
   }
 
   // MARK: - Guards, checked against every machine's states

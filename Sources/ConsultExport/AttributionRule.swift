@@ -69,4 +69,20 @@ public enum AttributionRule {
       return nil
     }
   }
+
+  /// The stakeholder group that may be published next to a statement: nil
+  /// under the Chatham House Rule (a group with one attendee would reveal the
+  /// speaker) and for statements not for publication, else `group`.
+  ///
+  /// - Parameters:
+  ///   - group: The contributor's group (key or name), if any.
+  ///   - contribution: The contribution with its attribution facts.
+  ///   - chathamHouse: Whether it was made under the Chatham House Rule.
+  /// - Returns: `group`, or nil when it must not be shown.
+  public static func publishedGroup(
+    _ group: String?, for contribution: AttributableContribution, chathamHouse: Bool
+  ) -> String? {
+    guard !chathamHouse else { return nil }
+    return effectiveLevel(consent: contribution.attribution, chathamHouse: false) == .notForPublication ? nil : group
+  }
 }

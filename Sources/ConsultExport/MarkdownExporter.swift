@@ -25,7 +25,7 @@ public struct MarkdownExporter {
   /// - Parameter data: What the store read (``ConsultStore/proceedings(of:)``).
   /// - Returns: Markdown text ending in a newline.
   public func render(_ data: ProceedingsData) -> String {
-    var text = template.render(ProceedingsView(data))
+    var text = template.render(ProceedingsView(data, style: .markdown))
     while text.hasSuffix("\n\n") { text.removeLast() }
     if !text.hasSuffix("\n") { text += "\n" }
     return text

@@ -4,6 +4,13 @@ import Foundation
 /// The template context of a proceedings summary: only publishable values,
 /// already formatted. Names enter only through ``AttributionRule``.
 struct ProceedingsView {
+  /// How text values are prepared for the template.
+  enum Style {
+    /// Markdown: table cells escape `|`, statements become block quotes.
+    case markdown
+    /// HTML: values stay plain text (the template's HTML content type escapes them).
+    case html
+  }
   struct ConsultationView {
     let title: String
     let owner: String?
@@ -18,6 +25,7 @@ struct ProceedingsView {
   }
   struct TimelineRow {
     let date: String
+    let iso: String
     let event: String
     let from: String
     let to: String
@@ -30,10 +38,12 @@ struct ProceedingsView {
   }
   struct SummaryView {
     let body: String
+    let paragraphs: [String]
     let status: String
   }
   struct StatementView {
     let quote: String
+    let paragraphs: [String]
     let source: String
   }
   struct StatementTheme {
@@ -79,7 +89,9 @@ struct ProceedingsView {
   let hasOrganisations: Bool
   let organisations: [OrganisationRow]
 
-  init(_ data: ProceedingsData) {
+  init(_ data: ProceedingsData, style: Style = .markdown) {
+    let markdown = style == .markdown
+    let cell: (String) -> String = { markdown ? Self.cell($0) : Self.inline($0) }
     let c = data.consultation
     consultation = ConsultationView(
       title: Self.inline(c.title), owner: c.owner.map(Self.inline), slug: c.slug, state: c.state,
@@ -89,35 +101,28 @@ struct ProceedingsView {
     hasThemes = !themes.isEmpty
     timeline = data.timeline.map {
       TimelineRow(
-        date: Self.format($0.occurredAt, "yyyy-MM-dd HH:mm", zone: "UTC"), event: $0.event,
+        date: Self.format($0.occurredAt, "yyyy-MM-dd HH:mm", zone: "UTC"), iso: Self.iso8601($0.occurredAt),
+        event: $0.event,
         from: $0.fromState ?? "—", to: $0.toState)
     }
     let themeTitles = Dictionary(
       uniqueKeysWithValues: data.themes.enumerated().map {
         ($0.element.key, "\($0.offset + 1). \(Self.inline($0.element.title))")
       })
-    let themeOrder = Dictionary(uniqueKeysWithValues: data.themes.enumerated().map { ($0.element.key, $0.offset) })
     workshops = data.workshops.map { proceedings in
       let workshop = proceedings.workshop
       let chatham = workshop.chathamHouse
-      var publishable: [String?: [StatementView]] = [:]
-      var withheld = 0
-      for statement in proceedings.statements {
-        guard let source = AttributionRule.label(for: statement, chathamHouse: chatham) else {
-          withheld += 1
-          continue
-        }
-        publishable[statement.theme, default: []].append(
-          StatementView(quote: Self.blockquote(statement.text), source: Self.inline(source)))
-      }
-      let themeKeys = publishable.keys.sorted {
-        (($0.flatMap { themeOrder[$0] }) ?? Int.max, $0 ?? "") < (($1.flatMap { themeOrder[$0] }) ?? Int.max, $1 ?? "")
-      }
-      let statementThemes = themeKeys.map { key in
+      let published = PublishableStatements(proceedings, themes: data.themes)
+      let statementThemes = published.themes.map { group in
         StatementTheme(
-          title: key.flatMap { themeTitles[$0] } ?? "Without theme", count: publishable[key]!.count,
-          statements: publishable[key]!)
+          title: group.theme.flatMap { themeTitles[$0] } ?? "Without theme", count: group.statements.count,
+          statements: group.statements.map {
+            StatementView(
+              quote: markdown ? Self.blockquote($0.text) : $0.text, paragraphs: Self.paragraphs($0.text),
+              source: Self.inline($0.source))
+          })
       }
+      let withheld = published.withheld
       let summary = proceedings.summary.map { summary in
         let approvals = proceedings.approvals.map {
           "\($0.event) by \($0.actor) on \(Self.format($0.at, "yyyy-MM-dd HH:mm", zone: "UTC")) UTC"
@@ -126,6 +131,7 @@ struct ProceedingsView {
         let trail = approvals.isEmpty ? "" : "; " + approvals.joined(separator: "; ")
         return SummaryView(
           body: summary.body.isEmpty ? "(no text yet)" : summary.body,
+          paragraphs: summary.body.isEmpty ? ["(no text yet)"] : Self.paragraphs(summary.body),
           status: "\(summary.title) — revision \(summary.revision), \(summary.state)\(trail).")
       }
       return WorkshopView(
@@ -134,7 +140,7 @@ struct ProceedingsView {
         state: workshop.state, chathamHouse: chatham,
         participation: proceedings.participation.map {
           ParticipationRow(
-            group: Self.cell($0.groupName), invited: $0.invited, accepted: $0.accepted, attended: $0.attended)
+            group: cell($0.groupName), invited: $0.invited, accepted: $0.accepted, attended: $0.attended)
         },
         totalInvited: proceedings.participation.reduce(0) { $0 + $1.invited },
         totalAccepted: proceedings.participation.reduce(0) { $0 + $1.accepted },
@@ -146,7 +152,7 @@ struct ProceedingsView {
     writtenRows = data.writtenByTheme.flatMap { theme in
       theme.byGroup.map {
         WrittenRow(
-          theme: Self.cell(theme.theme.flatMap { themeTitles[$0] } ?? "Without theme"), group: Self.cell($0.group),
+          theme: cell(theme.theme.flatMap { themeTitles[$0] } ?? "Without theme"), group: cell($0.group),
           count: $0.count)
       }
     }
@@ -163,6 +169,17 @@ struct ProceedingsView {
   /// A GFM table cell: one line, `|` escaped.
   static func cell(_ text: String) -> String {
     inline(text).replacingOccurrences(of: "|", with: "\\|")
+  }
+
+  /// Paragraphs of plain text: split at blank lines, each trimmed, empty ones dropped.
+  static func paragraphs(_ text: String) -> [String] {
+    text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
+      .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+  }
+
+  /// An instant as ISO 8601 in UTC with seconds, e.g. `2015-09-17T07:30:00Z`.
+  static func iso8601(_ date: Date) -> String {
+    format(date, "yyyy-MM-dd'T'HH:mm:ss'Z'", zone: "UTC")
   }
 
   /// A Markdown block quote: every line prefixed with "> ".
@@ -195,5 +212,45 @@ struct ProceedingsView {
       return "\(startDay), \(start)–\(end) \(zone) (UTC\(offset))"
     }
     return "\(startDay) \(start) – \(endDay) \(end) \(zone) (UTC\(offset))"
+  }
+}
+
+/// The statements of one workshop that may be published, grouped by theme
+/// (theme order, then untagged), with the attribution label
+/// ``AttributionRule`` allows, and how many were withheld. Every format
+/// (Markdown, HTML, JSON) is built from this one decision.
+struct PublishableStatements {
+  /// A publishable statement: its text and the source label the rule allows.
+  struct Statement {
+    let id: Int64
+    let text: String
+    let source: String
+  }
+  /// Statements of one theme (nil: without theme), in the order recorded.
+  struct ThemeGroup {
+    let theme: String?
+    let statements: [Statement]
+  }
+  let themes: [ThemeGroup]
+  /// Statements not for publication (counted, not shown).
+  let withheld: Int
+
+  init(_ proceedings: WorkshopProceedings, themes: [Theme]) {
+    let order = Dictionary(uniqueKeysWithValues: themes.enumerated().map { ($0.element.key, $0.offset) })
+    var publishable: [String?: [Statement]] = [:]
+    var withheld = 0
+    for statement in proceedings.statements {
+      guard let source = AttributionRule.label(for: statement, chathamHouse: proceedings.workshop.chathamHouse) else {
+        withheld += 1
+        continue
+      }
+      publishable[statement.theme, default: []].append(
+        Statement(id: statement.id, text: statement.text, source: source))
+    }
+    let keys = publishable.keys.sorted {
+      (($0.flatMap { order[$0] }) ?? Int.max, $0 ?? "") < (($1.flatMap { order[$0] }) ?? Int.max, $1 ?? "")
+    }
+    self.themes = keys.map { ThemeGroup(theme: $0, statements: publishable[$0]!) }
+    self.withheld = withheld
   }
 }

@@ -106,7 +106,8 @@ struct Show: StoreCommand {
     }
     for entity in overview.entities {
       print("")
-      print("\(entity.kind) \(entity.label): \(entity.state)\(entity.isFinal ? " (final: nothing more can happen)" : "")")
+      print(
+        "\(entity.kind) \(entity.label): \(entity.state)\(entity.isFinal ? " (final: nothing more can happen)" : "")")
       for option in entity.events where !entity.isFinal {
         if option.possible {
           print("  ✓ \(option.event) → \(option.target ?? "?")")
@@ -120,8 +121,17 @@ struct Show: StoreCommand {
   }
 }
 
-struct Log: StoreCommand {
-  static let configuration = CommandConfiguration(abstract: "Print a consultation's event log, oldest first.")
+/// `consult log`: the event log; `consult log CONSULTATION` prints it (the default subcommand),
+/// `consult log check` replays it.
+struct Log: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print a consultation's event log (`consult log CONSULTATION`), or check it (`consult log check`).",
+    subcommands: [LogShow.self, LogCheck.self], defaultSubcommand: LogShow.self)
+}
+
+struct LogShow: StoreCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "show", abstract: "Print a consultation's event log, oldest first (the default).")
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String

@@ -22,6 +22,7 @@ struct Consult: ParsableCommand {
       Invite.self, RSVP.self, Attendance.self, InvitationCommand.self,
       Contribute.self, ContributionsCommand.self, SummaryCommand.self, Export.self,
       DB.self,
+      WorkflowCommand.self,
     ]
   )
 

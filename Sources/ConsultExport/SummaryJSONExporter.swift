@@ -1,0 +1,183 @@
+import ConsultStore
+import Foundation
+
+/// Renders a proceedings summary as JSON, schema `consult.proceedings-summary/1`
+/// (JSON Schema: `Schema/json/proceedings-summary-1.schema.json`).
+///
+/// Keys are snake_case and sorted; every key is always present (absent values
+/// are `null`); timestamps are ISO 8601 in UTC (`2015-09-17T07:30:00Z`);
+/// states, events, theme and group keys are the workflow's and the store's
+/// identifiers, not translated names. Statements come from the same decision
+/// as the Markdown and HTML summaries (``AttributionRule``): statements not
+/// for publication are only counted (`withheld_statements`), and
+/// `attributed_to` is the label the rule allows. Output is deterministic.
+public struct SummaryJSONExporter {
+  /// The schema identifier written to the `schema` key.
+  public static let schema = "consult.proceedings-summary/1"
+
+  /// Makes an exporter.
+  public init() {}
+
+  /// Renders the summary.
+  ///
+  /// - Parameter data: What the store read (``ConsultStore/proceedings(of:)``).
+  /// - Returns: Pretty-printed JSON ending in a newline.
+  /// - Throws: `EncodingError` (not expected for these values).
+  public func render(_ data: ProceedingsData) throws -> String {
+    let encoded = try ExportJSON.encoder(pretty: true).encode(Document(data))
+    return String(decoding: encoded, as: UTF8.self) + "\n"
+  }
+
+  struct Document: Encodable {
+    struct WorkflowRef: Encodable {
+      let name: String
+      let version: String
+    }
+    struct ConsultationPart: Encodable {
+      let slug: String
+      let title: String
+      let owner: Nullable<String>
+      let state: String
+      let workflow: WorkflowRef
+      let openedAt: String
+    }
+    struct ThemePart: Encodable {
+      let key: String
+      let number: Int
+      let title: String
+    }
+    struct TimelinePart: Encodable {
+      let occurredAt: String
+      let event: String
+      let fromState: Nullable<String>
+      let toState: String
+    }
+    struct ParticipationPart: Encodable {
+      let stakeholderGroup: Nullable<String>
+      let stakeholderGroupName: String
+      let invited: Int
+      let accepted: Int
+      let attended: Int
+    }
+    struct Totals: Encodable {
+      let invited: Int
+      let accepted: Int
+      let attended: Int
+    }
+    struct ApprovalPart: Encodable {
+      let event: String
+      let toState: String
+      let actor: String
+      let occurredAt: String
+      let reason: Nullable<String>
+    }
+    struct SummaryPart: Encodable {
+      let title: String
+      let body: String
+      let revision: Int
+      let state: String
+      let approvals: [ApprovalPart]
+    }
+    struct StatementPart: Encodable {
+      let id: Int64
+      let theme: Nullable<String>
+      let text: String
+      let attributedTo: String
+    }
+    struct WorkshopPart: Encodable {
+      let key: String
+      let title: String
+      let venue: Nullable<String>
+      let startsAt: String
+      let endsAt: String
+      let timeZone: String
+      let state: String
+      let chathamHouse: Bool
+      let hosts: [String]
+      let participation: [ParticipationPart]
+      let totals: Totals
+      let summary: Nullable<SummaryPart>
+      let statements: [StatementPart]
+      let withheldStatements: Int
+    }
+    struct WrittenRow: Encodable {
+      let theme: Nullable<String>
+      let stakeholderGroupName: String
+      let count: Int
+    }
+    struct OrganisationPart: Encodable {
+      let name: String
+      let count: Int
+    }
+    struct WrittenPart: Encodable {
+      let total: Int
+      let byThemeAndGroup: [WrittenRow]
+      let organisations: [OrganisationPart]
+    }
+
+    let schema = SummaryJSONExporter.schema
+    let consultation: ConsultationPart
+    let themes: [ThemePart]
+    let timeline: [TimelinePart]
+    let workshops: [WorkshopPart]
+    let writtenSubmissions: WrittenPart
+
+    init(_ data: ProceedingsData) {
+      let c = data.consultation
+      consultation = ConsultationPart(
+        slug: c.slug, title: c.title, owner: Nullable(c.owner), state: c.state,
+        workflow: WorkflowRef(name: c.workflowName, version: c.workflowVersion),
+        openedAt: ExportJSON.timestamp(c.openedAt))
+      themes = data.themes.enumerated().map {
+        ThemePart(key: $0.element.key, number: $0.offset + 1, title: $0.element.title)
+      }
+      timeline = data.timeline.map {
+        TimelinePart(
+          occurredAt: ExportJSON.timestamp($0.occurredAt), event: $0.event, fromState: Nullable($0.fromState),
+          toState: $0.toState)
+      }
+      workshops = data.workshops.map { proceedings in
+        let w = proceedings.workshop
+        let published = PublishableStatements(proceedings, themes: data.themes)
+        let participation = proceedings.participation
+        return WorkshopPart(
+          key: w.key, title: w.title, venue: Nullable(w.venue), startsAt: ExportJSON.timestamp(w.startsAt),
+          endsAt: ExportJSON.timestamp(w.endsAt), timeZone: w.timeZone, state: w.state, chathamHouse: w.chathamHouse,
+          hosts: w.hosts,
+          participation: participation.map {
+            ParticipationPart(
+              stakeholderGroup: Nullable($0.groupKey), stakeholderGroupName: $0.groupName, invited: $0.invited,
+              accepted: $0.accepted, attended: $0.attended)
+          },
+          totals: Totals(
+            invited: participation.reduce(0) { $0 + $1.invited },
+            accepted: participation.reduce(0) { $0 + $1.accepted },
+            attended: participation.reduce(0) { $0 + $1.attended }),
+          summary: Nullable(
+            proceedings.summary.map { summary in
+              SummaryPart(
+                title: summary.title, body: summary.body, revision: summary.revision, state: summary.state,
+                approvals: proceedings.approvals.map {
+                  ApprovalPart(
+                    event: $0.event, toState: $0.toState, actor: $0.actor, occurredAt: ExportJSON.timestamp($0.at),
+                    reason: Nullable($0.reason))
+                })
+            }),
+          statements: published.themes.flatMap { group in
+            group.statements.map {
+              StatementPart(id: $0.id, theme: Nullable(group.theme), text: $0.text, attributedTo: $0.source)
+            }
+          },
+          withheldStatements: published.withheld)
+      }
+      writtenSubmissions = WrittenPart(
+        total: data.writtenTotal,
+        byThemeAndGroup: data.writtenByTheme.flatMap { theme in
+          theme.byGroup.map {
+            WrittenRow(theme: Nullable(theme.theme), stakeholderGroupName: $0.group, count: $0.count)
+          }
+        },
+        organisations: data.writtenOrganisations.map { OrganisationPart(name: $0.name, count: $0.count) })
+    }
+  }
+}

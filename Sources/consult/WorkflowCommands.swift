@@ -1,0 +1,125 @@
+import ArgumentParser
+import ConsultCore
+import ConsultExport
+import ConsultStore
+import Foundation
+
+/// `consult workflow validate|graph|list`: check, draw and list workflow definitions.
+struct WorkflowCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "workflow", abstract: "Validate, draw and list workflow definitions.",
+    subcommands: [Validate.self, Graph.self, ListWorkflows.self])
+
+  /// `consult workflow validate FILE...`: runs every check a load runs; no database.
+  struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check workflow files; print every problem as file:line:column: error: message.",
+      discussion: "Exit status 1 if any file has a problem. Needs no database.")
+    @Argument(help: "Workflow YAML files.") var files: [String]
+
+    func validate() throws {
+      if files.isEmpty { throw ValidationError("give at least one workflow file") }
+    }
+
+    func run() throws {
+      var failed = false
+      for file in files {
+        do {
+          let workflow = try WorkflowDefinition.parse(yaml: try readText(path: file), file: file)
+          print("\(file): ok (workflow \(workflow.name) version \(workflow.version))")
+        } catch {
+          failed = true
+          _ = report(error, verbose: false)
+        }
+      }
+      if failed { throw Exit.failure }
+    }
+  }
+
+  /// `consult workflow graph NAME|FILE --format mermaid|dot [--machine KIND]`; no database.
+  struct Graph: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Draw a workflow's state machines as a Mermaid or Graphviz diagram.",
+      discussion:
+        "Example: consult workflow graph white-paper --format dot | dot -Tsvg > white-paper.svg. Needs no database."
+    )
+    /// The diagram notations (``WorkflowDiagram/Format``), as the option spells them.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+      case mermaid, dot
+    }
+    @Argument(help: "A shipped workflow's name (e.g. white-paper) or a workflow YAML file.") var workflow: String
+    @Option(help: "mermaid (stateDiagram-v2) or dot (Graphviz).") var format: Format = .mermaid
+    @Option(help: "Draw only this machine (consultation, invitation, workshop, contribution, proceedings-summary).")
+    var machine: String?
+
+    func validate() throws {
+      if let machine, EntityKind(rawValue: machine) == nil {
+        throw ValidationError(
+          "--machine \(machine): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+    }
+
+    func run() throws {
+      do {
+        let path = workflowPath(workflow)
+        guard FileManager.default.fileExists(atPath: path) else {
+          throw InputError(message: "workflow \(workflow): no file at \(path)")
+        }
+        let definition = try WorkflowDefinition.parse(yaml: try readText(path: path), file: path)
+        let diagram = try WorkflowDiagram(definition, machine: machine.flatMap(EntityKind.init(rawValue:)))
+        print(diagram.render(format == .dot ? .dot : .mermaid), terminator: "")
+      } catch {
+        throw report(error, verbose: false)
+      }
+    }
+  }
+
+  /// `consult workflow list`: the versions registered in the database.
+  struct ListWorkflows: StoreCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List the workflow versions registered in the database and their use.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let workflows = try store.registeredWorkflows()
+      if output.json { return try printJSON(workflows) }
+      if workflows.isEmpty { print("No workflows registered yet; `consult open` registers the one it uses.") }
+      for w in workflows {
+        let uses = w.consultations == 1 ? "1 consultation" : "\(w.consultations) consultations"
+        print("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(uses)")
+      }
+    }
+  }
+}
+
+/// The file a workflow reference names: a path as given (contains `/` or ends in `.yaml`/`.yml`),
+/// else the shipped `NAME.yaml` (the rule ``ConsultStore/resolveWorkflow(_:)`` applies).
+func workflowPath(_ reference: String) -> String {
+  if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") { return reference }
+  return BundledFiles.workflowsDirectory.appendingPathComponent(reference + ".yaml").path
+}
+
+/// `consult log check [CONSULTATION]`: replays the event log against the stored states.
+struct LogCheck: StoreCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Replay the event log and compare it with every stored state; exit 1 on any discrepancy.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "Only this consultation (default: the whole database).") var consultation: String?
+  func execute(_ store: ConsultStore, actor: String) throws {
+    let result = try store.checkLog(of: consultation)
+    if output.json {
+      try printJSON(result)
+    } else if result.isConsistent {
+      print("ok: \(result.events) events, \(result.entities) entities replayed")
+    } else {
+      for discrepancy in result.discrepancies { print(discrepancy.description) }
+      printError(
+        "consult: \(result.discrepancies.count) \(result.discrepancies.count == 1 ? "discrepancy" : "discrepancies") "
+          + "(\(result.events) events, \(result.entities) entities replayed)"
+      )
+    }
+    if !result.isConsistent { throw Exit.failure }
+  }
+}
