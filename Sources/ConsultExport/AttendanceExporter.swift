@@ -11,9 +11,12 @@ import Foundation
 /// (the last reply: `accepted`, `tentative`, `declined`; empty/null when none),
 /// `attended` (`true`/`false`), `name`, `organisation`.
 ///
-/// `name` and `organisation` are filled only for workshops not held under
-/// the Chatham House Rule; a Chatham House workshop's rows show stakeholder
-/// groups only (empty fields in CSV, `null` in JSON). The JSON form is
+/// A workshop held under the Chatham House Rule has no rows at all: its
+/// attendance list is not published (the rule protects the identity and
+/// affiliation of every participant, and a per-person list of stakeholder
+/// groups would reveal affiliations); its participation appears only as
+/// counts by stakeholder group in the proceedings summary. A workshop
+/// setting to publish it anyway is not implemented yet. The JSON form is
 /// `{"attendance": [ROW, …], "consultation": SLUG, "schema": "consult.attendance/1"}`.
 public struct AttendanceExporter {
   /// The column names, in order.
@@ -35,7 +38,7 @@ public struct AttendanceExporter {
   /// - Returns: The bytes (UTF-8), ending in a line break.
   /// - Throws: `EncodingError`; CSV.swift's errors.
   public func render(_ records: [AttendanceRecord], consultation: String, format: TabularFormat) throws -> Data {
-    let rows = records.map(Self.row)
+    let rows = records.filter { !$0.chathamHouse }.map(Self.row)
     switch format {
     case .csv:
       return try CSVChunk.encode(
@@ -70,12 +73,11 @@ public struct AttendanceExporter {
     let schema: String
   }
 
-  /// The published row: names only when the workshop is not under the Chatham House Rule.
+  /// The published row of a workshop not under the Chatham House Rule.
   static func row(_ record: AttendanceRecord) -> Row {
-    let open = !record.chathamHouse
-    return Row(
+    Row(
       workshop: record.workshop, stakeholderGroup: Nullable(record.groupKey), invitationState: record.state,
-      rsvp: Nullable(record.reply), attended: record.attended, name: Nullable(open ? record.name : nil),
-      organisation: Nullable(open ? record.organisationName : nil))
+      rsvp: Nullable(record.reply), attended: record.attended, name: Nullable(record.name),
+      organisation: Nullable(record.organisationName))
   }
 }
