@@ -19,6 +19,8 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+    // Property-based tests (random event sequences); test targets only.
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
     // libpq, the PostgreSQL C client library, as a Swift module (Debian: libpq-dev).
@@ -68,13 +70,25 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "ConsultCoreTests", dependencies: ["ConsultCore"], swiftSettings: swiftSettings),
+    // `consult-bench`: transitions per second through the store (Benchmarks/transitions.sh).
+    .executableTarget(
+      name: "consult-bench", dependencies: ["ConsultStore", "ConsultCore", "Postgres"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ConsultCoreTests",
+      dependencies: ["ConsultCore", .product(name: "PropertyBased", package: "swift-property-based")],
+      swiftSettings: swiftSettings
+    ),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
     .testTarget(name: "ConsultImportTests", dependencies: ["ConsultImport"], swiftSettings: swiftSettings),
     .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ConsultStoreTests",
-      dependencies: ["ConsultStore", "ConsultCore", "Postgres", "ConsultExport"],
+      dependencies: [
+        "ConsultStore", "ConsultCore", "Postgres", "ConsultExport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
+      // Golden/: expected exports of the scenario, read by path (RECORD_GOLDEN=1 rewrites them).
+      exclude: ["Golden"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

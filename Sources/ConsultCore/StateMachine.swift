@@ -28,17 +28,21 @@ public struct Transition: Sendable, Hashable {
   public let guardExpression: GuardExpression?
   /// Free text from the workflow file, if any.
   public let description: String?
+  /// When `consult tick` fires the event by itself (`after:` or `at:`), if ever; a timed
+  /// transition can still be fired by hand.
+  public let timer: TimerDueRule?
 
   /// Creates a transition; no validation.
   public init(
     event: String, from: [String], to: String, guardExpression: GuardExpression? = nil,
-    description: String? = nil
+    description: String? = nil, timer: TimerDueRule? = nil
   ) {
     self.event = event
     self.from = from
     self.to = to
     self.guardExpression = guardExpression
     self.description = description
+    self.timer = timer
   }
 }
 
@@ -102,6 +106,11 @@ public struct StateMachine: Sendable {
     transitions.reduce(into: []) { facts, transition in
       facts.formUnion(transition.guardExpression?.facts ?? [])
     }
+  }
+
+  /// The transitions that carry a timer (`after:` or `at:`), in file order.
+  public var timedTransitions: [Transition] {
+    transitions.filter { $0.timer != nil }
   }
 
   /// The transitions that leave `state` (any event), in file order.

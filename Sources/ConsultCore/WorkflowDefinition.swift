@@ -21,6 +21,8 @@ import Yams
 ///         to: participatory-phase
 ///         guard: "invitations.sent >= 1"   # optional, see GuardExpression
 ///         description: "..."               # optional
+///         after: P21D                      # optional timer (or at: consultation.deadline),
+///                                          # see TimerDueRule
 /// ```
 public struct WorkflowDefinition: Sendable {
   /// The workflow's name (`workflow:`), `[a-z0-9-]+`.
@@ -54,7 +56,9 @@ public struct WorkflowDefinition: Sendable {
   ///   state; a non-final state with no way out (no transition leaves it, or no final state can
   ///   be reached from it, or the machine has no final state); the same event declared twice
   ///   from the same state; a bad guard (syntax, unknown relation, operator or state, or a
-  ///   relation whose machine the file does not declare). The graph checks (reachability, way
+  ///   relation whose machine the file does not declare); a bad timer (a malformed `after:`
+  ///   duration, an `at:` field that is unknown or not readable by the machine, both keys on one
+  ///   transition, or a timer on a transition from a final state). The graph checks (reachability, way
   ///   out) are skipped for a machine whose states or transitions already have a problem, since
   ///   their findings would only echo it.
   public static func parse(yaml: String, file: String) throws(WorkflowError) -> WorkflowDefinition {
@@ -163,6 +167,9 @@ struct WorkflowLoader {
     var to: (name: String, position: Position)?
     var guardText: (text: String, node: Node)?
     var description: String?
+    /// `after:` or `at:`, parsed, with where it is written; the field is checked against the
+    /// machine's kind in ``validate(_:)``.
+    var timer: (rule: TimerDueRule, position: Position)?
   }
 
   /// A second declaration of `event` from `state`: transitions `first` and `second` (indices
@@ -262,7 +269,8 @@ struct WorkflowLoader {
       let transitions = machine.transitions.enumerated().map { index, transition in
         Transition(
           event: transition.event, from: transition.from.map(\.name), to: transition.to?.name ?? "",
-          guardExpression: guards[machine.kind]?[index], description: transition.description)
+          guardExpression: guards[machine.kind]?[index], description: transition.description,
+          timer: transition.timer?.rule)
       }
       machines[machine.kind] = StateMachine(
         kind: machine.kind, initialState: machine.initial?.name ?? "",
@@ -435,15 +443,17 @@ struct WorkflowLoader {
     guard let event = requiredString(body, "event", in: "a transition of \(context)") else {
       // Still check the rest, so every problem is reported.
       checkKeys(
-        body, allowed: ["event", "from", "to", "guard", "description"],
+        body, allowed: Self.transitionKeys,
         in: "a transition of \(context)")
       return nil
     }
     let transitionContext = "transition '\(event.value)' of \(context)"
     checkKeys(
-      body, allowed: ["event", "from", "to", "guard", "description"], in: transitionContext)
+      body, allowed: Self.transitionKeys, in: transitionContext)
     if !WorkflowNames.isValid(event.value) {
       report(event.position, "event name '\(event.value)' in \(context) must match [a-z0-9-]+")
+    } else if event.value == WorkflowMigrationPlan.eventName {
+      report(event.position, "event name '\(event.value)' in \(context) is reserved for workflow migrations")
     }
     var transition = RawTransition(
       event: event.value, position: Position(body.mark), from: [], to: nil)
@@ -491,7 +501,60 @@ struct WorkflowLoader {
       }
     }
     transition.description = optionalString(body, "description", in: transitionContext)?.value
+    transition.timer = loadTimer(body, in: transitionContext)
     return transition
+  }
+
+  /// The keys a transition may have.
+  static let transitionKeys = ["event", "from", "to", "guard", "description", "after", "at"]
+
+  /// Reads `after: DURATION` or `at: FIELD` of a transition, reporting a malformed duration, a
+  /// field that is not a ``DateField``, a non-string value, or both keys at once.
+  private mutating func loadTimer(_ body: Node.Mapping, in context: String) -> (
+    rule: TimerDueRule, position: Position
+  )? {
+    let after = entry(body, "after")
+    let at = entry(body, "at")
+    if let after, let at {
+      let second = Position(after.key).line > Position(at.key).line ? after.key : at.key
+      report(
+        Position(second),
+        "\(context) has both 'after' and 'at'; a transition has at most one timer")
+      return nil
+    }
+    if let (key, value) = after {
+      guard let text = scalarString(value) else {
+        report(
+          Position(isNull(value) ? key : value),
+          "missing or ill-typed value for 'after' in \(context); expected a duration such as P14D or PT48H")
+        return nil
+      }
+      guard let duration = ISODuration(text) else {
+        report(
+          Position(value),
+          "malformed duration '\(text)' in 'after' of \(context); use ISO 8601 whole units in the order "
+            + "PnYnMnWnDTnHnMnS, e.g. P14D, PT48H, P1M, P1DT12H")
+        return nil
+      }
+      return (.after(duration), Position(value))
+    }
+    if let (key, value) = at {
+      guard let text = scalarString(value) else {
+        report(
+          Position(isNull(value) ? key : value),
+          "missing or ill-typed value for 'at' in \(context); expected a date field such as consultation.deadline")
+        return nil
+      }
+      guard let field = DateField(rawValue: text) else {
+        report(
+          Position(value),
+          "unknown date field '\(text)' in 'at' of \(context); known fields: "
+            + DateField.allCases.map(\.rawValue).joined(separator: ", "))
+        return nil
+      }
+      return (.at(field), Position(value))
+    }
+    return nil
   }
 
   // MARK: - Cross-checks within one machine
@@ -506,6 +569,19 @@ struct WorkflowLoader {
 
     for (index, transition) in machine.transitions.enumerated() {
       let subject = "transition '\(transition.event)'"
+      if let timer = transition.timer {
+        if case .at(let field) = timer.rule, !DateField.fields(for: machine.kind).contains(field) {
+          report(
+            timer.position,
+            "unknown date field '\(field)' for \(context) in 'at' of \(subject); it can read: "
+              + DateField.fields(for: machine.kind).map(\.rawValue).joined(separator: ", "))
+        }
+        for from in transition.from where finals.contains(from.name) {
+          report(
+            timer.position,
+            "timer of \(subject) of \(context) can never fire: final state '\(from.name)' is never left")
+        }
+      }
       for from in transition.from {
         if !names.contains(from.name) {
           isWellFormed = false

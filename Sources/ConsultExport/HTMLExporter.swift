@@ -19,9 +19,9 @@ public struct HTMLExporter {
   /// Makes an exporter.
   ///
   /// - Parameter template: Mustache source; nil uses ``defaultTemplate``.
-  /// - Throws: The Mustache parser's error for a malformed template.
+  /// - Throws: ``TemplateError`` for a malformed template.
   public init(template: String? = nil) throws {
-    self.template = try MustacheTemplate(string: template ?? Self.defaultTemplate)
+    self.template = try TemplateError.parse(template ?? Self.defaultTemplate)
   }
 
   /// Renders the summary.
@@ -35,7 +35,12 @@ public struct HTMLExporter {
     return text
   }
 
-  /// The shipped template (HTML content type: `{{…}}` escapes). Context keys: see `ProceedingsView`.
+  /// The shipped template (HTML content type: `{{…}}` escapes, `{{{…}}}` does not).
+  ///
+  /// A template of your own gets the same context as the Markdown one; its
+  /// keys are listed at ``MarkdownExporter/defaultTemplate``. Values are plain
+  /// text: use `paragraphs` (not `body` or `quote`, which are Markdown) for
+  /// the summary and statements.
   public static let defaultTemplate = """
     <!DOCTYPE html>
     <html lang="en">
@@ -44,16 +49,28 @@ public struct HTMLExporter {
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>Proceedings summary: {{consultation.title}}</title>
     <style>
-    body { font-family: Georgia, "Times New Roman", serif; line-height: 1.5; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; color: #111; background: #fff; }
-    h1, h2, h3, h4 { font-family: "Helvetica Neue", Arial, sans-serif; line-height: 1.25; }
-    table { border-collapse: collapse; margin: 1rem 0; width: 100%; }
-    th, td { border: 1px solid #999; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
-    td.number, th.number { text-align: right; }
-    blockquote { margin: 1rem 0; padding-left: 1rem; border-left: 4px solid #999; }
-    blockquote footer { font-style: italic; }
-    .note { font-style: italic; }
+    body { font-family: Georgia, "Times New Roman", serif; line-height: 1.45; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff; }
+    h1, h2, h3, h4 { font-family: "Helvetica Neue", Arial, sans-serif; line-height: 1.25; color: #123; margin: 1.6em 0 0.5em; }
+    h1 { font-size: 1.8rem; margin-top: 0; padding-bottom: 0.4rem; border-bottom: 3px solid #123; }
+    h2 { font-size: 1.35rem; padding-bottom: 0.2rem; border-bottom: 1px solid #ccc; }
+    h3 { font-size: 1.1rem; }
+    h4 { font-size: 1rem; color: #345; }
+    ul.facts { list-style: none; padding-left: 0; }
+    ul.facts li { margin: 0.15rem 0; }
+    ul.facts strong { font-family: "Helvetica Neue", Arial, sans-serif; font-size: 0.9em; color: #345; }
+    li.rule { margin-top: 0.5rem; padding: 0.4rem 0.6rem; background: #f4f1e6; border-left: 4px solid #b58900; }
+    table { border-collapse: collapse; margin: 0.75rem 0 1rem; width: 100%; font-size: 0.95em; }
+    th, td { border-bottom: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+    thead th { font-family: "Helvetica Neue", Arial, sans-serif; font-size: 0.9em; background: #eef1f4; border-bottom: 2px solid #789; }
+    tfoot td { border-top: 2px solid #789; border-bottom: none; }
+    td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
+    blockquote { margin: 0.75rem 0; padding: 0.1rem 1rem; border-left: 4px solid #9ab; background: #f7f9fa; }
+    blockquote p { margin: 0.5rem 0; }
+    blockquote footer { font-style: italic; color: #456; margin-bottom: 0.4rem; }
+    .note { font-style: italic; color: #456; }
     @media print {
       body { max-width: none; margin: 0; font-size: 11pt; }
+      thead th, li.rule, blockquote { background: none; }
       h2 { page-break-before: auto; break-after: avoid; }
       h3, h4 { break-after: avoid; }
       table, blockquote { break-inside: avoid; }
@@ -64,7 +81,7 @@ public struct HTMLExporter {
     <body>
     <main>
     <h1>Proceedings summary: {{consultation.title}}</h1>
-    <ul>
+    <ul class="facts">
     {{#consultation.owner}}<li><strong>Owner:</strong> {{.}}</li>
     {{/consultation.owner}}
     <li><strong>Consultation:</strong> <code>{{consultation.slug}}</code>, opened {{openedOn}}</li>
@@ -91,7 +108,7 @@ public struct HTMLExporter {
     {{#workshops}}
     <section>
     <h2>Workshop: {{title}}</h2>
-    <ul>
+    <ul class="facts">
     <li><strong>Date:</strong> {{date}}</li>
     {{#venue}}
     <li><strong>Venue:</strong> {{.}}</li>
@@ -99,7 +116,7 @@ public struct HTMLExporter {
     <li><strong>Co-hosts:</strong> {{hosts}}</li>
     <li><strong>State:</strong> {{state}}</li>
     {{#chathamHouse}}
-    <li><strong>Chatham House Rule:</strong> the workshop was held under the Chatham House Rule; statements below are not attributed to any person or organisation.</li>
+    <li class="rule"><strong>Chatham House Rule:</strong> the workshop was held under the Chatham House Rule; statements below are not attributed to any person or organisation.</li>
     {{/chathamHouse}}
     </ul>
     <h3>Participation by stakeholder group</h3>
@@ -139,7 +156,7 @@ public struct HTMLExporter {
     </section>
     {{/workshops}}
     <h2>Written submissions</h2>
-    <p>{{writtenTotal}} written submission(s).</p>
+    <p>{{writtenTotal}} written submission(s){{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.</p>
     {{#hasWritten}}
     <h3>By theme and stakeholder group</h3>
     <table>
@@ -159,6 +176,18 @@ public struct HTMLExporter {
     {{/organisations}}
     </ul>
     {{/hasOrganisations}}
+    {{#hasCampaigns}}
+    <h3>Campaigns</h3>
+    <p>Submissions that send the same or a near-identical text, each campaign shown once with its size.</p>
+    <table>
+    <thead><tr><th scope="col" class="number">Campaign</th><th scope="col" class="number">Submissions</th><th scope="col">Texts</th><th scope="col">Beginning of the text</th></tr></thead>
+    <tbody>
+    {{#campaigns}}
+    <tr><td class="number">{{number}}</td><td class="number">{{size}}</td><td>{{kind}}</td><td>{{#excerpt}}{{.}}{{/excerpt}}{{^excerpt}}<em>(not for publication)</em>{{/excerpt}}</td></tr>
+    {{/campaigns}}
+    </tbody>
+    </table>
+    {{/hasCampaigns}}
     </main>
     </body>
     </html>

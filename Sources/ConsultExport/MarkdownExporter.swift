@@ -14,10 +14,12 @@ public struct MarkdownExporter {
 
   /// Makes an exporter.
   ///
-  /// - Parameter template: Mustache source; nil uses ``defaultTemplate``.
-  /// - Throws: The Mustache parser's error for a malformed template.
+  /// - Parameter template: Mustache source; nil uses ``defaultTemplate``. It
+  ///   is rendered as text (nothing HTML-escaped) unless it sets another
+  ///   content type itself (`{{% CONTENT_TYPE: HTML}}`).
+  /// - Throws: ``TemplateError`` for a malformed template.
   public init(template: String? = nil) throws {
-    self.template = try MustacheTemplate(string: template ?? Self.defaultTemplate)
+    self.template = try TemplateError.parse(template.map { "{{% CONTENT_TYPE: TEXT}}" + $0 } ?? Self.defaultTemplate)
   }
 
   /// Renders the summary.
@@ -31,7 +33,22 @@ public struct MarkdownExporter {
     return text
   }
 
-  /// The shipped template. Context keys: see `ProceedingsView`.
+  /// The shipped template (text content type: nothing is escaped).
+  ///
+  /// A template of your own gets the same context. Its keys: `consultation`
+  /// (`title`, `owner`, `slug`, `state`, `workflowName`, `workflowVersion`),
+  /// `openedOn`, `hasThemes`, `themes` (`number`, `title`), `timeline`
+  /// (`date`, `iso`, `event`, `from`, `to`), `workshops` (`title`, `date`,
+  /// `venue`, `hosts`, `state`, `chathamHouse`, `participation` (`group`,
+  /// `invited`, `accepted`, `attended`), `totalInvited`, `totalAccepted`,
+  /// `totalAttended`, `summary` (`body`, `paragraphs`, `status`),
+  /// `hasStatements`, `statementThemes` (`title`, `count`, `statements`
+  /// (`quote`, `paragraphs`, `source`)), `withheld`), `writtenTotal`,
+  /// `writtenDistinct`, `hasWritten`, `writtenRows` (`theme`, `group`,
+  /// `count`), `hasOrganisations`, `organisations` (`name`, `count`),
+  /// `hasCampaigns`, `campaigns` (`number`, `size`, `kind`, `excerpt`). Every
+  /// value is already formatted and publishable; names appear only as the
+  /// attribution rules allow.
   public static let defaultTemplate = """
     {{% CONTENT_TYPE: TEXT}}
     # Proceedings summary: {{consultation.title}}
@@ -109,7 +126,7 @@ public struct MarkdownExporter {
     {{/workshops}}
     ## Written submissions
 
-    {{writtenTotal}} written submission(s).
+    {{writtenTotal}} written submission(s){{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.
 
     {{#hasWritten}}
     ### By theme and stakeholder group
@@ -129,5 +146,17 @@ public struct MarkdownExporter {
     {{/organisations}}
 
     {{/hasOrganisations}}
+    {{#hasCampaigns}}
+    ### Campaigns
+
+    Submissions that send the same or a near-identical text, each campaign shown once with its size.
+
+    | Campaign | Submissions | Texts | Beginning of the text |
+    |---:|---:|---|---|
+    {{#campaigns}}
+    | {{number}} | {{size}} | {{kind}} | {{#excerpt}}{{.}}{{/excerpt}}{{^excerpt}}*(not for publication)*{{/excerpt}} |
+    {{/campaigns}}
+
+    {{/hasCampaigns}}
     """
 }

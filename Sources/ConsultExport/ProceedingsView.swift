@@ -3,6 +3,32 @@ import Foundation
 
 /// The template context of a proceedings summary: only publishable values,
 /// already formatted. Names enter only through ``AttributionRule``.
+///
+/// The same keys reach the Markdown and the HTML template (``MarkdownExporter``,
+/// ``HTMLExporter``, `consult export summary --template FILE`); in Markdown,
+/// table cells escape `|` and `quote` is a ready block quote, in HTML values are
+/// plain text that `{{…}}` escapes. Dates are UTC unless stated.
+///
+/// - `consultation`: `title`, `owner` (absent when none), `slug`, `state`,
+///   `workflowName`, `workflowVersion`; `openedOn` (`yyyy-MM-dd`).
+/// - `hasThemes`; `themes`: `number`, `title`.
+/// - `timeline` (the consultation's phases): `date` (`yyyy-MM-dd HH:mm`),
+///   `iso` (ISO 8601), `event`, `from` (`—` for the opening), `to`.
+/// - `workshops`: `title`, `date` (in the workshop's zone, with the zone and
+///   its UTC offset), `venue` (absent when none), `hosts` (`; `-separated),
+///   `state`, `chathamHouse` (true under the rule); `participation`: `group`,
+///   `invited`, `accepted`, `attended`; `totalInvited`, `totalAccepted`,
+///   `totalAttended`; `summary` (absent until drafted): `body` (Markdown as
+///   written), `paragraphs`, `status` (title, revision, state and approval
+///   trail); `hasStatements`; `statementThemes`: `title`, `count`,
+///   `statements`: `quote` (Markdown block quote), `paragraphs`, `source` (the
+///   attribution the rule allows, e.g. "a participant" under the rule);
+///   `withheld` (statements not for publication; absent when none).
+/// - `writtenTotal`; `writtenDistinct` (counting each campaign once);
+///   `hasWritten`; `writtenRows`: `theme`, `group`, `count`;
+///   `hasOrganisations`; `organisations`: `name`, `count`;
+///   `hasCampaigns`; `campaigns`: `number`, `size`, `kind` ("identical" or
+///   "near-identical"), `excerpt` (absent when not for publication).
 struct ProceedingsView {
   /// How text values are prepared for the template.
   enum Style {
@@ -76,6 +102,12 @@ struct ProceedingsView {
     let name: String
     let count: Int
   }
+  struct CampaignRow {
+    let number: Int
+    let size: Int
+    let kind: String
+    let excerpt: String?
+  }
 
   let consultation: ConsultationView
   let openedOn: String
@@ -88,6 +120,9 @@ struct ProceedingsView {
   let writtenRows: [WrittenRow]
   let hasOrganisations: Bool
   let organisations: [OrganisationRow]
+  let writtenDistinct: Int
+  let hasCampaigns: Bool
+  let campaigns: [CampaignRow]
 
   init(_ data: ProceedingsData, style: Style = .markdown) {
     let markdown = style == .markdown
@@ -159,6 +194,13 @@ struct ProceedingsView {
     hasWritten = !writtenRows.isEmpty
     organisations = data.writtenOrganisations.map { OrganisationRow(name: Self.inline($0.name), count: $0.count) }
     hasOrganisations = !organisations.isEmpty
+    writtenDistinct = data.writtenDistinct
+    campaigns = data.writtenCampaigns.enumerated().map {
+      CampaignRow(
+        number: $0.offset + 1, size: $0.element.size,
+        kind: $0.element.kind == .exact ? "identical" : "near-identical", excerpt: $0.element.excerpt.map(cell))
+    }
+    hasCampaigns = !campaigns.isEmpty
   }
 
   /// One line of Markdown text: newlines become spaces.

@@ -10,7 +10,9 @@ import Foundation
 /// identifiers, not translated names. Statements come from the same decision
 /// as the Markdown and HTML summaries (``AttributionRule``): statements not
 /// for publication are only counted (`withheld_statements`), and
-/// `attributed_to` is the label the rule allows. Output is deterministic.
+/// `attributed_to` is the label the rule allows. Campaigns among the written
+/// submissions are listed once each with their size (`campaigns`), and
+/// `distinct` counts each campaign once. Output is deterministic.
 public struct SummaryJSONExporter {
   /// The schema identifier written to the `schema` key.
   public static let schema = "consult.proceedings-summary/1"
@@ -109,10 +111,17 @@ public struct SummaryJSONExporter {
       let name: String
       let count: Int
     }
+    struct CampaignPart: Encodable {
+      let size: Int
+      let kind: String
+      let excerpt: Nullable<String>
+    }
     struct WrittenPart: Encodable {
       let total: Int
+      let distinct: Int
       let byThemeAndGroup: [WrittenRow]
       let organisations: [OrganisationPart]
+      let campaigns: [CampaignPart]
     }
 
     let schema = SummaryJSONExporter.schema
@@ -171,13 +180,16 @@ public struct SummaryJSONExporter {
           withheldStatements: published.withheld)
       }
       writtenSubmissions = WrittenPart(
-        total: data.writtenTotal,
+        total: data.writtenTotal, distinct: data.writtenDistinct,
         byThemeAndGroup: data.writtenByTheme.flatMap { theme in
           theme.byGroup.map {
             WrittenRow(theme: Nullable(theme.theme), stakeholderGroupName: $0.group, count: $0.count)
           }
         },
-        organisations: data.writtenOrganisations.map { OrganisationPart(name: $0.name, count: $0.count) })
+        organisations: data.writtenOrganisations.map { OrganisationPart(name: $0.name, count: $0.count) },
+        campaigns: data.writtenCampaigns.map {
+          CampaignPart(size: $0.size, kind: $0.kind.rawValue, excerpt: Nullable($0.excerpt))
+        })
     }
   }
 }

@@ -38,14 +38,26 @@ final class CSVRowReader {
   private var nextLine = 1
   private var finished = false
 
+  /// Whether reading has stopped for good: after the end of the file or a file-level error
+  /// (broken quoting, invalid UTF-8, a read error). An error thrown by ``next()`` while this is
+  /// still `false` is about one record only (a NUL byte or an oversized field), and calling
+  /// ``next()`` again goes on with the following record.
+  var isFinished: Bool { finished }
+
   /// Opens `url` for reading. Throws ``ImportError`` if the file cannot be opened or read, or is
-  /// UTF-16/UTF-32 (only UTF-8, with or without BOM, is accepted).
-  init(url: URL) throws(ImportError) {
+  /// UTF-16/UTF-32 (only UTF-8, with or without BOM, is accepted; or Windows-1252 when asked).
+  ///
+  /// - Parameters:
+  ///   - url: The CSV file.
+  ///   - delimiter: The field separator, an ASCII character (default `,`; Decidim uses `;`).
+  ///   - encoding: The file's character encoding; Windows-1252 bytes are transcoded to UTF-8
+  ///     chunk by chunk before CSV.swift sees them.
+  init(url: URL, delimiter: UInt8 = 0x2C, encoding: SourceEncoding = .utf8) throws(ImportError) {
     self.url = url
     guard let base = InputStream(url: url) else {
       throw ImportError(file: url.path, message: "cannot open file")
     }
-    stream = CheckedInputStream(base: base)
+    stream = CheckedInputStream(base: base, delimiter: delimiter, encoding: encoding)
     stream.open()
     guard stream.streamStatus == .open else {
       throw ImportError(
@@ -54,8 +66,9 @@ final class CSVRowReader {
           + (stream.streamError.map { ": \($0.localizedDescription)" } ?? ""))
     }
     let head = stream.peekPrefix(4)
-    if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
-      || head.starts(with: [0x00, 0x00, 0xFE, 0xFF])
+    if encoding == .utf8,
+      head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        || head.starts(with: [0x00, 0x00, 0xFE, 0xFF])
     {
       throw ImportError(
         file: url.path, line: 1,
@@ -63,7 +76,8 @@ final class CSVRowReader {
       )
     }
     do {
-      reader = try CSVReader(stream: stream, codecType: UTF8.self)
+      reader = try CSVReader(
+        stream: stream, codecType: UTF8.self, delimiter: Unicode.Scalar(delimiter))
     } catch {
       throw ImportError(file: url.path, message: Self.describe(error))
     }
@@ -163,9 +177,9 @@ final class CSVRowReader {
 
 /// Checks the quoting of CSV bytes as they stream past, without building any fields.
 ///
-/// It follows the same rules as CSV.swift's `CSVReader` (comma delimiter, no trimming): a field
+/// It follows the same rules as CSV.swift's `CSVReader` (``delimiter``, no trimming): a field
 /// is quoted when its first character is `"`; inside it `""` is a quote and line breaks are
-/// data; the closing quote must be followed by a comma, a line break or the end of the file.
+/// data; the closing quote must be followed by the delimiter, a line break or the end of the file.
 /// Outside quoted fields, CR, LF and CRLF end a record. A `"` inside an unquoted field is kept
 /// literally, as CSV.swift does. It records the first problem only: a character after a closing
 /// quote (which CSV.swift would silently drop, carrying on inside the field) or a quoted field
@@ -182,6 +196,8 @@ struct QuoteChecker {
 
   /// The first problem found, if any.
   private(set) var problem: Problem?
+  /// The field separator byte (ASCII), `,` unless given.
+  var delimiter: UInt8 = 0x2C
 
   private var state = State.fieldStart
   private var line = 1
@@ -237,7 +253,7 @@ struct QuoteChecker {
       if byte == 0x22 && state == .fieldStart {
         state = .quoted
         openedLine = line
-      } else if byte == 0x2C {
+      } else if byte == delimiter {
         field += 1
         state = .fieldStart
       } else if isBreak {
@@ -250,7 +266,7 @@ struct QuoteChecker {
     case .afterQuote:
       if byte == 0x22 {
         state = .quoted
-      } else if byte == 0x2C {
+      } else if byte == delimiter {
         field += 1
         state = .fieldStart
       } else if isBreak {
@@ -275,7 +291,8 @@ struct QuoteChecker {
   }
 }
 
-/// An `InputStream` that yields the bytes of `base`, running them through a ``QuoteChecker``.
+/// An `InputStream` that yields the bytes of `base` (transcoded to UTF-8 when they are
+/// Windows-1252), running them through a ``QuoteChecker``.
 ///
 /// It also answers `hasBytesAvailable` exactly (by reading ahead), because CSV.swift's reader
 /// records a spurious `cannotReadFile` error if a stream claims to have bytes and then returns 0.
@@ -289,9 +306,13 @@ final class CheckedInputStream: InputStream {
   private var baseAtEnd = false
   private var failure: (any Error)?
   private var status: Stream.Status = .notOpen
+  private let encoding: SourceEncoding
 
-  init(base: InputStream) {
+  /// Wraps `base`; `delimiter` is the CSV field separator the quote checker expects.
+  init(base: InputStream, delimiter: UInt8 = 0x2C, encoding: SourceEncoding = .utf8) {
     self.base = base
+    self.encoding = encoding
+    checker.delimiter = delimiter
     super.init(data: Data())
   }
 
@@ -361,6 +382,15 @@ final class CheckedInputStream: InputStream {
       checker.finish()
     } else {
       chunk.removeSubrange(got...)
+      if encoding == .windows1252 {
+        // Single-byte: every chunk boundary is a character boundary.
+        guard let text = String(data: Data(chunk), encoding: .windowsCP1252) else {
+          failure = CSVError.cannotReadFile
+          baseAtEnd = true
+          return
+        }
+        chunk = Array(text.utf8)
+      }
       chunk.withUnsafeBufferPointer { checker.consume($0) }
       buffer = chunk
       bufferOffset = 0

@@ -7,12 +7,15 @@ import Foundation
 /// `Date.toString()` text in the server's zone), `comment-id` (unique), `author-id`
 /// (pseudonymous integer; `0` is the facilitator's seed statements), `agrees`, `disagrees`
 /// (ignored), `moderated` (−1 rejected, 0 unmoderated, 1 accepted), `comment-body`.
-public struct PolisSource: SubmissionSource {
+public struct PolisSource: SkippingSubmissionSource {
   /// The `comments.csv` file.
   public let commentsFile: URL
+  /// The file's character encoding.
+  public let encoding: SourceEncoding
 
-  /// Uses `path`: the `comments.csv` file itself, or a directory holding it.
-  public init(_ path: URL) {
+  /// Uses `path`: the `comments.csv` file itself, or a directory holding it, read in `encoding`.
+  public init(_ path: URL, encoding: SourceEncoding = .utf8) {
+    self.encoding = encoding
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory), isDirectory.boolValue {
       commentsFile = path.appendingPathComponent("comments.csv")
@@ -35,12 +38,18 @@ public struct PolisSource: SubmissionSource {
   /// "Polis participant N" or, for author 0, "Polis facilitator (seed statements)";
   /// `rejectedByModeration` when `moderated` is −1.
   ///
-  /// - Throws: ``ImportError`` for: a missing header column; a row with another field count; an
-  ///   empty or duplicate `comment-id`; a `timestamp` that is not an integer; a `moderated` other
-  ///   than −1, 0, 1; an `author-id` that is not a non-negative integer; empty text; and what
-  ///   every CSV source refuses (broken quoting, invalid UTF-8, NUL bytes, oversized fields).
-  public func read(_ body: (SubmissionRecord) throws -> Void) throws {
-    let rows = try CSVRowReader(url: commentsFile)
+  /// - Parameters:
+  ///   - invalid: receives each record-level error and reading goes on: a row with another field
+  ///     count; an empty or duplicate `comment-id`; a `timestamp` that is not an integer; a
+  ///     `moderated` other than −1, 0, 1; an `author-id` that is not a non-negative integer;
+  ///     empty text; a NUL byte; a field over 1,000,000 bytes.
+  ///   - body: called with each valid record.
+  /// - Throws: ``ImportError`` for an empty file, a missing header column, broken quoting,
+  ///   invalid UTF-8 (or bytes Windows-1252 does not define); and what `invalid` or `body` throw.
+  public func read(
+    invalid: (ImportError) throws -> Void, _ body: (SubmissionRecord) throws -> Void
+  ) throws {
+    let rows = try CSVRowReader(url: commentsFile, encoding: encoding)
     let file = commentsFile.path
     guard let headerRow = try rows.next() else {
       throw ImportError(file: file, line: 1, message: "empty file: no header row")
@@ -54,9 +63,8 @@ public struct PolisSource: SubmissionSource {
         file: file, line: headerRow.line, column: column,
         message: "missing required column \"\(column)\" (header: \(names.joined(separator: ",")))")
     }
-    var seen: [String: Int] = [:]
-    while let row = try rows.next() {
-      if row.isBlank { continue }
+    var seen = SourceIDRegistry()
+    try rows.forEachRecord(invalid: invalid) { (row: CSVRow) throws(ImportError) -> SubmissionRecord in
       guard row.fields.count == names.count else {
         throw ImportError(
           file: file, line: row.line,
@@ -74,7 +82,6 @@ public struct PolisSource: SubmissionSource {
           file: file, line: row.line, column: "comment-id",
           message: "duplicate comment-id \"\(id)\" (first at line \(first))")
       }
-      seen[id] = row.line
       guard let milliseconds = Int64(field("timestamp")) else {
         throw ImportError(
           file: file, line: row.line, column: "timestamp",
@@ -92,7 +99,9 @@ public struct PolisSource: SubmissionSource {
           file: file, line: row.line, column: "author-id",
           message: "author-id \"\(author)\" is not a non-negative integer")
       }
-      let text = row.fields[index["comment-body"]!].replacingOccurrences(of: "\r\n", with: "\n")
+      let raw = row.fields[index["comment-body"]!]
+      // Foundation's replacingOccurrences is slow on long texts; most have no CRLF at all.
+      let text = raw.utf8.contains(13) ? raw.replacingOccurrences(of: "\r\n", with: "\n") : raw
       guard !text.allSatisfy(\.isWhitespace) else {
         throw ImportError(file: file, line: row.line, column: "comment-body", message: "empty comment text")
       }
@@ -103,6 +112,9 @@ public struct PolisSource: SubmissionSource {
       record.authorName =
         authorNumber == 0 ? "Polis facilitator (seed statements)" : "Polis participant \(authorNumber)"
       record.rejectedByModeration = moderated == "-1"
+      seen[id] = row.line
+      return record
+    } _: { record in
       try body(record)
     }
   }

@@ -144,7 +144,7 @@ public struct RegulationsGovSource: Sendable {
     let rows = try CSVRowReader(url: docketFile)
     let header = try Self.readHeader(
       rows, required: Column.required, optional: Column.optional)
-    var seen: [String: Int] = [:]
+    var seen = SourceIDRegistry()
 
     while let row = try rows.next() {
       if row.isBlank { continue }

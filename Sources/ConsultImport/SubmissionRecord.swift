@@ -46,6 +46,10 @@ public struct SubmissionRecord: Sendable, Equatable {
   /// Whether the source's moderation rejected the record (Polis `moderated` = −1): it is kept
   /// and counted but must never be published.
   public var rejectedByModeration: Bool = false
+  /// The record's own language tag (BCP 47, lowercase, e.g. `en`, `de`) when the source gives
+  /// one per record (Decidim `locale`, Have Your Say `language`); `nil` when it does not, and the
+  /// importer's language option (or its default) applies.
+  public var language: String? = nil
 
   /// Creates a record; every field is stored as given.
   public init(

@@ -20,6 +20,9 @@ public struct Consultation: Sendable, Equatable, Encodable {
   public let state: String
   /// When it was opened (UTC, microseconds).
   public let openedAt: Date
+  /// Its deadline (UTC, microseconds), read by workflow timers `at: consultation.deadline`;
+  /// `nil` when none is set.
+  public let deadline: Date?
 }
 
 /// A theme (guiding question) contributions are grouped under.
@@ -49,24 +52,26 @@ extension ConsultStore {
   ///   - workflow: The registered definition (see ``resolveWorkflow(_:)``).
   ///   - themes: Themes to create, in order.
   ///   - openedAt: The opening time; nil means now.
+  ///   - deadline: The consultation's deadline (an instant; stored in UTC), read by timers
+  ///     `at: consultation.deadline`; nil for none.
   ///   - actor: Who opened it.
   /// - Returns: The new consultation.
   /// - Throws: ``StoreError`` (`.alreadyExists`, `.invalidInput`).
   public func openConsultation(
     slug: String, title: String, owner: String?, workflow: WorkflowDefinition, themes: [Theme] = [],
-    openedAt: Date? = nil, actor: String
+    openedAt: Date? = nil, deadline: Date? = nil, actor: String
   ) throws -> Consultation {
     let machine = try workflow.machine(for: .consultation)
     return try transaction("consultation \(slug)") {
       let rows = try connection.query(
         """
-        INSERT INTO consultations (slug, title, owner, workflow_name, workflow_version, state, opened_at)
-        VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()))
+        INSERT INTO consultations (slug, title, owner, workflow_name, workflow_version, state, opened_at, deadline)
+        VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()), $8)
         RETURNING id
         """,
         [
           slug, title, owner, workflow.name, workflow.version, machine.initialState,
-          openedAt.map(PostgresTimestamp.init),
+          openedAt.map(PostgresTimestamp.init), deadline.map(PostgresTimestamp.init),
         ])
       let id: Int64 = try rows.rows[0].decode("id")
       _ = try appendEvent(
@@ -115,7 +120,7 @@ extension ConsultStore {
     try translatingErrors("consultation \(slug)") {
       let rows = try connection.query(
         """
-        SELECT id, slug, title, owner, workflow_name, workflow_version, state, opened_at
+        SELECT id, slug, title, owner, workflow_name, workflow_version, state, opened_at, deadline
         FROM consultations WHERE slug = $1
         """, [slug])
       guard let row = rows.rows.first else {
@@ -130,7 +135,7 @@ extension ConsultStore {
     try translatingErrors("consultations") {
       try connection.query(
         """
-        SELECT id, slug, title, owner, workflow_name, workflow_version, state, opened_at
+        SELECT id, slug, title, owner, workflow_name, workflow_version, state, opened_at, deadline
         FROM consultations ORDER BY opened_at DESC, id DESC
         """
       ).map(Self.decodeConsultation)
@@ -160,16 +165,18 @@ extension ConsultStore {
       id: try row.decode("id"), slug: try row.decode("slug"), title: try row.decode("title"),
       owner: try row.decode("owner", as: String?.self), workflowName: try row.decode("workflow_name"),
       workflowVersion: try row.decode("workflow_version"), state: try row.decode("state"),
-      openedAt: try row.decode("opened_at", as: PostgresTimestamp.self).date)
+      openedAt: try row.decode("opened_at", as: PostgresTimestamp.self).date,
+      deadline: try row.decode("deadline", as: PostgresTimestamp?.self)?.date)
   }
 
   /// Creates an entity row's first event-log entry (from no state to the initial state).
   func logCreation(
-    _ entity: EntityReference, consultation: Consultation, initialState: String, actor: String
+    _ entity: EntityReference, consultation: Consultation, initialState: String, actor: String,
+    at time: Date? = nil
   ) throws {
     _ = try appendEvent(
       consultationID: consultation.id, entity: entity, event: "create", from: nil, to: initialState,
-      actor: actor, reason: nil, workflow: (consultation.workflowName, consultation.workflowVersion))
+      actor: actor, reason: nil, workflow: (consultation.workflowName, consultation.workflowVersion), at: time)
   }
 
   /// The initial state of a kind in a consultation's workflow.

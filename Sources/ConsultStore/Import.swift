@@ -22,6 +22,9 @@ public struct ImportReport: Sendable, Equatable, Encodable {
   public let personsAdded: Int
   /// Records rejected by the source's moderation: imported, counted, never published.
   public let rejectedByModeration: Int
+  /// Invalid records passed over (only when the import was asked to skip them); each was handed
+  /// to the caller's `invalid` handler with its line, column and reason.
+  public var invalid: Int = 0
 }
 
 extension ConsultStore {
@@ -48,17 +51,25 @@ extension ConsultStore {
   /// - Parameters:
   ///   - source: The located file(s).
   ///   - consultationSlug: The consultation.
-  ///   - language: Language tag for every record (BCP 47, e.g. `de`); nil:
-  ///     `en` for regulations.gov, unknown otherwise.
+  ///   - language: Language tag for records that carry none of their own
+  ///     (``SubmissionRecord/language``, e.g. Decidim `locale`) (BCP 47,
+  ///     e.g. `de`); nil: `en` for regulations.gov, unknown otherwise.
   ///   - actor: Who imported.
+  ///   - invalid: When given, invalid records are passed over and each
+  ///     record-level error goes here (see
+  ///     ``SubmissionSource/read(invalid:_:)``); the rest is imported.
+  ///     File-level errors still roll everything back. Nil: the first
+  ///     invalid record rolls everything back.
   /// - Returns: What was read and added.
   /// - Throws: ``ImportError`` for a malformed file; ``StoreError``.
   public func importSubmissions(
-    _ source: any SubmissionSource, into consultationSlug: String, language: String? = nil, actor: String
+    _ source: any SubmissionSource, into consultationSlug: String, language: String? = nil, actor: String,
+    invalid: ((ImportError) throws -> Void)? = nil
   ) throws -> ImportReport {
     let format = source.format
     let fileName = source.mainFile.lastPathComponent
     let language = language ?? (format == "regulations-gov" ? "en" : nil)
+    var invalidCount = 0
     return try transaction("import of \(fileName)") {
       let consultation = try consultation(consultationSlug)
       let initial = try initialState(.contribution, in: consultation)
@@ -67,22 +78,29 @@ extension ConsultStore {
         CREATE TEMPORARY TABLE import_staging (
           line integer, source_id text, text text, title text, document_type text, first_name text,
           last_name text, organisation text, posted_at timestamptz, received_at timestamptz,
-          author_key text, author_name text, rejected boolean
+          author_key text, author_name text, rejected boolean, language text
         ) ON COMMIT DROP
         """)
       let read = try connection.copyFrom(
         """
         COPY import_staging (line, source_id, text, title, document_type, first_name, last_name, organisation,
-                             posted_at, received_at, author_key, author_name, rejected) FROM STDIN
+                             posted_at, received_at, author_key, author_name, rejected, language) FROM STDIN
         """
       ) { writer in
-        try source.read { record in
+        let handler: (ImportError) throws -> Void =
+          invalid.map { report in
+            { error in
+              invalidCount += 1
+              try report(error)
+            }
+          } ?? { throw $0 }
+        try source.read(invalid: handler) { record in
           try writer.writeRow([
             String(record.line), record.sourceID, record.text, record.title, record.documentType,
             record.firstName, record.lastName, record.organisation,
             record.postedAt.map { PostgresTimestamp($0).postgresText },
             record.receivedAt.map { PostgresTimestamp($0).postgresText }, record.authorKey, record.authorName,
-            record.rejectedByModeration ? "t" : "f",
+            record.rejectedByModeration ? "t" : "f", record.language,
           ])
         }
       }
@@ -147,7 +165,7 @@ extension ConsultStore {
         WITH added AS (
           INSERT INTO contributions (consultation_id, kind, text, language, stakeholder_id, organisation_id,
                                      attribution, source, source_id, title, received_at, posted_at, state)
-          SELECT $1, 'written-submission', s.text, $8, p.id, o.id,
+          SELECT $1, 'written-submission', s.text, coalesce(s.language, $8), p.id, o.id,
                  CASE WHEN s.rejected THEN 'not-for-publication' ELSE 'organisation' END, $2, s.source_id, s.title,
                  coalesce(s.received_at, s.posted_at, now()), s.posted_at, $3
           FROM import_staging s
@@ -181,9 +199,11 @@ extension ConsultStore {
         VALUES ($1, $2, $3, $4, $5, $6)
         """, [consultation.id, format, fileName, read, addedIDs, actor])
       let eligible = read - skipped.count
-      return ImportReport(
+      var report = ImportReport(
         rowsRead: read, skipped: skipped, added: addedIDs, alreadyPresent: eligible - addedIDs, changed: changed,
         organisationsAdded: organisationsAdded, personsAdded: personsAdded, rejectedByModeration: rejected)
+      report.invalid = invalidCount
+      return report
     }
   }
 

@@ -25,12 +25,13 @@ extension ConsultStore {
   ///   - consultationSlug: The consultation.
   ///   - events: Events to fire right after creating, in order.
   ///   - actor: Who did it.
+  ///   - time: When, for invitations made earlier (creation and events); nil: now.
   /// - Returns: The invitations.
   /// - Throws: ``StoreError`` (`.alreadyExists` when invited before, `.notFound`, `.refused`).
   @discardableResult
   public func invite(
     _ handles: [String], to workshopKey: String, in consultationSlug: String, events: [String] = [],
-    actor: String
+    actor: String, at time: Date? = nil
   ) throws -> [Invitation] {
     try transaction("invitation to \(workshopKey)") {
       let consultation = try consultation(consultationSlug)
@@ -51,10 +52,10 @@ extension ConsultStore {
         }
         let id: Int64 = try rows.rows[0].decode("id")
         let reference = EntityReference(.invitation, id)
-        try logCreation(reference, consultation: consultation, initialState: initial, actor: actor)
+        try logCreation(reference, consultation: consultation, initialState: initial, actor: actor, at: time)
         var state = initial
         for event in events {
-          state = try applyTransition(event, on: reference, actor: actor, reason: nil).toState
+          state = try applyTransition(event, on: reference, actor: actor, reason: nil, at: time).toState
         }
         result.append(Invitation(id: id, workshop: workshopKey, stakeholder: handle, state: state))
       }
@@ -73,33 +74,39 @@ extension ConsultStore {
   ///   - consultationSlug: The consultation.
   ///   - actor: Who recorded it.
   ///   - reason: Optional note.
+  ///   - time: When, for an event that happened earlier; nil: now.
   /// - Throws: see ``fire(_:on:actor:reason:at:)``; `.notFound` when not invited.
   @discardableResult
   public func advanceInvitation(
     _ event: String, for handle: String, to workshopKey: String, in consultationSlug: String, actor: String,
-    reason: String? = nil
+    reason: String? = nil, at time: Date? = nil
   ) throws -> TransitionRecord {
     try transaction("invitation of \(handle)") {
-      try applyInvitationEvent(event, for: handle, to: workshopKey, in: consultationSlug, actor: actor, reason: reason)
+      try applyInvitationEvent(
+        event, for: handle, to: workshopKey, in: consultationSlug, actor: actor, reason: reason, at: time)
     }
   }
 
   /// Records attendance at a workshop in one transaction: fires `attend` on
   /// the invitation of each stakeholder in `attended` and `no-show` on each
-  /// in `noShow`. If any is refused, nothing is recorded.
+  /// in `noShow`, at `time` when recorded later (nil: now). If any is refused,
+  /// nothing is recorded.
   ///
   /// - Returns: The transitions, attended first.
-  /// - Throws: see ``advanceInvitation(_:for:to:in:actor:reason:)``.
+  /// - Throws: see ``advanceInvitation(_:for:to:in:actor:reason:at:)``.
   @discardableResult
   public func recordAttendance(
-    attended: [String], noShow: [String], at workshopKey: String, in consultationSlug: String, actor: String
+    attended: [String], noShow: [String], at workshopKey: String, in consultationSlug: String, actor: String,
+    time: Date? = nil
   ) throws -> [TransitionRecord] {
     try transaction("attendance at \(workshopKey)") {
       try attended.map {
-        try applyInvitationEvent("attend", for: $0, to: workshopKey, in: consultationSlug, actor: actor, reason: nil)
+        try applyInvitationEvent(
+          "attend", for: $0, to: workshopKey, in: consultationSlug, actor: actor, reason: nil, at: time)
       }
         + noShow.map {
-          try applyInvitationEvent("no-show", for: $0, to: workshopKey, in: consultationSlug, actor: actor, reason: nil)
+          try applyInvitationEvent(
+            "no-show", for: $0, to: workshopKey, in: consultationSlug, actor: actor, reason: nil, at: time)
         }
     }
   }
@@ -107,7 +114,7 @@ extension ConsultStore {
   /// Fires an invitation event inside the caller's transaction.
   func applyInvitationEvent(
     _ event: String, for handle: String, to workshopKey: String, in consultationSlug: String, actor: String,
-    reason: String?
+    reason: String?, at time: Date? = nil
   ) throws -> TransitionRecord {
     let rows = try connection.query(
       """
@@ -121,7 +128,8 @@ extension ConsultStore {
       throw StoreError(.notFound, "\(handle) is not invited to workshop '\(workshopKey)' of '\(consultationSlug)'")
     }
     let id: Int64 = try row.decode("id")
-    let record = try applyTransition(event, on: EntityReference(.invitation, id), actor: actor, reason: reason)
+    let record = try applyTransition(
+      event, on: EntityReference(.invitation, id), actor: actor, reason: reason, at: time)
     if record.toState == "attended" {
       try connection.execute(
         """

@@ -48,7 +48,9 @@ extension ConsultStore {
   /// the initial state of its machine); each later event's `from_state` must be the previous
   /// event's `to_state`; each event must be declared in the machine of the workflow version the
   /// event was recorded under (the event exists and leads from `from_state` to `to_state`;
-  /// guards are not re-evaluated, since the facts they read are not kept historically); and the
+  /// guards are not re-evaluated, since the facts they read are not kept historically) — except a
+  /// workflow migration event (``WorkflowMigrationPlan/eventName``), which must only chain and
+  /// enter a state of the version it was recorded under (the version migrated to); and the
   /// last event's `to_state` must be the entity's stored state. An entity with no events, and
   /// events of an entity that does not exist, are reported too.
   ///
@@ -199,7 +201,15 @@ struct LogReplay {
     }
     guard let machine else { return }
     let workflow = "\(event.workflowName)@\(event.workflowVersion)"
-    if let from = event.from {
+    if event.from != nil, event.event == WorkflowMigrationPlan.eventName {
+      // A workflow migration moves the entity between versions and is a transition of neither
+      // machine: it only has to chain (above) and land in a state of the version it moved to.
+      if !machine.hasState(event.to) {
+        add(
+          event.kind, event.entityID, event.id,
+          "\(label) migrates to a state \(workflow) does not declare for \(event.kind)")
+      }
+    } else if let from = event.from {
       if !machine.transitions(for: event.event, from: from).contains(where: { $0.to == event.to }) {
         let reason =
           machine.events.contains(event.event)

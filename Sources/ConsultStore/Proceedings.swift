@@ -108,12 +108,20 @@ public struct ProceedingsData: Sendable, Equatable {
   public let writtenByTheme: [ThemeCount]
   /// Organisations that may be named, with counts, most first then by name.
   public let writtenOrganisations: [OrganisationCount]
+  /// Exact campaigns among the written submissions (same normalised text, see
+  /// ``ConsultStore/campaigns(in:minSize:near:)``), largest first. Near-duplicates are
+  /// not merged here: finding them costs far more than an export should (see `near`).
+  public let writtenCampaigns: [CampaignSummary]
+  /// Written submissions counting each campaign once: ``writtenTotal`` minus, for every
+  /// campaign, its size less one.
+  public let writtenDistinct: Int
 }
 
 extension ConsultStore {
   /// Reads everything a proceedings summary shows, in one REPEATABLE READ
   /// snapshot. Memory grows with the number of workshop statements, not
-  /// with the number of written submissions (those are aggregated in SQL).
+  /// with the number of written submissions (those are aggregated in SQL;
+  /// exact campaigns are grouped through the fingerprint index).
   ///
   /// - Parameter slug: The consultation.
   /// - Throws: ``StoreError`` (`.notFound`).
@@ -216,10 +224,13 @@ extension ConsultStore {
           GROUP BY o.name ORDER BY count(*) DESC, o.name
           """, [consultation.id]
         ).map { OrganisationCount(name: try $0.decode("name"), count: try $0.decode("count")) }
+        let campaigns = try campaigns(consultationID: consultation.id, minSize: 2, near: false)
+        let writtenTotal = byTheme.reduce(0) { $0 + $1.total }
         return ProceedingsData(
           consultation: consultation, themes: themes, timeline: timeline, workshops: workshopData,
-          writtenTotal: byTheme.reduce(0) { $0 + $1.total }, writtenByTheme: byTheme,
-          writtenOrganisations: organisations)
+          writtenTotal: writtenTotal, writtenByTheme: byTheme, writtenOrganisations: organisations,
+          writtenCampaigns: campaigns.map(CampaignSummary.init),
+          writtenDistinct: writtenTotal - campaigns.reduce(0) { $0 + $1.size - 1 })
       }
     }
   }

@@ -72,13 +72,21 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
   /// Translates a database error into a store error, naming `what` in the message.
   ///
   /// SQLSTATE classes from PostgreSQL docs, Appendix A: 23505 unique
-  /// violation → already exists; 23503/23514/23502/22xxx → invalid input.
+  /// violation → already exists; 23503/23514/23502/22xxx → invalid input;
+  /// 40001 serialization failure → conflict.
   static func translating(_ error: PostgresError, _ what: String) -> StoreError {
     switch error.sqlState {
     case SQLState.uniqueViolation?:
       return StoreError(.alreadyExists, "\(what) already exists", underlying: error)
     case SQLState.foreignKeyViolation?, SQLState.checkViolation?, SQLState.notNullViolation?:
       return StoreError(.invalidInput, "\(what): \(error.message)", underlying: error)
+    case SQLState.serializationFailure?:
+      // Raised by the event log when a writer read the consultation before a concurrent workflow
+      // migration committed (migration 0004): nothing was written.
+      return StoreError(
+        .conflict,
+        "\(what): the consultation moved to another workflow version meanwhile; nothing was written — try again",
+        underlying: error)
     case SQLState.undefinedTable?:
       return StoreError(
         .schema, "the database has no consult schema yet; run `consult db migrate`",

@@ -28,10 +28,12 @@ extension ConsultStore {
   ///   - title: Title.
   ///   - body: Text (Markdown); may be empty at first.
   ///   - actor: The editor.
+  ///   - time: When it was started (its creation event), for a draft begun earlier; nil: now.
   /// - Throws: ``StoreError`` (`.alreadyExists` when the workshop has one, `.notFound`).
   @discardableResult
   public func draftSummary(
-    for workshopKey: String, in consultationSlug: String, title: String, body: String, actor: String
+    for workshopKey: String, in consultationSlug: String, title: String, body: String, actor: String,
+    at time: Date? = nil
   ) throws -> ProceedingsSummary {
     try transaction("proceedings summary of \(workshopKey)") {
       let consultation = try consultation(consultationSlug)
@@ -51,7 +53,8 @@ extension ConsultStore {
       }
       let id: Int64 = try rows.rows[0].decode("id")
       try logCreation(
-        EntityReference(.proceedingsSummary, id), consultation: consultation, initialState: initial, actor: actor)
+        EntityReference(.proceedingsSummary, id), consultation: consultation, initialState: initial, actor: actor,
+        at: time)
       return try summary(for: workshopKey, in: consultationSlug)
     }
   }

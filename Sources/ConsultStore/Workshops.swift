@@ -40,12 +40,14 @@ extension ConsultStore {
   ///   - chathamHouse: Held under the Chatham House Rule.
   ///   - hosts: Handles of co-hosting stakeholders, in order.
   ///   - actor: Who recorded it.
+  ///   - time: When it was recorded (its `created_at` and creation event), for a
+  ///     workshop recorded earlier; nil: now.
   /// - Returns: The workshop.
   /// - Throws: ``StoreError`` (`.notFound` for a consultation or host, `.invalidInput`, `.alreadyExists`).
   @discardableResult
   public func addWorkshop(
     key: String, to consultationSlug: String, title: String, venue: String?, startsAt: Date, endsAt: Date,
-    timeZone: String, chathamHouse: Bool, hosts: [String], actor: String
+    timeZone: String, chathamHouse: Bool, hosts: [String], actor: String, at time: Date? = nil
   ) throws -> Workshop {
     try transaction("workshop \(key)") {
       let consultation = try consultation(consultationSlug)
@@ -55,12 +57,13 @@ extension ConsultStore {
       let initial = try initialState(.workshop, in: consultation)
       let rows = try connection.query(
         """
-        INSERT INTO workshops (consultation_id, key, title, venue, starts_at, ends_at, time_zone, chatham_house, state)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+        INSERT INTO workshops (consultation_id, key, title, venue, starts_at, ends_at, time_zone, chatham_house, state,
+                               created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now())) RETURNING id
         """,
         [
           consultation.id, key, title, venue, PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), timeZone,
-          chathamHouse, initial,
+          chathamHouse, initial, time.map(PostgresTimestamp.init),
         ])
       let id: Int64 = try rows.rows[0].decode("id")
       for (position, host) in hosts.enumerated() {
@@ -70,7 +73,7 @@ extension ConsultStore {
           [id, stakeholder.id, position + 1])
       }
       try logCreation(
-        EntityReference(.workshop, id), consultation: consultation, initialState: initial, actor: actor)
+        EntityReference(.workshop, id), consultation: consultation, initialState: initial, actor: actor, at: time)
       return try workshop(key, in: consultationSlug)
     }
   }

@@ -18,6 +18,8 @@ struct Open: StoreCommand {
   @Option(help: "A theme as KEY=TITLE; repeat for several.") var theme: [String] = []
   @Option(help: "Opening date/time (YYYY-MM-DD[THH:MM], UTC unless an offset is given); default now.")
   var openedAt: String?
+  @Option(help: "Deadline read by timers `at: consultation.deadline` (YYYY-MM-DD[THH:MM] UTC, or RFC 3339).")
+  var deadline: String?
 
   func validate() throws {
     for item in theme where !item.contains("=") {
@@ -32,8 +34,10 @@ struct Open: StoreCommand {
       return Theme(key: parts[0], title: parts.count > 1 ? parts[1] : parts[0])
     }
     let opened = try openedAt.map { try parseTime($0, zone: "UTC", field: "--opened-at") }
+    let due = try deadline.map { try parseTime($0, zone: "UTC", field: "--deadline") }
     let consultation = try store.openConsultation(
-      slug: slug, title: title, owner: owner, workflow: definition, themes: themes, openedAt: opened, actor: actor)
+      slug: slug, title: title, owner: owner, workflow: definition, themes: themes, openedAt: opened, deadline: due,
+      actor: actor)
     if output.json { return try printJSON(consultation) }
     print(
       "Opened \(consultation.slug) on workflow \(consultation.workflowName)@\(consultation.workflowVersion); phase: \(consultation.state)"

@@ -23,6 +23,7 @@ struct Consult: ParsableCommand {
       Contribute.self, ContributionsCommand.self, SummaryCommand.self, Export.self,
       DB.self,
       WorkflowCommand.self,
+      Tick.self, DeadlineCommand.self,
     ]
   )
 

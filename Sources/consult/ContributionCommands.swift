@@ -5,6 +5,7 @@ import ConsultStore
 import Foundation
 
 extension Contribution.Attribution: ExpressibleByArgument {}
+extension SourceEncoding: ExpressibleByArgument {}
 
 struct Contribute: StoreCommand {
   static let configuration = CommandConfiguration(
@@ -44,11 +45,14 @@ struct Contribute: StoreCommand {
 struct ContributionsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "contributions", abstract: "Import and list contributions.",
-    subcommands: [Import.self, ListContributions.self])
+    subcommands: [Import.self, ListContributions.self, Campaigns.self, Search.self, Tag.self])
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case regulationsGov = "regulations-gov"
     case polis
+    case decidim
+    case haveYourSay = "have-your-say"
+    case csv
   }
 
   struct Import: StoreCommand {
@@ -59,6 +63,30 @@ struct ContributionsCommand: ParsableCommand {
         text-comments CSV (header `Document ID,Text Comment`), joined on Document ID.
         polis: FILE is a Polis open-data comments.csv or the directory holding it; comments
         rejected by moderation (moderated = -1) are kept but never published.
+        decidim: FILE is a Decidim open-data comments CSV (`;`-separated, columns id;created_at;
+        body;locale;author/id;author/name;…;user_group/name;…;root_commentable_url). A body that
+        is a JSON object of locale → text gives the row's locale's text, else the first.
+        have-your-say: FILE is EU Have Your Say feedback JSON, an array of records or
+        {"feedback": [...]}; dateFeedback is Brussels local time, stored as UTC.
+        csv: FILE is any CSV; --mapping FILE names its columns in YAML:
+          id: Reference            # required: unique row id
+          text: Comment            # required: the text
+          author: Name             # optional display name (people are never merged by name)
+          author-id: Respondent    # optional stable author key: same key, same person
+          organisation: Organisation
+          date: Submitted          # optional; ISO 8601 unless date-format is given
+          date-format: dd.MM.yyyy HH:mm   # optional Unicode date pattern
+          time-zone: Europe/Berlin # optional zone of dates without offset (default UTC)
+          language: Language       # optional column of language tags
+          delimiter: ";"           # optional, one ASCII character (default ",")
+
+        Bad input (broken quoting, invalid UTF-8, NUL bytes, empty text, a field over
+        1,000,000 bytes, an unparseable date, …) is reported with file, line and column, and
+        nothing is imported. With --skip-invalid --rejects FILE (polis, decidim, have-your-say,
+        csv), invalid records are written to FILE as CSV (file,line,column,reason) and the rest
+        is imported; file-level errors (no header, a missing column, broken quoting, invalid
+        UTF-8, broken JSON structure) still refuse the whole file. --encoding windows-1252 reads
+        Windows-1252 files (polis, decidim, have-your-say, csv).
         """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -66,8 +94,27 @@ struct ContributionsCommand: ParsableCommand {
     @Argument(help: "The file or directory to import.") var file: String
     @Option(help: "The file's format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).") var format: Format
     @Option(help: "regulations-gov: the text-comments CSV, when not beside the docket file.") var texts: String?
-    @Option(help: "Language tag of the texts, e.g. de (default: en for regulations-gov, else unknown).")
+    @Option(
+      help:
+        "Language tag of the texts, e.g. de, for records without their own (default: en for regulations-gov, else unknown)."
+    )
     var language: String?
+    @Option(help: "csv: the YAML file naming the columns (see below).") var mapping: String?
+    @Option(help: "The file's encoding: utf-8 or windows-1252 (not for regulations-gov).")
+    var encoding: SourceEncoding = .utf8
+    @Flag(help: "Import the valid records and write the invalid ones to --rejects FILE.") var skipInvalid = false
+    @Option(help: "With --skip-invalid: the CSV file to write rejected records to (line, column, reason).")
+    var rejects: String?
+    func validate() throws {
+      if (format == .csv) != (mapping != nil) {
+        throw ValidationError(
+          format == .csv ? "--format csv needs --mapping FILE" : "--mapping is only for --format csv")
+      }
+      if skipInvalid != (rejects != nil) { throw ValidationError("--skip-invalid and --rejects FILE go together") }
+      if format == .regulationsGov && (skipInvalid || encoding != .utf8) {
+        throw ValidationError("regulations-gov supports neither --skip-invalid nor --encoding")
+      }
+    }
     func execute(_ store: ConsultStore, actor: String) throws {
       let url = URL(fileURLWithPath: file)
       let source: any SubmissionSource
@@ -75,11 +122,24 @@ struct ContributionsCommand: ParsableCommand {
       case .regulationsGov:
         source = try RegulationsGovSource.locate(url, texts: texts.map { URL(fileURLWithPath: $0) })
       case .polis:
-        source = PolisSource(url)
+        source = PolisSource(url, encoding: encoding)
+      case .decidim:
+        source = DecidimSource(url, encoding: encoding)
+      case .haveYourSay:
+        source = HaveYourSaySource(url, encoding: encoding)
+      case .csv:
+        let columns = try CSVMapping.load(URL(fileURLWithPath: mapping ?? ""))
+        source = MappedCSVSource(url, mapping: columns, encoding: encoding)
       }
-      let report = try store.importSubmissions(source, into: consultation, language: language, actor: actor)
+      let rejectsFile = try rejects.map { path throws(ImportError) in try RejectsFile(url: URL(fileURLWithPath: path)) }
+      defer { rejectsFile?.close() }
+      let report = try store.importSubmissions(
+        source, into: consultation, language: language, actor: actor, invalid: rejectsFile.map { file in file.write })
       if output.json { return try printJSON(report) }
       print("Read \(report.rowsRead) rows from \(source.mainFile.lastPathComponent)")
+      if let rejectsFile {
+        print("  rejected \(report.invalid) invalid records (written to \(rejectsFile.url.path))")
+      }
       if !report.skipped.isEmpty {
         print(
           "  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"

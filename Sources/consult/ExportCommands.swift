@@ -6,12 +6,20 @@ import Foundation
 struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Export what a consultation publishes (attribution rules applied in every format).",
-    subcommands: [ExportSummary.self, ExportContributions.self, ExportAttendance.self, ExportCalendar.self])
+    subcommands: [
+      ExportSummary.self, ExportContributions.self, ExportAttendance.self, ExportCalendar.self, ExportTemplate.self,
+    ])
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case markdown
     case html
     case json
+    case pdf
+  }
+
+  enum TemplateFormat: String, ExpressibleByArgument, CaseIterable {
+    case markdown
+    case html
   }
 
   enum TableFormat: String, ExpressibleByArgument, CaseIterable {
@@ -104,25 +112,63 @@ struct Export: ParsableCommand {
       abstract: "Export the proceedings summary (attribution rules applied: Chatham House Rule, consent levels).",
       discussion: """
         markdown: CommonMark with GFM tables. html: one self-contained HTML file (inline CSS, print stylesheet). \
-        json: schema consult.proceedings-summary/1 (Schema/json/proceedings-summary-1.schema.json).
+        json: schema consult.proceedings-summary/1 (Schema/json/proceedings-summary-1.schema.json). \
+        pdf: the HTML printed by headless Chromium (needs a chromium binary: Debian `apt-get install chromium`, \
+        or CONSULT_CHROMIUM=/path/to/chrome). --template FILE renders markdown, html or pdf from your own \
+        Mustache template; `consult export template html` prints the shipped one to start from.
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The consultation.") var consultation: String
-    @Option(help: "Output format: markdown, html, json.") var format: Format = .markdown
+    @Option(help: "Output format: markdown, html, json, pdf.") var format: Format = .markdown
     @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
       String?
-    @Option(help: "A Mustache template of your own instead of the shipped one (markdown, html).") var template: String?
+    @Option(help: "A Mustache template of your own instead of the shipped one (markdown, html, pdf).")
+    var template: String?
     func execute(_ store: ConsultStore, actor: String) throws {
-      let data = try store.proceedings(of: consultation)
-      let text: String
-      switch format {
-      case .markdown: text = try MarkdownExporter(template: template.map(readText)).render(data)
-      case .html: text = try HTMLExporter(template: template.map(readText)).render(data)
-      case .json:
-        guard template == nil else { throw InputError(message: "--template applies to markdown and html only") }
-        text = try SummaryJSONExporter().render(data)
+      if format == .json, template != nil {
+        throw InputError(message: "--template applies to markdown, html and pdf only")
       }
-      try Destination.writing(to: output) { try $0.write(Data(text.utf8)) }
+      // Look for the converter before reading anything, so a missing one fails fast.
+      let chromium = format == .pdf ? try PDFConverter.locate() : nil
+      let source = try template.map { path in (path, try readText(path: path)) }
+      let data = try store.proceedings(of: consultation)
+      let bytes: Data
+      switch format {
+      case .markdown: bytes = Data(try withTemplate(source) { try MarkdownExporter(template: $0) }.render(data).utf8)
+      case .html: bytes = Data(try withTemplate(source) { try HTMLExporter(template: $0) }.render(data).utf8)
+      case .json: bytes = Data(try SummaryJSONExporter().render(data).utf8)
+      case .pdf:
+        let html = try withTemplate(source) { try HTMLExporter(template: $0) }.render(data)
+        bytes = try PDFConverter(executable: chromium!).convert(html: html)
+      }
+      try Destination.writing(to: output) { try $0.write(bytes) }
+    }
+
+    /// Makes an exporter from the user's template (path and text) or the shipped one,
+    /// reporting a malformed template with its path.
+    func withTemplate<Exporter>(_ source: (path: String, text: String)?, _ make: (String?) throws -> Exporter)
+      throws -> Exporter
+    {
+      do {
+        return try make(source?.text)
+      } catch {
+        throw InputError(message: "\(source?.path ?? "template"): not a valid Mustache template: \(error)")
+      }
+    }
+  }
+
+  struct ExportTemplate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "template",
+      abstract: "Print the shipped Mustache template of the proceedings summary, to start a template of your own.",
+      discussion: """
+        Copy it, edit it, and pass it with `consult export summary CONSULTATION --format markdown|html|pdf \
+        --template FILE`. The keys a template can use are listed in the README (Templates).
+        """)
+    @Argument(help: "markdown or html.") var format: TemplateFormat
+    func run() throws {
+      let text = format == .markdown ? MarkdownExporter.defaultTemplate : HTMLExporter.defaultTemplate
+      print(text)
     }
   }
 
@@ -184,5 +230,82 @@ struct Export: ParsableCommand {
       let text = CalendarExporter().render(workshops, consultation: consultation, title: title)
       try Destination.writing(to: output) { try $0.write(Data(text.utf8)) }
     }
+  }
+}
+
+/// Prints HTML to PDF with headless Chromium (`--print-to-pdf`), the optional
+/// converter behind `consult export summary --format pdf`.
+struct PDFConverter {
+  /// The chromium (or Chrome) binary.
+  let executable: URL
+
+  /// Names tried on `PATH`, in order.
+  static let candidates = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"]
+
+  /// Finds the converter: `$CONSULT_CHROMIUM`, else the first of ``candidates`` on `PATH`.
+  ///
+  /// - Throws: ``InputError`` (exit 1) naming what to install when none is found.
+  static func locate() throws -> URL {
+    let environment = ProcessInfo.processInfo.environment
+    if let path = environment["CONSULT_CHROMIUM"], !path.isEmpty {
+      guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw InputError(message: "CONSULT_CHROMIUM=\(path) is not an executable file")
+      }
+      return URL(fileURLWithPath: path)
+    }
+    let directories = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+    for name in candidates {
+      for directory in directories {
+        let path = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return URL(fileURLWithPath: path) }
+      }
+    }
+    throw InputError(
+      message: """
+        PDF export needs headless Chromium, and no chromium binary was found on PATH \
+        (tried \(candidates.joined(separator: ", "))). Install it (Debian/Ubuntu: apt-get install chromium; \
+        macOS: brew install --cask chromium) or set CONSULT_CHROMIUM to the browser's path; \
+        or export --format html and print that page from a browser.
+        """)
+  }
+
+  /// Converts a self-contained HTML page to PDF (A4 or Letter per the
+  /// browser's default, no header or footer lines).
+  ///
+  /// - Parameter html: The page.
+  /// - Returns: The PDF bytes.
+  /// - Throws: ``InputError`` when Chromium fails or writes no PDF.
+  func convert(html: String) throws -> Data {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "consult-pdf-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let page = directory.appendingPathComponent("summary.html")
+    let pdf = directory.appendingPathComponent("summary.pdf")
+    try Data(html.utf8).write(to: page)
+    let process = Process()
+    process.executableURL = executable
+    process.arguments =
+      [
+        "--headless", "--disable-gpu", "--user-data-dir=\(directory.appendingPathComponent("profile").path)",
+        "--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)",
+      ] + (geteuid() == 0 ? ["--no-sandbox"] : []) + [page.absoluteString]
+    let log = Pipe()
+    process.standardOutput = log
+    process.standardError = log
+    do {
+      try process.run()
+    } catch {
+      throw InputError(message: "\(executable.path): cannot run: \(error.localizedDescription)")
+    }
+    let output = log.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: pdf.path), !data.isEmpty
+    else {
+      let detail = String(decoding: output, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: "\n")
+      throw InputError(
+        message: "\(executable.path) did not print the PDF (exit \(process.terminationStatus)): \(detail)")
+    }
+    return data
   }
 }

@@ -4,11 +4,12 @@ import ConsultExport
 import ConsultStore
 import Foundation
 
-/// `consult workflow validate|graph|list`: check, draw and list workflow definitions.
+/// `consult workflow validate|graph|list|migrate`: check, draw, list workflow definitions and move
+/// consultations between their versions.
 struct WorkflowCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "workflow", abstract: "Validate, draw and list workflow definitions.",
-    subcommands: [Validate.self, Graph.self, ListWorkflows.self])
+    commandName: "workflow", abstract: "Validate, draw and list workflow definitions; migrate consultations.",
+    subcommands: [Validate.self, Graph.self, ListWorkflows.self, Migrate.self])
 
   /// `consult workflow validate FILE...`: runs every check a load runs; no database.
   struct Validate: ParsableCommand {
@@ -88,6 +89,53 @@ struct WorkflowCommand: ParsableCommand {
         let uses = w.consultations == 1 ? "1 consultation" : "\(w.consultations) consultations"
         print("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(uses)")
       }
+    }
+  }
+}
+
+extension WorkflowCommand {
+  /// `consult workflow migrate CONSULTATION --to VERSION [--map OLD=NEW ...] [--file FILE]`.
+  struct Migrate: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Move a consultation and all its entities to another version of its workflow.",
+      discussion: """
+        States keep their names unless --map says otherwise; every state in use that the new version
+        lacks needs a mapping, or nothing is done and the missing ones are listed. One transaction;
+        logged as a migrate-workflow event on the consultation and on every entity whose state changes.
+        Example: consult workflow migrate white-paper-2016 --to 2 --file my-white-paper.yaml --map workshop.held=took-place
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Option(help: "The version to move to (registered, or registered from --file).") var to: String
+    @Option(
+      name: .customLong("map"),
+      help: ArgumentHelp(
+        "OLD=NEW for a state of any machine, or KIND.OLD=NEW for one machine's state; repeatable.",
+        valueName: "mapping"))
+    var mappings: [String] = []
+    @Option(help: "Register this workflow file (version --to) first, in the same transaction.") var file: String?
+    @Option(help: "A note recorded with the consultation's migration event.") var reason: String?
+
+    func validate() throws {
+      do {
+        _ = try StateMapping.parse(mappings)
+      } catch {
+        throw ValidationError(error.description)
+      }
+    }
+
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let mapping = try StateMapping.parse(mappings)
+      let source = try file.map { (text: try readText(path: $0), file: $0) }
+      let result = try store.migrateWorkflow(
+        of: consultation, to: to, mapping: mapping, source: source, actor: actor, reason: reason)
+      if output.json { return try printJSON(result) }
+      print("Migrated \(result.consultation) from \(result.workflow)@\(result.fromVersion) to @\(result.toVersion)")
+      for move in result.moves {
+        print("  \(move.kind) \(move.from)\(move.from == move.to ? " (kept)" : " → \(move.to)"): \(move.count)")
+      }
+      print("\(result.eventsLogged) event\(result.eventsLogged == 1 ? "" : "s") logged")
     }
   }
 }

@@ -110,7 +110,7 @@ struct WhitePaperWorkflowTests {
   @Test func parsesWithHeader() throws {
     let workflow = try Shipped.workflow()
     #expect(workflow.name == "white-paper")
-    #expect(workflow.version == "1")
+    #expect(workflow.version == "2")
     #expect(workflow.title == "Expert white-paper consultation")
     #expect(workflow.description?.isEmpty == false)
     #expect(Set(workflow.machines.keys) == Set(EntityKind.allCases))

@@ -61,14 +61,35 @@ private func python(_ script: String, module: String, input: Data) throws -> (st
   return (process.terminationStatus, String(decoding: output, as: UTF8.self))
 }
 
-/// Publishes the workshop's proceedings summary.
+/// Publishes the workshop's proceedings summary, every step at an explicit time.
 private func publishSummary(_ store: ConsultStore) throws {
   try store.draftSummary(
     for: "cyber-security", in: Scenario.slug, title: "Summary of the proceedings",
-    body: "Participants discussed norms.\n\nThey agreed on <capacity> & \"coordination\".", actor: "editor")
-  for (event, actor) in [("submit-for-review", "editor"), ("approve", "head"), ("publish", "press")] {
-    try store.advanceSummary(for: "cyber-security", in: Scenario.slug, event: event, actor: actor)
+    body: "Participants discussed norms.\n\nThey agreed on <capacity> & \"coordination\".", actor: "editor",
+    at: Scenario.time("2015-09-21T08:00:00Z"))
+  for (event, actor, at) in [
+    ("submit-for-review", "editor", "2015-09-24T08:00:00Z"), ("approve", "head", "2015-09-28T12:00:00Z"),
+    ("publish", "press", "2015-09-30T08:00:00Z"),
+  ] {
+    try store.advanceSummary(
+      for: "cyber-security", in: Scenario.slug, event: event, actor: actor, at: Scenario.time(at))
   }
+}
+
+/// `Golden/`, next to this file: the expected exports of the scenario.
+private let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .appendingPathComponent("Golden")
+
+/// Where two texts first differ, as "line N: expected …, got …".
+private func firstDifference(_ expected: Data, _ actual: Data) -> String {
+  let old = String(decoding: expected, as: UTF8.self).components(separatedBy: "\n")
+  let new = String(decoding: actual, as: UTF8.self).components(separatedBy: "\n")
+  for index in 0..<max(old.count, new.count) {
+    let a = index < old.count ? old[index] : "(end)"
+    let b = index < new.count ? new[index] : "(end)"
+    if a != b { return "line \(index + 1): expected \(a.debugDescription), got \(b.debugDescription)" }
+  }
+  return "same lines, different bytes"
 }
 
 @Suite("Exports: summary, contributions, attendance, calendar")
@@ -130,6 +151,85 @@ struct ExportTests {
     #expect(workshop["chatham_house"] as? Bool == true)
     #expect((workshop["statements"] as? [[String: Any]])?.count == 3)
     #expect(workshop["venue"] as? String == "Berlin")
+  }
+
+  @Test("every format of the scenario equals its golden file byte for byte (RECORD_GOLDEN=1 rewrites them)")
+  func goldenFiles() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    try publishSummary(db.store)
+    let exports = try exportAll(db.store)
+    let record = ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1"
+    if record { try FileManager.default.createDirectory(at: goldenDirectory, withIntermediateDirectories: true) }
+    for (file, data) in exports.sorted(by: { $0.key < $1.key }) {
+      let url = goldenDirectory.appendingPathComponent(file)
+      if record {
+        try data.write(to: url)
+        continue
+      }
+      let expected = try #require(
+        FileManager.default.contents(atPath: url.path), "Golden/\(file) is missing: run the test with RECORD_GOLDEN=1")
+      #expect(
+        data == expected,
+        "\(file) differs from Golden/\(file) (\(firstDifference(expected, data))); if the change is intended, run the test with RECORD_GOLDEN=1 and review the diff"
+      )
+    }
+    let stored = try FileManager.default.contentsOfDirectory(atPath: goldenDirectory.path).filter { !$0.hasPrefix(".") }
+    #expect(Set(stored) == Set(exports.keys), "Golden/ holds a file no export writes, or lacks one")
+  }
+
+  @Test("campaigns are shown once with their size in the Markdown, HTML and JSON summaries")
+  func campaigns() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let letter = "Keep the regional rail services running after 2030; rural communities depend on them."
+    for (index, text) in [letter, letter, letter, "Close the regional rail services | & <now>."].enumerated() {
+      try db.store.recordContribution(
+        NewContribution(
+          text: text, stakeholder: nil, attribution: .organisation,
+          receivedAt: Scenario.time("2015-10-0\(index + 1)T12:00:00Z")),
+        in: Scenario.slug, actor: "clerk")
+    }
+    let data = try db.store.proceedings(of: Scenario.slug)
+    try #require(data.writtenCampaigns.map(\.size) == [3])
+    let markdown = try MarkdownExporter().render(data)
+    #expect(markdown.contains("4 written submission(s), 2 when each campaign counts once."))
+    #expect(markdown.contains("| 1 | 3 | identical | \(letter) |\n"))
+    #expect(markdown.components(separatedBy: letter).count == 2)  // once: the campaign, not each member
+    let html = try HTMLExporter().render(data)
+    #expect(html.contains("<p>4 written submission(s), 2 when each campaign counts once.</p>"))
+    #expect(html.contains("<tr><td class=\"number\">1</td><td class=\"number\">3</td><td>identical</td><td>"))
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(try SummaryJSONExporter().render(data).utf8)) as? [String: Any])
+    let written = try #require(json["written_submissions"] as? [String: Any])
+    #expect(written["total"] as? Int == 4)
+    #expect(written["distinct"] as? Int == 2)
+    let campaigns = try #require(written["campaigns"] as? [[String: Any]])
+    #expect(campaigns.count == 1)
+    #expect(campaigns.first?["size"] as? Int == 3)
+    #expect(campaigns.first?["kind"] as? String == "exact")
+    #expect(campaigns.first?["excerpt"] as? String == letter)
+  }
+
+  @Test("a template of one's own renders Markdown and HTML from the same context; a malformed one is refused")
+  func ownTemplate() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    try publishSummary(db.store)
+    let data = try db.store.proceedings(of: Scenario.slug)
+    let template = """
+      {{consultation.title}}|{{#workshops}}{{title}}:{{totalAttended}}:{{#statementThemes}}{{count}}{{#statements}}[{{source}}]{{/statements}}{{/statementThemes}}{{/workshops}}|{{writtenDistinct}}
+      """
+    let expected = "White Paper 2016 on German Security Policy and the Future of the Bundeswehr|"
+    #expect(try MarkdownExporter(template: template).render(data).hasPrefix(expected + "Expert workshop \"White"))
+    // The HTML content type escapes every value.
+    let html = try HTMLExporter(template: template).render(data)
+    #expect(html.hasPrefix(expected + "Expert workshop &quot;White Paper 2016 on Cyber Security&quot;:3:2["))
+    for name in Scenario.personNames + ["ICT4Peace"] {
+      #expect(!html.contains(name))
+    }
+    #expect(throws: TemplateError.self) { try HTMLExporter(template: "{{#workshops}}unclosed") }
+    #expect(throws: TemplateError.self) { try MarkdownExporter(template: "ok\n{{/workshops}}") }
   }
 
   @Test("the summary JSON validates against its JSON Schema (when python3-jsonschema is installed)")

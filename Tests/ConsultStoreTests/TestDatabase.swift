@@ -56,9 +56,16 @@ enum Scenario {
     "Member of the public",
   ]
 
+  /// An instant given as ISO 8601 UTC, e.g. `2015-09-17T07:30:00Z`.
+  static func time(_ iso: String) -> Date {
+    ISO8601DateFormatter().date(from: iso)!
+  }
+
   /// Opens the consultation, adds stakeholders, the workshop (co-hosted, under
   /// the Chatham House Rule when `chathamHouse`), invites, RSVPs, holds it and
-  /// records attendance and the three ICT4Peace statements.
+  /// records attendance and the three ICT4Peace statements. Every recorded
+  /// time is explicit (none is the clock's), so exports of the scenario are the
+  /// same bytes on every run (the golden files in `Golden/`).
   static func build(_ store: ConsultStore, chathamHouse: Bool = true) throws {
     let workflow = try store.resolveWorkflow(workflowFile.path)
     _ = try store.openConsultation(
@@ -93,24 +100,31 @@ enum Scenario {
     try store.addWorkshop(
       key: "cyber-security", to: slug, title: "Expert workshop \"White Paper 2016 on Cyber Security\"",
       venue: "Berlin", startsAt: start, endsAt: end, timeZone: "Europe/Berlin", chathamHouse: chathamHouse,
-      hosts: ["bmvg", "unibw", "bitkom"], actor: "planner")
+      hosts: ["bmvg", "unibw", "bitkom"], actor: "planner", at: time("2015-07-01T08:00:00Z"))
     try store.invite(
       ["ict4peace-president", "mdb", "aa", "researcher", "citizen"], to: "cyber-security", in: slug,
-      events: ["send"], actor: "planner")
-    try store.advanceConsultation(slug, event: "open-participation", actor: "planner")
-    try store.advanceWorkshop("cyber-security", in: slug, event: "schedule", actor: "planner")
-    for handle in ["ict4peace-president", "mdb", "aa", "researcher"] {
-      try store.advanceInvitation("accept", for: handle, to: "cyber-security", in: slug, actor: "planner")
+      events: ["send"], actor: "planner", at: time("2015-07-02T08:00:00Z"))
+    try store.advanceConsultation(
+      slug, event: "open-participation", actor: "planner", at: time("2015-07-03T08:00:00Z"))
+    try store.advanceWorkshop(
+      "cyber-security", in: slug, event: "schedule", actor: "planner", at: time("2015-08-03T08:00:00Z"))
+    for (minute, handle) in ["ict4peace-president", "mdb", "aa", "researcher"].enumerated() {
+      try store.advanceInvitation(
+        "accept", for: handle, to: "cyber-security", in: slug, actor: "planner",
+        at: time("2015-08-10T09:0\(minute):00Z"))
     }
-    try store.advanceInvitation("decline", for: "citizen", to: "cyber-security", in: slug, actor: "planner")
-    try store.advanceWorkshop("cyber-security", in: slug, event: "hold", actor: "rapporteur")
+    try store.advanceInvitation(
+      "decline", for: "citizen", to: "cyber-security", in: slug, actor: "planner", at: time("2015-08-11T09:00:00Z"))
+    try store.advanceWorkshop(
+      "cyber-security", in: slug, event: "hold", actor: "rapporteur", at: time("2015-09-17T07:30:00Z"))
     try store.recordAttendance(
       attended: ["ict4peace-president", "mdb", "aa"], noShow: ["researcher"], at: "cyber-security", in: slug,
-      actor: "rapporteur")
-    for (theme, text) in statements {
+      actor: "rapporteur", time: time("2015-09-17T15:00:00Z"))
+    for (index, (theme, text)) in statements.enumerated() {
       try store.recordContribution(
         NewContribution(
-          text: text, stakeholder: "ict4peace-president", workshop: "cyber-security", theme: theme, language: "en"),
+          text: text, stakeholder: "ict4peace-president", workshop: "cyber-security", theme: theme, language: "en",
+          receivedAt: time("2015-09-17T15:0\(index + 1):00Z")),
         in: slug, actor: "rapporteur")
     }
   }

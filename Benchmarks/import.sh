@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Benchmarks/import.sh [ROWS...]: `consult contributions import` versus `psql \copy` of the same
+# file into a bare table with the same columns, against the same throw-away server, in one run.
+#
+# Generates Polis-format files shaped like the real ones (Benchmarks/generate-comments.py),
+# default sizes 100000 and 1000000 rows, builds consult in release mode, and prints for each
+# size: rows per second of both, their ratio (target ≥ 0.5), and consult's peak resident memory
+# (target ≤ 100 MB at 1M rows); then the time ratio between the sizes (linear growth ⇒ ≈ size ratio).
+# Run it through scripts/with-postgres, which provides the server:
+#   scripts/with-postgres Benchmarks/import.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -n "${PGHOST:-}" ] || { echo "run me as: scripts/with-postgres $0" >&2; exit 2; }
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
+scratch=.build-release
+swift build -c release --product consult --scratch-path "$scratch" >/dev/null
+consult="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/consult"
+data="${BENCH_DATA:-/tmp/consult-bench}"
+mkdir -p "$data"
+export CONSULT_DATABASE_URL="postgresql:///bench?host=$PGHOST"
+psql -q -d postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'
+"$consult" db migrate >/dev/null
+now() { date +%s.%N; }
+declare -A seconds
+printf '%-9s %14s %14s %7s %12s\n' rows 'copy rows/s' 'consult rows/s' ratio 'consult RSS'
+for n in "${sizes[@]}"; do
+  file="$data/comments-$n.csv"
+  [ -s "$file" ] || python3 Benchmarks/generate-comments.py "$n" "$file"
+  psql -q -d bench -c 'DROP TABLE IF EXISTS bare' -c 'CREATE TABLE bare (timestamp bigint, datetime text,
+    comment_id text, author_id text, agrees int, disagrees int, moderated int, comment_body text)'
+  t0=$(now); psql -q -d bench -c "\\copy bare FROM '$file' CSV HEADER"; t1=$(now)
+  "$consult" open "bench-$n" --title "Benchmark $n" >/dev/null
+  t2=$(now)
+  /usr/bin/time -f '%M' -o "$data/rss-$n" "$consult" contributions import "bench-$n" "$file" --format polis >/dev/null
+  t3=$(now)
+  copy=$(echo "$t1 - $t0" | bc -l); ours=$(echo "$t3 - $t2" | bc -l)
+  seconds[$n]=$ours
+  rss=$(( $(cat "$data/rss-$n") / 1024 ))
+  printf '%-9s %14.0f %14.0f %7.2f %9d MB\n' "$n" "$(echo "$n / $copy" | bc -l)" "$(echo "$n / $ours" | bc -l)" \
+    "$(echo "$copy / $ours" | bc -l)" "$rss"
+done
+if [ ${#sizes[@]} -ge 2 ]; then
+  a=${sizes[0]}; b=${sizes[-1]}
+  printf 'time ratio %s/%s rows: %.2f (size ratio %.2f)\n' "$b" "$a" "$(echo "${seconds[$b]} / ${seconds[$a]}" | bc -l)" \
+    "$(echo "$b / $a" | bc -l)"
+fi

@@ -1,0 +1,87 @@
+import ArgumentParser
+import ConsultStore
+import Foundation
+
+extension ContributionsCommand {
+  /// `consult contributions campaigns`: lists form-letter campaigns.
+  struct Campaigns: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List campaigns: written submissions sending the same (or, with --near, a similar) text.",
+      discussion: """
+        Exact: the same text after Unicode NFKC, lower case, HTML entities, a trailing
+        "Re: …" line, punctuation and whitespace are ignored. --near also joins texts whose
+        pg_trgm similarity is at least \(ConsultStore.nearDuplicateThreshold). Prints size,
+        kind (exact or near) and the first \(ConsultStore.campaignExcerptLength) characters
+        of the earliest text, or [not for publication].
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Option(help: "Only campaigns of at least N contributions (at least 2).") var minSize: Int = 2
+    @Flag(help: "Also group near-duplicates (the same form letter with a sentence added).") var near = false
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let campaigns = try store.campaigns(in: consultation, minSize: minSize, near: near)
+      if output.json { return try printJSON(campaigns) }
+      if campaigns.isEmpty { return print("No campaigns of \(minSize) or more contributions.") }
+      for c in campaigns {
+        let variants = c.kind == .near ? " (\(c.distinctTexts) variants)" : ""
+        print(
+          "\(c.size)\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt ?? "[not for publication]")"
+        )
+      }
+      let members = campaigns.reduce(0) { $0 + $1.size }
+      print("\(campaigns.count) campaigns, \(members) contributions")
+    }
+  }
+
+  /// `consult contributions search`: full-text search.
+  struct Search: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Full-text search over a consultation's contributions, best match first.",
+      discussion: """
+        QUERY uses web-search syntax: words, "a phrase", or, -word. Each text is matched in
+        its language's text-search configuration (en: english, de: german, …; unknown:
+        simple). Prints id, theme and a snippet with the matches between « and ».
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "What to look for.") var query: String
+    @Option(help: "At most N hits.") var limit: Int = 20
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let hits = try store.searchContributions(in: consultation, query: query, limit: limit)
+      if output.json { return try printJSON(hits) }
+      if hits.isEmpty { return print("No contributions match.") }
+      for hit in hits {
+        let snippet = hit.snippet.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }
+        print("#\(hit.id)\t\(hit.theme ?? "-")\t\(snippet ?? "[not for publication]")")
+      }
+    }
+  }
+
+  /// `consult contributions tag`: sets a theme on every search match.
+  struct Tag: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Set a theme on every contribution matching a search (one transaction).",
+      discussion: """
+        Matches as `consult contributions search` does, without a limit. Each changed theme
+        is recorded with the query and actor in the contribution_tags table (tagging is not
+        a workflow transition, so it is not in the event log).
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Option(help: "The search query (web-search syntax).") var search: String
+    @Option(help: "The theme key to set.") var theme: String
+    @Flag(help: "Only count the matches; change nothing.") var dryRun = false
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let report = try store.tagContributions(
+        in: consultation, query: search, theme: theme, dryRun: dryRun, actor: actor)
+      if output.json { return try printJSON(report) }
+      let verb = dryRun ? "Would tag" : "Tagged"
+      print(
+        "\(verb) \(report.tagged) of \(report.matched) matching contributions with '\(report.theme)' (\(report.retagged) had another theme; \(report.unchanged) already had it)"
+      )
+    }
+  }
+}

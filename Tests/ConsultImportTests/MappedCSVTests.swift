@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+@testable import ConsultImport
+
+@Suite("CSV with a mapping file")
+struct MappedCSVTests {
+  let dir: FixtureDirectory
+  init() throws { dir = try FixtureDirectory() }
+
+  static let mappingText = """
+    id: Reference
+    text: Comment
+    author: Name
+    author-id: Respondent
+    organisation: Organisation
+    date: Submitted
+    date-format: dd.MM.yyyy HH:mm
+    time-zone: Europe/Berlin
+    language: Lang
+    delimiter: ";"
+    """
+
+  static let header = "Reference;Respondent;Name;Organisation;Submitted;Lang;Comment\n"
+
+  func source(_ csv: String, mapping: String = mappingText) throws -> MappedCSVSource {
+    MappedCSVSource(
+      try dir.write("input.csv", csv), mapping: try CSVMapping.parse(mapping, file: "mapping.yaml"))
+  }
+
+  @Test func parsesTheMappingFile() throws {
+    let mapping = try CSVMapping.parse(Self.mappingText, file: "m.yaml")
+    #expect(
+      mapping
+        == CSVMapping(
+          id: "Reference", text: "Comment", author: "Name", authorID: "Respondent", organisation: "Organisation",
+          date: "Submitted", dateFormat: "dd.MM.yyyy HH:mm", timeZone: "Europe/Berlin", language: "Lang",
+          delimiter: 0x3B))
+    #expect(try CSVMapping.parse("id: a\ntext: b", file: "m") == CSVMapping(id: "a", text: "b"))
+  }
+
+  @Test(arguments: [
+    ("id: a\n", "missing required key \"text\""),
+    ("id: a\ntext: b\nauthor_name: c\n", "unknown key \"author_name\""),
+    ("id: a\ntext: b\ntime-zone: Mars/Olympus\n", "unknown time zone"),
+    ("id: a\ntext: b\ndelimiter: \";;\"\n", "delimiter must be one ASCII character"),
+    ("- id\n- text\n", "must be a YAML mapping"),
+    ("id: [a, b]\ntext: c\n", "non-empty string"),
+    ("id: a\ntext: b\nid: c\n", "duplicated key"),
+  ])
+  func badMappingsAreRefused(_ yaml: String, _ message: String) throws {
+    let error = try #require(throws: ImportError.self) { try CSVMapping.parse(yaml, file: "m.yaml") }
+    #expect(error.file == "m.yaml")
+    #expect(error.message.contains(message), "\(error)")
+  }
+
+  @Test func readsAMappedFile() throws {
+    let records = try readAll(
+      source(
+        Self.header
+          + "R-1;p-1;Ann;  ACME GmbH ;04.03.2021 10:15;DE;Erster Kommentar\n"
+          + "R-2;;;;01.07.2021 10:15;;\"Second\r\ncomment\"\n"
+          + "R-3;p-1;Ann;;;en;Third\n"))
+    #expect(records.map(\.sourceID) == ["R-1", "R-2", "R-3"])
+    #expect(records.map(\.line) == [2, 3, 5])
+    #expect(records[0].authorName == "Ann" && records[0].authorKey == "p-1")
+    #expect(records[0].organisation == "ACME GmbH" && records[0].language == "de")
+    #expect(records[0].receivedAt == utc(2021, 3, 4, 9).addingTimeInterval(900))
+    #expect(records[1].receivedAt == utc(2021, 7, 1, 8).addingTimeInterval(900))
+    #expect(records[1].text == "Second\ncomment" && records[1].authorName == nil && records[1].language == nil)
+    #expect(records[2].receivedAt == nil)
+  }
+
+  @Test func isoDatesByDefault() throws {
+    let records = try readAll(
+      source(
+        "id,text,when\n1,a,2021-03-04\n2,b,2021-07-01T12:00\n3,c,2021-07-01T12:00:00+02:00\n",
+        mapping: "id: id\ntext: text\ndate: when\ntime-zone: Europe/Brussels\n"))
+    #expect(records.map(\.receivedAt) == [utc(2021, 3, 3, 23), utc(2021, 7, 1, 10), utc(2021, 7, 1, 10)])
+  }
+
+  static let hostile: [(String, String, Int?, String?, String)] = [
+    ("no header", "a;b\n1;2\n", nil, nil, "header row not found"),
+    ("missing mapped column", "Reference;Comment;Name\n1;x;y\n", 1, "Respondent", "missing required columns"),
+    ("broken quoting", header + "1;;;;;;\"open\n", 2, "Comment", "broken CSV quoting"),
+    ("empty text", header + "1;;;;;;\n", 2, "Comment", "empty text"),
+    ("empty id", header + " ;;;;;;text\n", 2, "Reference", "empty id"),
+    ("bad date", header + "1;;;;2021-03-04;;text\n", 2, "Submitted", "dd.MM.yyyy HH:mm"),
+    ("skipped hour", header + "1;;;;28.03.2021 02:30;;text\n", 2, "Submitted", "date"),
+    ("NUL byte", header + "1;;;;;;te\u{0}xt\n", 2, "Comment", "NUL byte"),
+    ("bad language", header + "1;;;;;english language;text\n", 2, "Lang", "language tag"),
+  ]
+
+  @Test(arguments: hostile)
+  func hostileInputIsRefused(_ name: String, _ csv: String, _ line: Int?, _ column: String?, _ message: String)
+    throws
+  {
+    let error = try #require(throws: ImportError.self, "\(name)") { try readAll(source(csv)) }
+    #expect(error.file.hasSuffix("input.csv"))
+    #expect(error.line == line, "\(name): \(error)")
+    #expect(error.column == column, "\(name): \(error)")
+    #expect(error.message.contains(message), "\(name): \(error)")
+  }
+
+  @Test func skippingReportsInvalidRecordsAndReadsTheRest() throws {
+    let (records, errors) = try readSkipping(
+      source(Self.header + "1;;;;;;one\n2;;;;;;\n3;;;;31.02.2021 10:00;;three\n4;;;;;;four\n"))
+    #expect(records.map(\.sourceID) == ["1", "4"])
+    #expect(errors.map(\.line) == [3, 4])
+    #expect(errors.map(\.column) == ["Comment", "Submitted"])
+  }
+
+  @Test func windows1252() throws {
+    let file = try dir.write("input.csv", bytes: Array("id,text\n1,na".utf8) + [0xEF, 0x76, 0x65, 0x0A])
+    let mapping = CSVMapping(id: "id", text: "text")
+    #expect(try readAll(MappedCSVSource(file, mapping: mapping, encoding: .windows1252)).first?.text == "naïve")
+    #expect(throws: ImportError.self) { try readAll(MappedCSVSource(file, mapping: mapping)) }
+  }
+
+  @Test func theRejectsFileIsCSV() throws {
+    let url = dir.url.appendingPathComponent("rejects.csv")
+    let rejects = try RejectsFile(url: url)
+    try rejects.write(ImportError(file: "in.csv", line: 3, column: "Comment", message: "empty text"))
+    try rejects.write(ImportError(file: "in.csv", line: 4, message: "record has 2 fields, \"quoted\""))
+    rejects.close()
+    #expect(rejects.count == 2)
+    #expect(
+      try String(contentsOf: url, encoding: .utf8)
+        == "file,line,column,reason\nin.csv,3,Comment,empty text\nin.csv,4,,\"record has 2 fields, \"\"quoted\"\"\"\n")
+  }
+}
