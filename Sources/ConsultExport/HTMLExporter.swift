@@ -134,6 +134,14 @@ public struct HTMLExporter {
     {{#paragraphs}}
     <p>{{.}}</p>
     {{/paragraphs}}
+    {{#hasSources}}
+    <p>Sources:</p>
+    <ol class="sources">
+    {{#sources}}
+    <li value="{{number}}">{{label}}</li>
+    {{/sources}}
+    </ol>
+    {{/hasSources}}
     <p class="note">{{status}}</p>
     {{/summary}}
     {{#hasStatements}}

@@ -102,6 +102,14 @@ public struct MarkdownExporter {
 
     {{{body}}}
 
+    {{#hasSources}}
+    Sources:
+
+    {{#sources}}
+    {{number}}. {{label}}
+    {{/sources}}
+
+    {{/hasSources}}
     *{{status}}*
 
     {{/summary}}

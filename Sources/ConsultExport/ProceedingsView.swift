@@ -19,8 +19,10 @@ import Foundation
 ///   `state`, `chathamHouse` (true under the rule); `participation`: `group`,
 ///   `invited`, `accepted`, `attended`; `totalInvited`, `totalAccepted`,
 ///   `totalAttended`; `summary` (absent until drafted): `body` (Markdown as
-///   written), `paragraphs`, `status` (title, revision, state and approval
-///   trail); `hasStatements`; `statementThemes`: `title`, `count`,
+///   written, citations `[#12]` replaced by source numbers `[1]`), `paragraphs`,
+///   `status` (title, revision, state and approval trail), `hasSources`,
+///   `sources`: `number`, `label` (kind, contribution id and the attribution
+///   the rule allows); `hasStatements`; `statementThemes`: `title`, `count`,
 ///   `statements`: `quote` (Markdown block quote), `paragraphs`, `source` (the
 ///   attribution the rule allows, e.g. "a participant" under the rule);
 ///   `withheld` (statements not for publication; absent when none).
@@ -66,6 +68,12 @@ struct ProceedingsView {
     let body: String
     let paragraphs: [String]
     let status: String
+    let hasSources: Bool
+    let sources: [SourceView]
+  }
+  struct SourceView {
+    let number: Int
+    let label: String
   }
   struct StatementView {
     let quote: String
@@ -164,10 +172,14 @@ struct ProceedingsView {
             + ($0.reason.map { " (\($0))" } ?? "")
         }
         let trail = approvals.isEmpty ? "" : "; " + approvals.joined(separator: "; ")
+        let citations = PublishableCitations(proceedings)
+        let body = citations.numberedBody
         return SummaryView(
-          body: summary.body.isEmpty ? "(no text yet)" : summary.body,
-          paragraphs: summary.body.isEmpty ? ["(no text yet)"] : Self.paragraphs(summary.body),
-          status: "\(summary.title) — revision \(summary.revision), \(summary.state)\(trail).")
+          body: body.isEmpty ? "(no text yet)" : body,
+          paragraphs: body.isEmpty ? ["(no text yet)"] : Self.paragraphs(body),
+          status: "\(summary.title) — revision \(summary.revision), \(summary.state)\(trail).",
+          hasSources: !citations.sources.isEmpty,
+          sources: citations.sources.map { SourceView(number: $0.number, label: Self.inline($0.label)) })
       }
       return WorkshopView(
         title: Self.inline(workshop.title), date: Self.workshopDate(workshop), venue: workshop.venue.map(Self.inline),
@@ -294,5 +306,48 @@ struct PublishableStatements {
     }
     self.themes = keys.map { ThemeGroup(theme: $0, statements: publishable[$0]!) }
     self.withheld = withheld
+  }
+}
+
+/// The sources a proceedings summary cites, numbered in order of first
+/// citation, described within the attribution rules (``AttributionRule``):
+/// a cited contribution not for publication is listed without its source.
+struct PublishableCitations {
+  /// One numbered source.
+  struct Source {
+    let number: Int
+    let id: Int64
+    let kind: String
+    let workshop: String?
+    /// The attribution the rule allows; nil when the contribution is not for publication.
+    let attributedTo: String?
+    /// "Statement at workshop cyber (#12) — a participant".
+    let label: String
+  }
+  let sources: [Source]
+  /// The body with each `[#12, #15]` replaced by its source numbers, `[1, 2]`.
+  let numberedBody: String
+
+  init(_ proceedings: WorkshopProceedings) {
+    var numbers: [Int64: Int] = [:]
+    var sources: [Source] = []
+    for cited in proceedings.citations {
+      let number = sources.count + 1
+      numbers[cited.contribution.id] = number
+      let attributedTo = AttributionRule.label(for: cited.contribution, chathamHouse: cited.chathamHouse)
+      let what =
+        cited.kind == .oralStatement
+        ? "Statement at workshop \(cited.workshop ?? "?")" : "Written submission"
+      sources.append(
+        Source(
+          number: number, id: cited.contribution.id, kind: cited.kind.rawValue, workshop: cited.workshop,
+          attributedTo: attributedTo,
+          label: "\(what) (#\(cited.contribution.id)) — \(attributedTo ?? "not for publication")"))
+    }
+    self.sources = sources
+    let body = proceedings.summary?.body ?? ""
+    numberedBody = SummaryCitations.replacing(in: body) { ids in
+      "[" + ids.map { numbers[$0].map(String.init) ?? "?" }.joined(separator: ", ") + "]"
+    }
   }
 }

@@ -79,6 +79,14 @@ public struct SummaryJSONExporter {
       let revision: Int
       let state: String
       let approvals: [ApprovalPart]
+      let sources: [SourcePart]
+    }
+    struct SourcePart: Encodable {
+      let number: Int
+      let contributionId: Int64
+      let kind: String
+      let workshop: Nullable<String>
+      let attributedTo: Nullable<String>
     }
     struct StatementPart: Encodable {
       let id: Int64
@@ -170,6 +178,11 @@ public struct SummaryJSONExporter {
                   ApprovalPart(
                     event: $0.event, toState: $0.toState, actor: $0.actor, occurredAt: ExportJSON.timestamp($0.at),
                     reason: Nullable($0.reason))
+                },
+                sources: PublishableCitations(proceedings).sources.map {
+                  SourcePart(
+                    number: $0.number, contributionId: $0.id, kind: $0.kind, workshop: Nullable($0.workshop),
+                    attributedTo: Nullable($0.attributedTo))
                 })
             }),
           statements: published.themes.flatMap { group in

@@ -64,6 +64,22 @@ public struct WorkshopProceedings: Sendable, Equatable {
   public let summary: ProceedingsSummary?
   /// The summary's transitions after creation (review, approval, publication).
   public let approvals: [ApprovalStep]
+  /// The contributions the summary's text cites (``SummaryCitations``), in
+  /// order of first citation; exporters list them as sources.
+  public var citations: [CitedContribution] = []
+}
+
+/// A contribution cited by a proceedings summary, with what an exporter needs
+/// to describe it within the attribution rules.
+public struct CitedContribution: Sendable, Equatable {
+  /// The contribution and its attribution facts.
+  public let contribution: AttributableContribution
+  /// Oral statement or written submission.
+  public let kind: Contribution.Kind
+  /// The workshop key for an oral statement.
+  public let workshop: String?
+  /// Whether it was made under the Chatham House Rule (its workshop's rule).
+  public let chathamHouse: Bool
 }
 
 /// Written submissions in one theme, counted by stakeholder group.
@@ -188,10 +204,38 @@ extension ConsultStore {
                 reason: try row.decode("reason", as: String?.self))
             }
           }
-          workshopData.append(
-            WorkshopProceedings(
-              workshop: workshop, participation: participation, statements: statements, summary: summary,
-              approvals: approvals))
+          var proceedings = WorkshopProceedings(
+            workshop: workshop, participation: participation, statements: statements, summary: summary,
+            approvals: approvals)
+          if let summary {
+            let cited = SummaryCitations.ids(in: summary.body)
+            if !cited.isEmpty {
+              let rows = try connection.query(
+                """
+                SELECT k.id, k.theme, k.text, k.attribution, k.kind, w.key AS workshop,
+                       coalesce(w.chatham_house, false) AS chatham_house,
+                       s.name AS contributor, s.kind = 'person' AS is_person,
+                       coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
+                       g.name AS group_name
+                FROM contributions k LEFT JOIN workshops w ON w.id = k.workshop_id
+                LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
+                LEFT JOIN stakeholders o ON o.id = k.organisation_id
+                LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
+                WHERE k.consultation_id = $1 AND k.id = ANY($2::bigint[])
+                """, [consultation.id, PostgresTextArray(cited.map(String.init))])
+              var byID: [Int64: CitedContribution] = [:]
+              for row in rows {
+                let contribution = try Self.decodeAttributable(row)
+                byID[contribution.id] = CitedContribution(
+                  contribution: contribution,
+                  kind: Contribution.Kind(rawValue: try row.decode("kind")) ?? .writtenSubmission,
+                  workshop: try row.decode("workshop", as: String?.self),
+                  chathamHouse: try row.decode("chatham_house"))
+              }
+              proceedings.citations = cited.compactMap { byID[$0] }
+            }
+          }
+          workshopData.append(proceedings)
         }
         let groupRows = try connection.query(
           """

@@ -37,6 +37,7 @@ extension ConsultStore {
   ) throws -> ProceedingsSummary {
     try transaction("proceedings summary of \(workshopKey)") {
       let consultation = try consultation(consultationSlug)
+      try checkCitations(in: body, consultationID: consultation.id)
       let workshop = try workshop(workshopKey, in: consultationSlug)
       let initial = try initialState(.proceedingsSummary, in: consultation)
       let rows: PostgresResult
@@ -72,6 +73,7 @@ extension ConsultStore {
     try transaction("proceedings summary of \(workshopKey)") {
       let current = try summary(for: workshopKey, in: consultationSlug)
       let consultation = try consultation(consultationSlug)
+      try checkCitations(in: body, consultationID: consultation.id)
       let initial = try initialState(.proceedingsSummary, in: consultation)
       guard current.state == initial else {
         throw StoreError(

@@ -65,7 +65,8 @@ private func python(_ script: String, module: String, input: Data) throws -> (st
 private func publishSummary(_ store: ConsultStore) throws {
   try store.draftSummary(
     for: "cyber-security", in: Scenario.slug, title: "Summary of the proceedings",
-    body: "Participants discussed norms.\n\nThey agreed on <capacity> & \"coordination\".", actor: "editor",
+    body: "Participants discussed norms [#1].\n\nThey agreed on <capacity> & \"coordination\" [#3, #2].",
+    actor: "editor",
     at: Scenario.time("2015-09-21T08:00:00Z"))
   for (event, actor, at) in [
     ("submit-for-review", "editor", "2015-09-24T08:00:00Z"), ("approve", "head", "2015-09-28T12:00:00Z"),
@@ -130,7 +131,7 @@ struct ExportTests {
 
     let html = String(decoding: exports["summary.html"]!, as: UTF8.self)
     #expect(html.contains("<html lang=\"en\">"))
-    #expect(html.contains("They agreed on &lt;capacity&gt; &amp; &quot;coordination&quot;."))
+    #expect(html.contains("They agreed on &lt;capacity&gt; &amp; &quot;coordination&quot; [2, 3]."))
     #expect(!html.contains("<capacity>"))
     #expect(html.contains("<th scope=\"col\">Stakeholder group</th>"))
     #expect(html.contains("@media print"))

@@ -125,6 +125,31 @@ struct ScenarioTests {
     #expect(unknown.kind == .refused)
   }
 
+  @Test("a summary cites contributions; exports list them as sources within the attribution rules")
+  func citations() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store, chathamHouse: false)
+    let withheld = try db.store.recordContribution(
+      NewContribution(
+        text: "Off the record.", stakeholder: "mdb", workshop: "cyber-security", attribution: .notForPublication),
+      in: Scenario.slug, actor: "rapporteur")
+    let refused = try #require(throws: StoreError.self) {
+      try db.store.draftSummary(
+        for: "cyber-security", in: Scenario.slug, title: "S", body: "Cites a stranger [#999].", actor: "editor")
+    }
+    #expect(refused.description.contains("#999"))
+    try db.store.draftSummary(
+      for: "cyber-security", in: Scenario.slug, title: "S",
+      body: "Norms matter [#3, #1].\n\nSome spoke off the record [#\(withheld.id)]; see also [#1].", actor: "editor")
+    let markdown = try MarkdownExporter().render(try db.store.proceedings(of: Scenario.slug))
+    #expect(markdown.contains("Norms matter [1, 2]."))
+    #expect(markdown.contains("Some spoke off the record [3]; see also [2]."))
+    #expect(markdown.contains("1. Statement at workshop cyber-security (#3) — President of the ICT4Peace Foundation (ICT4Peace Foundation)"))
+    #expect(markdown.contains("3. Statement at workshop cyber-security (#\(withheld.id)) — not for publication"))
+    #expect(!markdown.contains("Off the record."))
+    #expect(!markdown.contains("Member of the Bundestag"))
+  }
+
   @Test("an oral statement needs its speaker recorded as attending the workshop")
   func statementNeedsAttendance() throws {
     let db = try TestDatabase()
