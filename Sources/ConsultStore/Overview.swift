@@ -39,7 +39,8 @@ public struct EventAvailability: Sendable, Equatable, Encodable {
 public struct EntityOverview: Sendable, Equatable, Encodable {
   /// `consultation`, `workshop`, `proceedings-summary`.
   public let kind: String
-  /// A label users recognise: the slug, workshop key, or "summary of <key>".
+  /// A label users recognise: the slug, workshop key, "summary of <key>",
+  /// "of <handle> to <workshop>" (invitations), "12 written submission(s)".
   public let label: String
   /// Current state.
   public let state: String
@@ -55,15 +56,19 @@ public struct ConsultationOverview: Sendable, Equatable, Encodable {
   public let consultation: Consultation
   /// Counts by state: "workshops", "invitations", "contributions", "proceedings-summaries" → state → count.
   public let counts: [String: [String: Int]]
-  /// The consultation itself first, then each workshop and proceedings summary.
+  /// The consultation itself first, then each workshop and proceedings
+  /// summary, open invitations, and groups of open contributions.
   public let entities: [EntityOverview]
 }
 
 extension ConsultStore {
-  /// Reads a consultation's state, counts and, for the consultation and each
-  /// workshop and proceedings summary, every event with whether it is
-  /// possible now and, if not, what blocks it. One read-only snapshot
-  /// (REPEATABLE READ), so counts and guards agree.
+  /// Reads a consultation's state, counts and, for every open entity — the
+  /// consultation, each workshop and proceedings summary, each invitation not
+  /// in a final state, and contributions grouped by state and workshop (their
+  /// guards read only the workshop and the consultation, so one member speaks
+  /// for all) — every event with whether it is possible now and, if not, what
+  /// blocks it. One read-only snapshot (REPEATABLE READ), so counts and
+  /// guards agree.
   ///
   /// - Throws: ``StoreError`` (`.notFound`).
   public func overview(of slug: String) throws -> ConsultationOverview {
@@ -115,6 +120,44 @@ extension ConsultStore {
           try describe(
             EntityReference(.proceedingsSummary, try row.decode("id")), label: "summary of \(key)",
             state: try row.decode("state"))
+        }
+        // Invitations still open (not in a final state), one entry each.
+        if let invitationMachine = definition.machines[.invitation] {
+          for row in try connection.query(
+            """
+            SELECT i.id, i.state, coalesce(s.handle, '#' || s.id) AS who, w.key AS workshop
+            FROM invitations i JOIN stakeholders s ON s.id = i.stakeholder_id
+            LEFT JOIN workshops w ON w.id = i.workshop_id
+            WHERE i.consultation_id = $1 ORDER BY w.starts_at NULLS FIRST, w.key, who, i.id
+            """, [consultation.id])
+          {
+            let state: String = try row.decode("state")
+            if invitationMachine.isFinal(state) { continue }
+            let who: String = try row.decode("who")
+            let workshop = try row.decode("workshop", as: String?.self).map { " to \($0)" } ?? ""
+            try describe(
+              EntityReference(.invitation, try row.decode("id")), label: "of \(who)\(workshop)", state: state)
+          }
+        }
+        // Contributions can number millions: one entry per (state, workshop),
+        // whose events are the same for every member (their guards read only
+        // the workshop and the consultation).
+        if let contributionMachine = definition.machines[.contribution] {
+          for row in try connection.query(
+            """
+            SELECT k.state, w.key AS workshop, min(k.id) AS sample, count(*) AS n
+            FROM contributions k LEFT JOIN workshops w ON w.id = k.workshop_id
+            WHERE k.consultation_id = $1 GROUP BY k.state, w.key ORDER BY w.key NULLS FIRST, k.state
+            """, [consultation.id])
+          {
+            let state: String = try row.decode("state")
+            if contributionMachine.isFinal(state) { continue }
+            let count: Int = try row.decode("n")
+            let label =
+              try row.decode("workshop", as: String?.self).map { "\(count) statement(s) at \($0)" }
+              ?? "\(count) written submission(s)"
+            try describe(EntityReference(.contribution, try row.decode("sample")), label: label, state: state)
+          }
         }
         return ConsultationOverview(consultation: consultation, counts: counts, entities: entities)
       }

@@ -189,6 +189,14 @@ struct ScenarioTests {
     let workshop = try #require(overview.entities.first { $0.label == "cyber-security" })
     #expect(workshop.events.first { $0.event == "summarise" }?.blockedBy == ["needs summaries.published >= 1; has 0"])
     #expect(overview.counts["contributions"] == ["received": 3])
+    // Open invitations are listed one by one (attended, no-show and declined ones are final or listed).
+    let invitations = overview.entities.filter { $0.kind == "invitation" }
+    #expect(invitations.map(\.label) == ["of citizen to cyber-security"])
+    #expect(invitations.first?.events.first { $0.event == "accept" }?.possible == true)
+    // Contributions are grouped by state and workshop.
+    let statements = try #require(overview.entities.first { $0.kind == "contribution" })
+    #expect(statements.label == "3 statement(s) at cyber-security")
+    #expect(statements.events.filter(\.possible).map(\.event) == ["accept", "reject"])
   }
 
   @Test("the event log refuses UPDATE and DELETE")
