@@ -21,7 +21,8 @@ mkdir -p "$data"
 export CONSULT_DATABASE_URL="postgresql:///bench?host=$PGHOST"
 psql -q -d postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'
 "$consult" db migrate >/dev/null
-now() { date +%s.%N; }
+now() { python3 -c 'import time; print(time.time())'; }
+calc() { python3 -c "print($1)"; }
 declare -A seconds
 printf '%-9s %14s %14s %7s %12s\n' rows 'copy rows/s' 'consult rows/s' ratio 'consult RSS'
 for n in "${sizes[@]}"; do
@@ -34,14 +35,14 @@ for n in "${sizes[@]}"; do
   t2=$(now)
   /usr/bin/time -f '%M' -o "$data/rss-$n" "$consult" contributions import "bench-$n" "$file" --format polis >/dev/null
   t3=$(now)
-  copy=$(echo "$t1 - $t0" | bc -l); ours=$(echo "$t3 - $t2" | bc -l)
+  copy=$(calc "$t1 - $t0"); ours=$(calc "$t3 - $t2")
   seconds[$n]=$ours
   rss=$(( $(cat "$data/rss-$n") / 1024 ))
-  printf '%-9s %14.0f %14.0f %7.2f %9d MB\n' "$n" "$(echo "$n / $copy" | bc -l)" "$(echo "$n / $ours" | bc -l)" \
-    "$(echo "$copy / $ours" | bc -l)" "$rss"
+  printf '%-9s %14.0f %14.0f %7.2f %9d MB\n' "$n" "$(calc "$n / $copy")" "$(calc "$n / $ours")" \
+    "$(calc "$copy / $ours")" "$rss"
 done
 if [ ${#sizes[@]} -ge 2 ]; then
   a=${sizes[0]}; b=${sizes[-1]}
-  printf 'time ratio %s/%s rows: %.2f (size ratio %.2f)\n' "$b" "$a" "$(echo "${seconds[$b]} / ${seconds[$a]}" | bc -l)" \
-    "$(echo "$b / $a" | bc -l)"
+  printf 'time ratio %s/%s rows: %.2f (size ratio %.2f)\n' "$b" "$a" "$(calc "${seconds[$b]} / ${seconds[$a]}")" \
+    "$(calc "$b / $a")"
 fi
