@@ -44,6 +44,10 @@ final class CSVRowReader {
   /// ``next()`` again goes on with the following record.
   var isFinished: Bool { finished }
 
+  /// How many bytes of the file have been read so far: the end of the last row returned plus a
+  /// read-ahead of at most 64 KiB (for progress estimates; see ``SubmissionRecord/byteOffset``).
+  var bytesRead: Int { stream.bytesFromBase }
+
   /// Opens `url` for reading. Throws ``ImportError`` if the file cannot be opened or read, or is
   /// UTF-16/UTF-32 (only UTF-8, with or without BOM, is accepted; or Windows-1252 when asked).
   ///
@@ -299,6 +303,9 @@ struct QuoteChecker {
 final class CheckedInputStream: InputStream {
   /// The quote checker fed with every byte read from `base` so far.
   private(set) var checker = QuoteChecker()
+  /// How many bytes have been read from `base` so far (the file's own bytes, before any
+  /// transcoding); at most one 64 KiB chunk ahead of what CSV.swift consumed.
+  private(set) var bytesFromBase = 0
 
   private let base: InputStream
   private var buffer: [UInt8] = []
@@ -382,6 +389,7 @@ final class CheckedInputStream: InputStream {
       checker.finish()
     } else {
       chunk.removeSubrange(got...)
+      bytesFromBase += got
       if encoding == .windows1252 {
         // Single-byte: every chunk boundary is a character boundary.
         guard let text = String(data: Data(chunk), encoding: .windowsCP1252) else {

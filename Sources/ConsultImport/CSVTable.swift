@@ -105,13 +105,14 @@ extension CSVRowReader {
         continue
       }
       if row.isBlank { continue }
-      let record: SubmissionRecord
+      var record: SubmissionRecord
       do {
         record = try make(row)
       } catch {
         try invalid(error)
         continue
       }
+      record.byteOffset = bytesRead
       try body(record)
     }
   }

@@ -62,13 +62,14 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
     let elements = try JSONArrayElements(url: feedbackFile, key: "feedback", encoding: encoding)
     var seen = SourceIDRegistry()
     while let (bytes, line) = try elements.next() {
-      let record: SubmissionRecord
+      var record: SubmissionRecord
       do {
         record = try Self.record(bytes, line: line, file: feedbackFile.path, calendar: brussels, seen: seen)
       } catch {
         try invalid(error)
         continue
       }
+      record.byteOffset = elements.bytesRead
       seen[record.sourceID] = line
       try body(record)
     }

@@ -21,6 +21,9 @@ final class JSONArrayElements {
   private var position = 0
   private var atEOF = false
   private var line = 1
+  /// How many bytes have been read from the file so far (the file's own bytes, before any
+  /// transcoding): the end of the last record returned plus a read-ahead of at most 64 KiB.
+  private(set) var bytesRead = 0
   private var afterCR = false
   private var started = false
   private var finished = false
@@ -231,6 +234,7 @@ final class JSONArrayElements {
       return
     }
     buffer.removeSubrange(got...)
+    bytesRead += got
     if encoding == .windows1252 {
       // Single-byte: every chunk boundary is a character boundary.
       guard let text = String(data: Data(buffer), encoding: .windowsCP1252) else {

@@ -182,7 +182,7 @@ public struct RegulationsGovSource: Sendable {
         attachments = count
       }
 
-      let record = SubmissionRecord(
+      var record = SubmissionRecord(
         sourceID: id,
         text: texts.removeValue(forKey: id)?.text,
         title: value(Column.documentTitle),
@@ -195,6 +195,7 @@ public struct RegulationsGovSource: Sendable {
         attachmentCount: attachments,
         sourceURL: value(Column.documentDetail),
         line: row.line)
+      record.byteOffset = rows.bytesRead
       try body(record)
     }
 

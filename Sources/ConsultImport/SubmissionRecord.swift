@@ -50,6 +50,11 @@ public struct SubmissionRecord: Sendable, Equatable {
   /// one per record (Decidim `locale`, Have Your Say `language`); `nil` when it does not, and the
   /// importer's language option (or its default) applies.
   public var language: String? = nil
+  /// How many bytes of the main file the parser had read from disk when it handed this record
+  /// over: the record's end plus the parser's read-ahead (at most 64 KiB), counted in the file's
+  /// own bytes (before any Windows-1252 transcoding). For progress estimates only (bytes read ÷
+  /// the file's size); `nil` when the source does not count bytes.
+  public var byteOffset: Int? = nil
 
   /// Creates a record; every field is stored as given.
   public init(

@@ -87,6 +87,14 @@ struct ContributionsCommand: ParsableCommand {
         is imported; file-level errors (no header, a missing column, broken quoting, invalid
         UTF-8, broken JSON structure) still refuse the whole file. --encoding windows-1252 reads
         Windows-1252 files (polis, decidim, have-your-say, csv).
+
+        --resume commits in batches of --batch-size records (default 10,000), each recorded in
+        the database: a run that was killed or stopped at a malformed record continues after the
+        last committed record (the earlier batches stay committed; a file changed before that
+        record is refused). Without --resume the import is one transaction.
+
+        On a terminal, a progress line on standard error shows rows read, rows per second and
+        the estimated time left (from the share of the file's bytes read so far).
         """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -105,7 +113,13 @@ struct ContributionsCommand: ParsableCommand {
     @Flag(help: "Import the valid records and write the invalid ones to --rejects FILE.") var skipInvalid = false
     @Option(help: "With --skip-invalid: the CSV file to write rejected records to (line, column, reason).")
     var rejects: String?
+    @Flag(help: "Commit in recorded batches; continue an interrupted import of the same file where it stopped.")
+    var resume = false
+    @Option(help: "With --resume: records per batch (one transaction each).")
+    var batchSize: Int?
     func validate() throws {
+      if batchSize != nil && !resume { throw ValidationError("--batch-size goes with --resume") }
+      if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
       if (format == .csv) != (mapping != nil) {
         throw ValidationError(
           format == .csv ? "--format csv needs --mapping FILE" : "--mapping is only for --format csv")
@@ -133,10 +147,20 @@ struct ContributionsCommand: ParsableCommand {
       }
       let rejectsFile = try rejects.map { path throws(ImportError) in try RejectsFile(url: URL(fileURLWithPath: path)) }
       defer { rejectsFile?.close() }
+      let progressLine = ImportProgressLine.forTerminal()
+      defer { progressLine?.clear() }
       let report = try store.importSubmissions(
-        source, into: consultation, language: language, actor: actor, invalid: rejectsFile.map { file in file.write })
+        source, into: consultation, language: language, actor: actor, invalid: rejectsFile.map { file in file.write },
+        resume: resume ? ImportBatching(batchSize: batchSize ?? ImportBatching.defaultBatchSize) : nil,
+        progress: progressLine.map { line in line.update })
       if output.json { return try printJSON(report) }
       print("Read \(report.rowsRead) rows from \(source.mainFile.lastPathComponent)")
+      if let id = report.importID {
+        print(
+          "  import #\(id): \(report.batches) batches committed now"
+            + (report.committedEarlier > 0
+              ? "; continued after \(report.committedEarlier) records committed by an earlier run" : ""))
+      }
       if let rejectsFile {
         print("  rejected \(report.invalid) invalid records (written to \(rejectsFile.url.path))")
       }

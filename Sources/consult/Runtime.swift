@@ -102,6 +102,9 @@ func report(_ error: any Error, verbose: Bool) -> ExitCode {
   case let error as ImportError:
     printError("consult: \(error.description); nothing was imported")
     return Exit.failure
+  case let error as PartialImportError:
+    printError("consult: \(error.description)")
+    return Exit.failure
   case let error as PostgresError:
     printError("consult: \(verbose ? error.debugDescription : error.description)")
     return error.kind == .connection ? Exit.database : Exit.failure
