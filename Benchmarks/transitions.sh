@@ -15,6 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${PGHOST:-}" ] || { echo "run me as: scripts/with-postgres $0" >&2; exit 2; }
 seconds="${1:-10}"
+# pgbench's query mode: simple (its default: every statement parsed and planned), or prepared
+# (as consult's two statements of every transition are; PGBENCH_MODE=prepared).
+mode="${PGBENCH_MODE:-simple}"
 scratch="${BENCH_SCRATCH:-.build-versions}"
 swift build -c release --product consult-bench --scratch-path "$scratch" >/dev/null
 bench="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/consult-bench"
@@ -26,11 +29,12 @@ fi
 psql -q -d postgres -c 'DROP DATABASE IF EXISTS bench_consult' -c 'CREATE DATABASE bench_consult' \
   -c 'DROP DATABASE IF EXISTS bench_pgbench' -c 'CREATE DATABASE bench_pgbench'
 "$bench" setup bench_consult Benchmarks/bench-toggle.yaml 256
-"$pgbench" -i -q -s 1 bench_pgbench >/dev/null 2>&1
-echo "PostgreSQL $(psql -Atc 'SHOW server_version' -d postgres), $(nproc) cores, ${seconds}s per measurement"
+"$pgbench" -i -q -s 1 bench_pgbench >/tmp/consult-pgbench-init.log 2>&1 \
+  || { cat /tmp/consult-pgbench-init.log >&2; exit 1; }
+echo "PostgreSQL $(psql -Atc 'SHOW server_version' -d postgres), $(nproc) cores, ${seconds}s per measurement, pgbench -M $mode"
 printf '%-8s %14s %14s %7s %18s %7s\n' clients 'pgbench -N tps' 'workshop tps' ratio 'contribution tps' ratio
 for clients in 1 4 16; do
-  pg=$("$pgbench" -N -c "$clients" -j "$clients" -T "$seconds" bench_pgbench 2>/dev/null | awk '/^tps/ {print $3; exit}')
+  pg=$("$pgbench" -N -M "$mode" -c "$clients" -j "$clients" -T "$seconds" bench_pgbench 2>/dev/null | awk '/^tps/ {print $3; exit}')
   workshop=$("$bench" run bench_consult workshop "$clients" "$seconds" | awk '/^tps/ {print $2}')
   contribution=$("$bench" run bench_consult contribution "$clients" "$seconds" | awk '/^tps/ {print $2}')
   awk -v c="$clients" -v p="$pg" -v w="$workshop" -v x="$contribution" \

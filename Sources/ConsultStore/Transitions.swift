@@ -72,7 +72,7 @@ extension ConsultStore {
   /// an open transaction (e.g. a use case that creates and then transitions).
   ///
   /// Concurrency: the entity is read without a lock and updated with
-  /// `WHERE id = $1 AND version = $2`. Under READ COMMITTED a concurrent
+  /// `WHERE id = $1 AND version = $2`, in the statement that appends the event. Under READ COMMITTED a concurrent
   /// writer's UPDATE waits for ours and then matches no row, so exactly one
   /// of two concurrent transitions wins (PostgreSQL docs §13.2.1).
   ///
@@ -89,18 +89,38 @@ extension ConsultStore {
     case .success(let chosen): transition = chosen
     case .failure(let refusal): throw StoreError.refused(refusal)
     }
-    let updated = try connection.execute(
-      Self.updateStateSQL(entity.kind), [transition.to, entity.id, loaded.version])
-    if updated != 1 {
+    // The compare-and-set and the event-log append in one statement (one round trip): the INSERT
+    // reads the UPDATE's RETURNING, so no row updated means no event and a conflict.
+    let appended = try connection.queryPrepared(
+      Self.transitionSQL(entity.kind),
+      [
+        transition.to, entity.id, loaded.version, loaded.consultationID, entity.kind.rawValue, event, loaded.state,
+        actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init),
+      ])
+    guard let row = appended.rows.first else {
       throw StoreError(
         .conflict,
         "\(entity) was changed by someone else while '\(event)' was being applied; nothing was written — check its state and try again"
       )
     }
-    return try appendEvent(
-      consultationID: loaded.consultationID, entity: entity, event: event, from: loaded.state,
-      to: transition.to, actor: actor, reason: reason,
-      workflow: (loaded.workflowName, loaded.workflowVersion), at: time)
+    return TransitionRecord(
+      eventID: try row.decode("id"), entityKind: entity.kind.rawValue, entityID: entity.id, event: event,
+      fromState: loaded.state, toState: transition.to)
+  }
+
+  /// Compares-and-sets an entity's state and appends the event: `$1` new state, `$2` id, `$3` the
+  /// version read, `$4` consultation, `$5` kind, `$6` event, `$7` old state, `$8` actor, `$9`
+  /// reason, `$10`/`$11` workflow name and version, `$12` time or NULL for now. Returns the
+  /// event's id, or no row when the entity's version moved on.
+  static func transitionSQL(_ kind: EntityKind) -> String {
+    """
+    WITH moved AS (\(updateStateSQL(kind)) RETURNING id)
+    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
+                        actor, reason, workflow_name, workflow_version, occurred_at)
+    SELECT $4, $5, moved.id, $6, $7, $1, $8, $9, $10, $11, coalesce($12::timestamptz, clock_timestamp())
+    FROM moved
+    RETURNING id
+    """
   }
 
   /// Appends one row to the event log.
@@ -126,7 +146,7 @@ extension ConsultStore {
 
   /// Reads an entity's state, version and its consultation's workflow.
   func load(_ entity: EntityReference) throws -> EntityState {
-    let rows = try connection.query(Self.loadStateSQL(entity.kind), [entity.id])
+    let rows = try connection.queryPrepared(Self.loadStateSQL(entity.kind), [entity.id])
     guard let row = rows.rows.first else {
       throw StoreError(.notFound, "\(entity) does not exist")
     }

@@ -36,6 +36,8 @@ public enum IsolationLevel: Sendable, Hashable, CaseIterable {
 public final class PostgresConnection {
   /// The `PGconn *`; nil once closed.
   private var handle: OpaquePointer?
+  /// Statements prepared by ``queryPrepared(_:_:)``: SQL text → server-side statement name.
+  private var preparedStatements: [String: String] = [:]
 
   /// Connects and prepares the session.
   ///
@@ -169,6 +171,46 @@ public final class PostgresConnection {
     }
     let result = withCStrings(texts) { valuePointers in
       PQexecParams(connection, sql, Int32(texts.count), nil, valuePointers, nil, nil, 0)
+    }
+    return try consume(result, connection)
+  }
+
+  /// Runs one statement like ``query(_:_:)``, as a named prepared statement of this connection:
+  /// the first call with a given SQL text prepares it (libpq `PQprepare`), later calls only bind
+  /// and execute it (`PQexecPrepared`), so PostgreSQL can reuse the plan (PostgreSQL docs, SQL
+  /// command PREPARE, "Notes"). For the few statements a program runs most often; the
+  /// statements stay prepared until the connection closes, whatever happens to transactions.
+  ///
+  /// - Throws: as ``query(_:_:)``.
+  @discardableResult
+  public func queryPrepared(_ sql: String, _ parameters: [(any PostgresEncodable)?] = [])
+    throws(PostgresError) -> PostgresResult
+  {
+    let connection = try openHandle()
+    guard !containsNUL(sql) else { throw .usage("the SQL text contains a NUL byte") }
+    guard parameters.count <= 65535 else {
+      throw .usage("too many parameters (\(parameters.count)); the protocol allows at most 65535")
+    }
+    var texts: [String?] = []
+    texts.reserveCapacity(parameters.count)
+    for (index, parameter) in parameters.enumerated() {
+      let text = parameter?.postgresText
+      if let text, containsNUL(text) {
+        throw .usage(
+          "parameter $\(index + 1) contains a NUL byte (0x00), which PostgreSQL text values cannot hold")
+      }
+      texts.append(text)
+    }
+    let name: String
+    if let known = preparedStatements[sql] {
+      name = known
+    } else {
+      name = "consult_\(preparedStatements.count + 1)"
+      _ = try consume(PQprepare(connection, name, sql, 0, nil), connection)
+      preparedStatements[sql] = name
+    }
+    let result = withCStrings(texts) { valuePointers in
+      PQexecPrepared(connection, name, Int32(texts.count), valuePointers, nil, nil, 0)
     }
     return try consume(result, connection)
   }
