@@ -15,8 +15,11 @@ import Foundation
 /// attendance list is not published (the rule protects the identity and
 /// affiliation of every participant, and a per-person list of stakeholder
 /// groups would reveal affiliations); its participation appears only as
-/// counts by stakeholder group in the proceedings summary. A workshop
-/// setting to publish it anyway is not implemented yet. The JSON form is
+/// counts by stakeholder group in the proceedings summary — unless the
+/// workshop says its attendance list may be published
+/// (`consult workshop add --publish-attendance`, `consult workshop
+/// attendance-list`), and then its rows are listed with names as for an open
+/// workshop. The JSON form is
 /// `{"attendance": [ROW, …], "consultation": SLUG, "schema": "consult.attendance/1"}`.
 public struct AttendanceExporter {
   /// The column names, in order.
@@ -38,7 +41,7 @@ public struct AttendanceExporter {
   /// - Returns: The bytes (UTF-8), ending in a line break.
   /// - Throws: `EncodingError`; CSV.swift's errors.
   public func render(_ records: [AttendanceRecord], consultation: String, format: TabularFormat) throws -> Data {
-    let rows = records.filter { !$0.chathamHouse }.map(Self.row)
+    let rows = records.filter { !$0.chathamHouse || $0.publishAttendance }.map(Self.row)
     switch format {
     case .csv:
       return try CSVChunk.encode(
@@ -73,7 +76,7 @@ public struct AttendanceExporter {
     let schema: String
   }
 
-  /// The published row of a workshop not under the Chatham House Rule.
+  /// The published row of a workshop whose attendance list may be published.
   static func row(_ record: AttendanceRecord) -> Row {
     Row(
       workshop: record.workshop, stakeholderGroup: Nullable(record.groupKey), invitationState: record.state,

@@ -20,7 +20,8 @@ import Foundation
 ///   RFC 4122 version 3 UUID of the stakeholder, with `PARTSTAT` from the
 ///   invitation: accepted/attended → ACCEPTED, declined → DECLINED, tentative
 ///   → TENTATIVE, no-show → its last reply, anything else → NEEDS-ACTION.
-/// - **Chatham House Rule:** for a workshop under the rule no `ATTENDEE` line is
+/// - **Chatham House Rule:** for a workshop under the rule (unless it allows publishing its
+///   attendance list, `Workshop.publishAttendance`) no `ATTENDEE` line is
 ///   written at all (neither names nor addresses), and the DESCRIPTION says so.
 ///
 /// Lines end in CRLF and are folded at 75 octets without splitting a UTF-8
@@ -58,15 +59,20 @@ public struct CalendarExporter {
       lines.append("STATUS:" + Self.status(workshop.state))
       lines.append("SUMMARY:" + Self.text(workshop.title))
       if let venue = workshop.venue { lines.append("LOCATION:" + Self.text(venue)) }
+      let listed = !workshop.chathamHouse || workshop.publishAttendance
       if workshop.chathamHouse {
         lines.append(
-          "DESCRIPTION:" + Self.text("Held under the Chatham House Rule; participants are not listed."))
+          "DESCRIPTION:"
+            + Self.text(
+              listed
+                ? "Held under the Chatham House Rule; statements are not attributed."
+                : "Held under the Chatham House Rule; participants are not listed."))
       }
       if let email = item.organizerEmail, let address = Self.mailto(email) {
         let name = item.organizerName.map { ";CN=" + Self.parameter($0) } ?? ""
         lines.append("ORGANIZER\(name):\(address)")
       }
-      if !workshop.chathamHouse {
+      if listed {
         for invitee in item.invitees where invitee.state != "withdrawn" {
           let address = invitee.email.flatMap(Self.mailto) ?? "urn:uuid:" + Self.uuid(digest: invitee.nameDigest)
           lines.append(

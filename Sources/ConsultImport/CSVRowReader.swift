@@ -58,6 +58,7 @@ final class CSVRowReader {
   ///     chunk by chunk before CSV.swift sees them.
   init(url: URL, delimiter: UInt8 = 0x2C, encoding: SourceEncoding = .utf8) throws(ImportError) {
     self.url = url
+    try ImportError.checkReadable(url)
     guard let base = InputStream(url: url) else {
       throw ImportError(file: url.path, message: "cannot open file")
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error found while locating or reading an external submission file.
 ///
 /// It names the file, the line and the column when known, so that a user can find the problem
@@ -29,5 +31,23 @@ public struct ImportError: Error, CustomStringConvertible, Sendable, Equatable {
     text += ": "
     if let column { text += "column \"\(column)\": " }
     return text + message
+  }
+}
+
+extension ImportError {
+  /// Checks, before any stream is opened, that `url` names a readable regular file, so a
+  /// missing file gets one clear message (Foundation's `InputStream` prints CoreFoundation
+  /// noise for it on Linux).
+  ///
+  /// - Throws: ``ImportError`` "no such file", "is a directory" or "cannot read the file".
+  static func checkReadable(_ url: URL) throws(ImportError) {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      throw ImportError(file: url.path, message: "no such file")
+    }
+    if isDirectory.boolValue { throw ImportError(file: url.path, message: "is a directory, not a file") }
+    guard FileManager.default.isReadableFile(atPath: url.path) else {
+      throw ImportError(file: url.path, message: "cannot read the file (permission denied)")
+    }
   }
 }

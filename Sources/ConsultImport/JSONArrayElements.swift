@@ -38,6 +38,7 @@ final class JSONArrayElements {
     self.url = url
     self.key = key
     self.encoding = encoding
+    try ImportError.checkReadable(url)
     guard let stream = InputStream(url: url) else {
       throw ImportError(file: url.path, message: "cannot open file")
     }

@@ -5,12 +5,16 @@ import Postgres
 /// One invitation to a workshop, for an attendance export; names included.
 ///
 /// Holds names (personal data): the attendance exporter shows them only for
-/// workshops not held under the Chatham House Rule.
+/// workshops not held under the Chatham House Rule, or whose rule allows
+/// publishing the attendance list.
 public struct AttendanceRecord: Sendable, Equatable {
   /// The workshop key.
   public let workshop: String
   /// Whether the workshop is held under the Chatham House Rule.
   public let chathamHouse: Bool
+  /// Whether the workshop allows its attendance list to be published although
+  /// held under the Chatham House Rule.
+  public let publishAttendance: Bool
   /// The invitation's database id.
   public let invitationID: Int64
   /// The invitee's stakeholder group key (the organisation's when the person has none), if any.
@@ -81,7 +85,7 @@ extension ConsultStore {
         let consultation = try consultation(slug)
         return try connection.query(
           """
-          SELECT w.key AS workshop, w.chatham_house, i.id, i.state, g.key AS group_key, g.name AS group_name,
+          SELECT w.key AS workshop, w.chatham_house, w.publish_attendance, i.id, i.state, g.key AS group_key, g.name AS group_name,
                  (SELECT e.to_state FROM events e WHERE e.entity_kind = 'invitation' AND e.entity_id = i.id
                     AND e.to_state IN ('accepted', 'tentative', 'declined') ORDER BY e.id DESC LIMIT 1) AS reply,
                  EXISTS (SELECT 1 FROM attendance a WHERE a.workshop_id = i.workshop_id
@@ -97,6 +101,7 @@ extension ConsultStore {
         ).map { row in
           AttendanceRecord(
             workshop: try row.decode("workshop"), chathamHouse: try row.decode("chatham_house"),
+            publishAttendance: try row.decode("publish_attendance"),
             invitationID: try row.decode("id"), groupKey: try row.decode("group_key", as: String?.self),
             groupName: try row.decode("group_name", as: String?.self), state: try row.decode("state"),
             reply: try row.decode("reply", as: String?.self), attended: try row.decode("attended"),

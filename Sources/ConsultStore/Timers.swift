@@ -165,7 +165,8 @@ extension ConsultStore {
   /// (`SELECT … FOR UPDATE SKIP LOCKED`), checks in the same transaction that the timer is still
   /// due (the deadline may have moved), and fires the event through
   /// ``applyTransition(_:on:actor:reason:at:)`` with actor ``timerActor``, a reason naming the
-  /// timer and its due time, and `now` as the event's time.
+  /// timer and its due time, and `now` as the event's time. A `now` before the entity's last
+  /// event is refused (reported as blocked), so the event log stays in time order.
   ///
   /// - Returns: The transition, or `nil` when the row is locked by someone else, has changed,
   ///   or the timer is no longer due (nothing written).
@@ -184,6 +185,17 @@ extension ConsultStore {
       workflow: (timer.workflowName, timer.workflowVersion), now: now, entityID: timer.entityID)
     guard let current = still.first else { return nil }
     let formatter = ISO8601DateFormatter()
+    // The log must stay in time order: never record a timer before the entity's last event
+    // (a rehearsal with --now in the past on a live consultation would otherwise rewrite history).
+    let last = try connection.query(
+      "SELECT max(occurred_at) AS last FROM events WHERE entity_kind = $1 AND entity_id = $2",
+      [kind.rawValue, timer.entityID])
+    if let lastAt = try last.rows.first?.decode("last", as: PostgresTimestamp?.self)?.date, now < lastAt {
+      throw StoreError(
+        .refused,
+        "\(kind.rawValue) #\(timer.entityID): the tick's time \(formatter.string(from: now)) is before its last event (\(formatter.string(from: lastAt))); not fired"
+      )
+    }
     return try applyTransition(
       timer.event, on: EntityReference(kind, timer.entityID), actor: Self.timerActor,
       reason: "timer: \(timer.event) \(timer.timer), due \(formatter.string(from: current.dueAt))", at: now)

@@ -20,6 +20,9 @@ public struct Workshop: Sendable, Equatable, Encodable {
   public let timeZone: String
   /// Whether the workshop is held under the Chatham House Rule.
   public let chathamHouse: Bool
+  /// Whether its attendance list may be published although it is held under
+  /// the Chatham House Rule (statements stay unattributed); ignored otherwise.
+  public let publishAttendance: Bool
   /// Current state in the workflow's workshop machine.
   public let state: String
   /// Co-hosts' display names, in the order given.
@@ -47,7 +50,8 @@ extension ConsultStore {
   @discardableResult
   public func addWorkshop(
     key: String, to consultationSlug: String, title: String, venue: String?, startsAt: Date, endsAt: Date,
-    timeZone: String, chathamHouse: Bool, hosts: [String], actor: String, at time: Date? = nil
+    timeZone: String, chathamHouse: Bool, publishAttendance: Bool = false, hosts: [String], actor: String,
+    at time: Date? = nil
   ) throws -> Workshop {
     try transaction("workshop \(key)") {
       let consultation = try consultation(consultationSlug)
@@ -58,12 +62,12 @@ extension ConsultStore {
       let rows = try connection.query(
         """
         INSERT INTO workshops (consultation_id, key, title, venue, starts_at, ends_at, time_zone, chatham_house, state,
-                               created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now())) RETURNING id
+                               created_at, publish_attendance)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()), $11) RETURNING id
         """,
         [
           consultation.id, key, title, venue, PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), timeZone,
-          chathamHouse, initial, time.map(PostgresTimestamp.init),
+          chathamHouse, initial, time.map(PostgresTimestamp.init), publishAttendance,
         ])
       let id: Int64 = try rows.rows[0].decode("id")
       for (position, host) in hosts.enumerated() {
@@ -75,6 +79,21 @@ extension ConsultStore {
       try logCreation(
         EntityReference(.workshop, id), consultation: consultation, initialState: initial, actor: actor, at: time)
       return try workshop(key, in: consultationSlug)
+    }
+  }
+
+  /// Says whether the attendance list of a workshop held under the Chatham
+  /// House Rule may be published (its statements stay unattributed).
+  ///
+  /// - Parameters:
+  ///   - publish: True to allow publishing the attendance list.
+  ///   - key: The workshop.
+  ///   - consultationSlug: The consultation.
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func setAttendancePublication(_ publish: Bool, for key: String, in consultationSlug: String) throws {
+    try transaction("workshop \(key)") {
+      let id = try workshop(key, in: consultationSlug).id
+      try connection.execute("UPDATE workshops SET publish_attendance = $1 WHERE id = $2", [publish, id])
     }
   }
 
@@ -115,6 +134,7 @@ extension ConsultStore {
 
   static let workshopSelect = """
     SELECT w.id, w.key, w.title, w.venue, w.starts_at, w.ends_at, w.time_zone, w.chatham_house, w.state,
+           w.publish_attendance,
            coalesce((SELECT array_to_json(array_agg(s.name ORDER BY h.position))::text
                      FROM workshop_hosts h JOIN stakeholders s ON s.id = h.stakeholder_id
                      WHERE h.workshop_id = w.id), '[]') AS hosts
@@ -127,7 +147,8 @@ extension ConsultStore {
       venue: try row.decode("venue", as: String?.self),
       startsAt: try row.decode("starts_at", as: PostgresTimestamp.self).date,
       endsAt: try row.decode("ends_at", as: PostgresTimestamp.self).date, timeZone: try row.decode("time_zone"),
-      chathamHouse: try row.decode("chatham_house"), state: try row.decode("state"),
+      chathamHouse: try row.decode("chatham_house"), publishAttendance: try row.decode("publish_attendance"),
+      state: try row.decode("state"),
       hosts: try row.decode("hosts", as: PostgresJSON.self).decode([String].self))
   }
 }

@@ -154,7 +154,8 @@ struct ContributionsCommand: ParsableCommand {
         resume: resume ? ImportBatching(batchSize: batchSize ?? ImportBatching.defaultBatchSize) : nil,
         progress: progressLine.map { line in line.update })
       if output.json { return try printJSON(report) }
-      print("Read \(report.rowsRead) rows from \(source.mainFile.lastPathComponent)")
+      let total = report.rowsRead + report.invalid
+      print("Read \(total) record\(total == 1 ? "" : "s") from \(source.mainFile.lastPathComponent)")
       if let id = report.importID {
         print(
           "  import #\(id): \(report.batches) batches committed now"

@@ -65,7 +65,22 @@ struct StakeholderCommand: ParsableCommand {
 struct WorkshopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workshop", abstract: "Manage workshops.",
-    subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self])
+    subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self, AttendanceList.self])
+
+  struct AttendanceList: StoreCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "attendance-list",
+      abstract: "Allow (or, with --withhold, stop) publishing the attendance list of a Chatham House workshop.",
+      discussion: "Statements stay unattributed either way; only who attended may then appear in exports.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    @Flag(help: "Withhold the list again (the default for Chatham House workshops).") var withhold = false
+    func execute(_ store: ConsultStore, actor: String) throws {
+      try store.setAttendancePublication(!withhold, for: workshop, in: consultation)
+      print("The attendance list of \(workshop) \(withhold ? "is withheld" : "may be published")")
+    }
+  }
 
   struct Add: StoreCommand {
     static let configuration = CommandConfiguration(
@@ -84,16 +99,19 @@ struct WorkshopCommand: ParsableCommand {
     @Option(help: "IANA time zone of the venue.") var timeZone = "UTC"
     @Option(help: "Handle of a co-hosting stakeholder; repeat in order.") var host: [String] = []
     @Flag(help: "Held under the Chatham House Rule (statements are never attributed).") var chathamHouse = false
+    @Flag(help: "Under the Chatham House Rule, still allow publishing who attended (the attendance list).")
+    var publishAttendance = false
     func execute(_ store: ConsultStore, actor: String) throws {
       if TimeZone(identifier: timeZone) == nil {
-        throw InputError(message: "--time-zone: unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
+        throw InputError(
+          message: "--time-zone: unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
       }
       let start = try parseTime(starts, zone: timeZone, field: "--starts")
       let end = try parseTime(ends, zone: timeZone, field: "--ends")
       if end < start { throw InputError(message: "--ends is before --starts") }
       let w = try store.addWorkshop(
         key: key, to: consultation, title: title, venue: venue, startsAt: start, endsAt: end, timeZone: timeZone,
-        chathamHouse: chathamHouse, hosts: host, actor: actor)
+        chathamHouse: chathamHouse, publishAttendance: publishAttendance, hosts: host, actor: actor)
       if output.json { return try printJSON(w) }
       print("Added workshop \(w.key) (\(w.state))\(w.chathamHouse ? ", Chatham House Rule" : "")")
     }

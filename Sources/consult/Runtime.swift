@@ -172,7 +172,8 @@ func readText(path: String) throws -> String {
     data = FileHandle.standardInput.readDataToEndOfFile()
   } else {
     guard let contents = FileManager.default.contents(atPath: path) else {
-      throw InputError(message: "\(path): cannot read the file")
+      let missing = !FileManager.default.fileExists(atPath: path)
+      throw InputError(message: "\(path): \(missing ? "no such file" : "cannot read the file")")
     }
     data = contents
   }

@@ -64,7 +64,16 @@ struct WorkflowCommand: ParsableCommand {
       do {
         let path = workflowPath(workflow)
         guard FileManager.default.fileExists(atPath: path) else {
-          throw InputError(message: "workflow \(workflow): no file at \(path)")
+          if path == workflow {
+            throw InputError(message: "\(workflow): no such file")
+          }
+          let shipped =
+            (try? FileManager.default.contentsOfDirectory(atPath: BundledFiles.workflowsDirectory.path))?
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
+          throw InputError(
+            message:
+              "'\(workflow)' is not a shipped workflow (shipped: \(shipped.joined(separator: ", "))); give the path of a workflow file"
+          )
         }
         let definition = try WorkflowDefinition.parse(yaml: try readText(path: path), file: path)
         let diagram = try WorkflowDiagram(definition, machine: machine.flatMap(EntityKind.init(rawValue:)))

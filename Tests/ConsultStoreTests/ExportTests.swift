@@ -1,3 +1,4 @@
+import ConsultImport
 import ConsultStore
 import Foundation
 import Testing
@@ -322,5 +323,69 @@ struct ExportTests {
     #expect(
       folded.replacingOccurrences(of: "\r\n ", with: "") == "SUMMARY:" + String(repeating: "ü", count: 50)
         + "\\; a\\, b\\\\c\\nd\r\n")
+  }
+}
+
+@Suite("Exports of real imported comments")
+struct RealCommentExportTests {
+  @Test(
+    "the regulations.gov comments export in every format, and no submitter is ever named as a source",
+    .enabled(if: Scenario.regulationsGovData != nil, "../shared/realdata is not present"))
+  func realComments() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let source = try RegulationsGovSource.locate(try #require(Scenario.regulationsGovData))
+    _ = try db.store.importSubmissions(source, into: Scenario.slug, actor: "importer")
+    let exports = try exportAll(db.store)
+    let persons = try db.store.connection.query(
+      "SELECT name FROM stakeholders WHERE kind = 'person' AND source = 'regulations-gov'"
+    ).map { try $0.decode("name", as: String.self) }
+    #expect(persons.count == 199)
+
+    // Contributions: every written submission is listed; its source is at most its organisation.
+    let contributionsJSON = try #require(exports["contributions.json"])
+    let json = try #require(try JSONSerialization.jsonObject(with: contributionsJSON) as? [String: Any])
+    let rows = try #require(json["contributions"] as? [[String: Any]])
+    let written = rows.filter { $0["kind"] as? String == "written-submission" }
+    #expect(written.count == 199)
+    let sources = Set(written.compactMap { $0["attributed_to"] as? String })
+    #expect(sources.contains("Duke University"))
+    #expect(sources.isDisjoint(with: Set(persons)))
+    let csvData = try #require(exports["contributions.csv"])
+    let csv = String(decoding: csvData, as: UTF8.self)
+    #expect(csv.contains("USDA-2017-0002-2889"))
+    // The summary formats count them, name organisations, and never a person.
+    for name in ["summary.md", "summary.html", "summary.json"] {
+      let data = try #require(exports[name])
+      let text = String(decoding: data, as: UTF8.self)
+      #expect(text.contains("Duke University"), "\(name)")
+      #expect(text.contains("199"), "\(name)")
+      for person in persons where person.count > 8 {
+        #expect(!text.contains(person), "\(name) names \(person)")
+      }
+    }
+  }
+}
+
+@Suite("A Chatham House workshop that allows publishing its attendance list")
+struct PublishedAttendanceTests {
+  @Test("the attendance list and calendar attendees appear; statements stay unattributed")
+  func publishAttendance() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    var exports = try exportAll(db.store)
+    #expect(!readable(exports["attendance.csv"]!).contains("President of the ICT4Peace Foundation"))
+    try db.store.setAttendancePublication(true, for: "cyber-security", in: Scenario.slug)
+    exports = try exportAll(db.store)
+    let attendance = readable(exports["attendance.csv"]!)
+    #expect(attendance.contains("President of the ICT4Peace Foundation"))
+    #expect(attendance.contains("cyber-security,parliament,attended,accepted,true,"))
+    #expect(readable(exports["calendar.ics"]!).contains("ATTENDEE;CN="))
+    for name in ["summary.md", "summary.html", "summary.json", "contributions.csv", "contributions.json"] {
+      let text = readable(exports[name]!)
+      for person in Scenario.personNames + ["ICT4Peace"] {
+        #expect(!text.contains(person), "\(name) names \(person)")
+      }
+    }
   }
 }

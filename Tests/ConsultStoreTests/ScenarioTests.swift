@@ -144,7 +144,8 @@ struct ScenarioTests {
     let markdown = try MarkdownExporter().render(try db.store.proceedings(of: Scenario.slug))
     #expect(markdown.contains("Norms matter [1, 2]."))
     #expect(markdown.contains("Some spoke off the record [3]; see also [2]."))
-    #expect(markdown.contains("1. Statement at workshop cyber-security (#3) — President of the ICT4Peace Foundation (ICT4Peace Foundation)"))
+    let president = "President of the ICT4Peace Foundation (ICT4Peace Foundation)"
+    #expect(markdown.contains("1. Statement at workshop cyber-security (#3) — \(president)"))
     #expect(markdown.contains("3. Statement at workshop cyber-security (#\(withheld.id)) — not for publication"))
     #expect(!markdown.contains("Off the record."))
     #expect(!markdown.contains("Member of the Bundestag"))
