@@ -59,3 +59,22 @@ func violating(_ guardExpression: GuardExpression?) -> Facts {
   }
   return result
 }
+
+/// A minimal valid workflow file whose consultation machine has the states `open` (initial),
+/// `closed` (final) and `extraStates` (YAML `name: {…}` entries), and `transitions` (YAML list
+/// lines, indented for the machine's `transitions:` key) — the base the malformed-file tests edit.
+func minimalWorkflow(transitions: String, extraStates: [String] = []) -> String {
+  let states = (["open: {}", "closed: { final: true }"] + extraStates).map { "      " + $0 }.joined(separator: "\n")
+  return """
+    workflow: test
+    version: 1
+    title: Test
+    machines:
+      consultation:
+        initial: open
+        states:
+    \(states)
+        transitions:
+    \(transitions)
+    """
+}

@@ -35,19 +35,7 @@ struct TimerTests {
   }
 
   static func workflow(_ transitions: String) -> String {
-    """
-    workflow: test
-    version: 1
-    title: Test
-    machines:
-      consultation:
-        initial: open
-        states:
-          open: {}
-          closed: { final: true }
-        transitions:
-    \(transitions)
-    """
+    minimalWorkflow(transitions: transitions)
   }
 
   @Test("timers are parsed onto their transitions")

@@ -17,20 +17,7 @@ struct WorkflowLintTests {
 
   /// The base workflow with `transitions` as the consultation machine's transitions.
   func workflow(transitions: String) -> String {
-    """
-    workflow: test
-    version: 1
-    title: Test
-    machines:
-      consultation:
-        initial: open
-        states:
-          open: {}
-          closed: { final: true }
-          cancelled: { final: true }
-        transitions:
-
-    """ + transitions
+    minimalWorkflow(transitions: "", extraStates: ["cancelled: { final: true }"]) + transitions
   }
 
   // MARK: - Duplicate keys
