@@ -13,6 +13,8 @@ public struct RegulationsGovSource: Sendable {
   public let docketFile: URL
   /// The text-comments CSV, if there is one; without it every record's text is `nil`.
   public let textsFile: URL?
+  /// The character encoding of both files (UTF-8 unless the user says Windows-1252).
+  public var encoding: SourceEncoding = .utf8
 
   /// Uses the given files as they are, without checking them; ``read(_:)`` validates them.
   /// Prefer ``locate(_:texts:)`` for a path a user typed.
@@ -122,7 +124,10 @@ public struct RegulationsGovSource: Sendable {
   /// present. Header names are compared trimmed and case-insensitively; unnamed (padding) columns
   /// are allowed and ignored.
   ///
-  /// - Parameter body: called with each record; an error it throws stops reading and is rethrown.
+  /// - Parameters:
+  ///   - invalid: called with each record-level error instead of throwing it (see below);
+  ///     ``read(_:)`` passes one that rethrows, so the first error stops the import.
+  ///   - body: called with each record; an error it throws stops reading and is rethrown.
   /// - Throws: ``ImportError`` naming the file, the line where the offending record starts and
   ///   the column when known, for: no header row (none naming `Document ID` within the first 25
   ///   non-empty rows); a missing required column or a column named twice; broken CSV quoting (a
@@ -133,29 +138,35 @@ public struct RegulationsGovSource: Sendable {
   ///   before `body` is first called. A text whose `Document ID` is not in the docket can only be
   ///   known at the end, so it is thrown after the last call to `body`; callers must treat any
   ///   throw as "write nothing".
-  public func read(_ body: (SubmissionRecord) throws -> Void) throws {
-    var texts = try textsFile.map { url throws(ImportError) in try Self.loadTexts(url) } ?? [:]
+  ///
+  /// With ``read(invalid:_:)`` (`--skip-invalid`), docket-row errors (field count, empty or
+  /// duplicate Document ID, date, attachment count, NUL byte, oversized field) and texts without
+  /// a docket row go to `invalid` and reading goes on; errors in the texts file itself, a missing
+  /// header or column, broken quoting and invalid UTF-8 still stop everything.
+  public func read(invalid: (ImportError) throws -> Void, _ body: (SubmissionRecord) throws -> Void) throws {
+    var texts = try textsFile.map { url throws(ImportError) in try Self.loadTexts(url, encoding: encoding) } ?? [:]
 
     guard let calendar = CalendarDate.easternCalendar else {
       throw ImportError(
         file: docketFile.path,
         message: "time zone \(CalendarDate.easternTimeZoneID) is not available on this system")
     }
-    let rows = try CSVRowReader(url: docketFile)
+    let rows = try CSVRowReader(url: docketFile, encoding: encoding)
     let header = try Self.readHeader(
       rows, required: Column.required, optional: Column.optional)
     var seen = SourceIDRegistry()
+    let file = docketFile.path
 
-    while let row = try rows.next() {
-      if row.isBlank { continue }
+    try rows.forEachRecord(invalid: invalid) { (row: CSVRow) throws(ImportError) -> SubmissionRecord in
       try header.checkFieldCount(row, in: rows)
       let id = try header.id(row, in: rows)
+      // Taken now, so that a rejected row's text is not reported again as a text without a row.
+      let text = texts.removeValue(forKey: id)?.text
       if let first = seen[id] {
         throw ImportError(
-          file: docketFile.path, line: row.line, column: Column.documentID,
+          file: file, line: row.line, column: Column.documentID,
           message: "duplicate Document ID \"\(id)\" (first at line \(first))")
       }
-      seen[id] = row.line
 
       func value(_ column: String) -> String? {
         header.index(of: column).flatMap { Self.clean(row.fields[$0]) }
@@ -166,7 +177,7 @@ public struct RegulationsGovSource: Sendable {
           let date = CalendarDate.midnight(parts, in: calendar)
         else {
           throw ImportError(
-            file: docketFile.path, line: row.line, column: column,
+            file: file, line: row.line, column: column,
             message: "unparseable date \"\(text)\" in column \(column) "
               + "(expected M/D/YYYY or YYYY-MM-DD)")
         }
@@ -176,34 +187,40 @@ public struct RegulationsGovSource: Sendable {
       if let text = value(Column.attachmentCount) {
         guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let count = Int(text) else {
           throw ImportError(
-            file: docketFile.path, line: row.line, column: Column.attachmentCount,
+            file: file, line: row.line, column: Column.attachmentCount,
             message: "attachment count \"\(text)\" is not a non-negative integer")
         }
         attachments = count
       }
-
-      var record = SubmissionRecord(
+      let postedAt = try date(Column.postedDate)
+      let receivedAt = try date(Column.receivedDate)
+      seen[id] = row.line
+      return SubmissionRecord(
         sourceID: id,
-        text: texts.removeValue(forKey: id)?.text,
+        text: text,
         title: value(Column.documentTitle),
         documentType: value(Column.documentType),
         firstName: value(Column.firstName),
         lastName: value(Column.lastName),
         organisation: value(Column.organization),
-        postedAt: try date(Column.postedDate),
-        receivedAt: try date(Column.receivedDate),
+        postedAt: postedAt,
+        receivedAt: receivedAt,
         attachmentCount: attachments,
         sourceURL: value(Column.documentDetail),
         line: row.line)
-      record.byteOffset = rows.bytesRead
+    } _: { record in
       try body(record)
     }
 
-    if let (id, orphan) = texts.min(by: { $0.value.line < $1.value.line }), let textsFile {
-      let more = texts.count > 1 ? " (and \(texts.count - 1) more)" : ""
-      throw ImportError(
-        file: textsFile.path, line: orphan.line, column: Column.documentID,
-        message: "text for Document ID \"\(id)\", which is not in the docket file\(more)")
+    // Texts whose Document ID is not in the docket: known only now. Each is a record-level
+    // error of the texts file (its docket row is missing or was rejected above).
+    if let textsFile {
+      for (id, orphan) in texts.sorted(by: { $0.value.line < $1.value.line }) {
+        try invalid(
+          ImportError(
+            file: textsFile.path, line: orphan.line, column: Column.documentID,
+            message: "text for Document ID \"\(id)\", which is not in the docket file"))
+      }
     }
   }
 }
@@ -324,8 +341,8 @@ extension RegulationsGovSource {
   ///
   /// - Throws: ``ImportError`` for a missing header or column, a field-count mismatch, an empty
   ///   or duplicate `Document ID`, and the CSV-level errors of ``CSVRowReader``.
-  static func loadTexts(_ url: URL) throws(ImportError) -> [String: TextEntry] {
-    let rows = try CSVRowReader(url: url)
+  static func loadTexts(_ url: URL, encoding: SourceEncoding = .utf8) throws(ImportError) -> [String: TextEntry] {
+    let rows = try CSVRowReader(url: url, encoding: encoding)
     let header = try readHeader(
       rows, required: [Column.documentID, Column.textComment], optional: [])
     let textIndex = header.index(of: Column.textComment)!

@@ -53,7 +53,7 @@ extension SkippingSubmissionSource {
   }
 }
 
-extension RegulationsGovSource: SubmissionSource {
+extension RegulationsGovSource: SkippingSubmissionSource {
   /// `regulations-gov`.
   public var format: String { "regulations-gov" }
   /// The docket export CSV.

@@ -82,11 +82,10 @@ struct ContributionsCommand: ParsableCommand {
 
         Bad input (broken quoting, invalid UTF-8, NUL bytes, empty text, a field over
         1,000,000 bytes, an unparseable date, …) is reported with file, line and column, and
-        nothing is imported. With --skip-invalid --rejects FILE (polis, decidim, have-your-say,
-        csv), invalid records are written to FILE as CSV (file,line,column,reason) and the rest
+        nothing is imported. With --skip-invalid --rejects FILE (every format), invalid records are written to FILE as CSV (file,line,column,reason) and the rest
         is imported; file-level errors (no header, a missing column, broken quoting, invalid
         UTF-8, broken JSON structure) still refuse the whole file. --encoding windows-1252 reads
-        Windows-1252 files (polis, decidim, have-your-say, csv).
+        Windows-1252 files.
 
         --resume commits in batches of --batch-size records (default 10,000), each recorded in
         the database: a run that was killed or stopped at a malformed record continues after the
@@ -108,7 +107,7 @@ struct ContributionsCommand: ParsableCommand {
     )
     var language: String?
     @Option(help: "csv: the YAML file naming the columns (see below).") var mapping: String?
-    @Option(help: "The file's encoding: utf-8 or windows-1252 (not for regulations-gov).")
+    @Option(help: "The file's encoding: utf-8 or windows-1252.")
     var encoding: SourceEncoding = .utf8
     @Flag(help: "Import the valid records and write the invalid ones to --rejects FILE.") var skipInvalid = false
     @Option(help: "With --skip-invalid: the CSV file to write rejected records to (line, column, reason).")
@@ -125,16 +124,15 @@ struct ContributionsCommand: ParsableCommand {
           format == .csv ? "--format csv needs --mapping FILE" : "--mapping is only for --format csv")
       }
       if skipInvalid != (rejects != nil) { throw ValidationError("--skip-invalid and --rejects FILE go together") }
-      if format == .regulationsGov && (skipInvalid || encoding != .utf8) {
-        throw ValidationError("regulations-gov supports neither --skip-invalid nor --encoding")
-      }
     }
     func execute(_ store: ConsultStore, actor: String) throws {
       let url = URL(fileURLWithPath: file)
       let source: any SubmissionSource
       switch format {
       case .regulationsGov:
-        source = try RegulationsGovSource.locate(url, texts: texts.map { URL(fileURLWithPath: $0) })
+        var located = try RegulationsGovSource.locate(url, texts: texts.map { URL(fileURLWithPath: $0) })
+        located.encoding = encoding
+        source = located
       case .polis:
         source = PolisSource(url, encoding: encoding)
       case .decidim:

@@ -116,3 +116,42 @@ struct PolisImportTests {
     #expect(try db.store.importSubmissions(source, into: "klimarat", actor: "importer").personsAdded == 197)
   }
 }
+
+@Suite("Importing regulations.gov with --skip-invalid")
+struct RegulationsGovSkipTests {
+  @Test("bad docket rows and texts without a docket row are reported; the rest is imported")
+  func skipInvalid() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-skip-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let header =
+      "Document Title,Document Type,Attachment Count,Submitter Last Name,Submitter First Name,Organization,Document ID,Posted Date,Received Date"
+    let docket =
+      [
+        "Docket ID,Docket Title", "X-1,Example", ",", header,
+        "C1,PUBLIC SUBMISSIONS,N/A,Doe,Jo,N/A,X-1-1,6/7/2018,6/5/2018",
+        "C2,PUBLIC SUBMISSIONS,N/A,Roe,Al,N/A,X-1-2,6/7/2018,31/31/2018",
+        "C3,PUBLIC SUBMISSIONS,N/A,Poe,Ed,N/A,X-1-1,6/7/2018,6/5/2018",
+        "C4,PUBLIC SUBMISSIONS,N/A,Moe,Cy,N/A,X-1-4,6/7/2018,6/6/2018",
+      ].joined(separator: "\n") + "\n"
+    let texts = "Document ID,Text Comment\nX-1-1,One\nX-1-2,Two\nX-1-4,Four\nX-1-9,Orphan\n"
+    try docket.write(to: directory.appendingPathComponent("docket.csv"), atomically: true, encoding: .utf8)
+    try texts.write(to: directory.appendingPathComponent("texts.csv"), atomically: true, encoding: .utf8)
+    var rejected: [ImportError] = []
+    let report = try db.store.importSubmissions(
+      try RegulationsGovSource.locate(directory), into: Scenario.slug, actor: "i", invalid: { rejected.append($0) })
+    #expect(report.added == 2)
+    #expect(rejected.map(\.line) == [6, 7, 5])
+    #expect(rejected[0].description.contains("31/31/2018"))
+    #expect(rejected[1].description.contains("duplicate Document ID"))
+    #expect(rejected[2].description.contains("X-1-9"))
+    // Without skipping, the same files are refused whole.
+    let fresh = try TestDatabase()
+    try Scenario.build(fresh.store)
+    #expect(throws: ImportError.self) {
+      try fresh.store.importSubmissions(try RegulationsGovSource.locate(directory), into: Scenario.slug, actor: "i")
+    }
+  }
+}
