@@ -251,7 +251,18 @@ extension ConsultStore {
 
   /// Locks an entity row at a version if no one else holds it.
   static func lockSQL(_ kind: EntityKind) -> String {
-    "SELECT id FROM \(entityTable(kind)) WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    switch kind {
+    case .consultation:
+      "SELECT id FROM consultations WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    case .workshop:
+      "SELECT id FROM workshops WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    case .invitation:
+      "SELECT id FROM invitations WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    case .contribution:
+      "SELECT id FROM contributions WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    case .proceedingsSummary:
+      "SELECT id FROM proceedings_summaries WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    }
   }
 
   /// The entity table of a kind (a fixed name).
