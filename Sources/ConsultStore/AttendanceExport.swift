@@ -54,11 +54,12 @@ public struct CalendarWorkshop: Sendable, Equatable {
   public let workshop: Workshop
   /// When the workshop was recorded (UTC).
   public let createdAt: Date
-  /// The latest of its creation and the last transition logged for it or
-  /// for one of its invitations (UTC).
+  /// The latest of its creation, the last transition logged for it or for
+  /// one of its invitations, and its last move (UTC).
   public let lastChangedAt: Date
   /// How many times its date or status was revised: the number of `postpone`
-  /// and `cancel` events logged for it.
+  /// and `cancel` events logged for it plus the number of times it was moved
+  /// (`workshop_reschedules`).
   public let revisions: Int
   /// The first co-host's name, if any.
   public let organizerName: String?
@@ -129,9 +130,11 @@ extension ConsultStore {
                    greatest(w.created_at,
                      (SELECT max(e.occurred_at) FROM events e WHERE e.entity_kind = 'workshop' AND e.entity_id = w.id),
                      (SELECT max(e.occurred_at) FROM events e JOIN invitations i ON i.id = e.entity_id
-                      WHERE e.entity_kind = 'invitation' AND i.workshop_id = w.id)) AS last_changed,
+                      WHERE e.entity_kind = 'invitation' AND i.workshop_id = w.id),
+                     (SELECT max(r.recorded_at) FROM workshop_reschedules r WHERE r.workshop_id = w.id)) AS last_changed,
                    (SELECT count(*) FROM events e WHERE e.entity_kind = 'workshop' AND e.entity_id = w.id
-                      AND e.event IN ('postpone', 'cancel')) AS revisions,
+                      AND e.event IN ('postpone', 'cancel'))
+                   + (SELECT count(*) FROM workshop_reschedules r WHERE r.workshop_id = w.id) AS revisions,
                    (SELECT s.name FROM workshop_hosts h JOIN stakeholders s ON s.id = h.stakeholder_id
                     WHERE h.workshop_id = w.id ORDER BY h.position LIMIT 1) AS organizer_name,
                    (SELECT s.email FROM workshop_hosts h JOIN stakeholders s ON s.id = h.stakeholder_id

@@ -82,6 +82,67 @@ extension ConsultStore {
     }
   }
 
+  /// Moves a workshop to other times, in one transaction with a compare-and-set
+  /// on its version, and records the move (old and new times, actor, reason)
+  /// in `workshop_reschedules`. Moving is not a state change, so the event log
+  /// is untouched; calendar exports count moves in SEQUENCE.
+  ///
+  /// - Parameters:
+  ///   - key: The workshop.
+  ///   - consultationSlug: The consultation.
+  ///   - startsAt: New start (an instant).
+  ///   - endsAt: New end (an instant, ≥ start).
+  ///   - timeZone: New IANA zone for display; nil keeps the current one.
+  ///   - actor: Who moved it.
+  ///   - reason: Optional note.
+  /// - Returns: The workshop as moved.
+  /// - Throws: ``StoreError``: `.invalidInput` when the workshop is in a final
+  ///   state of its machine (cancelled, summarised…), the end is before the
+  ///   start or the zone is unknown; `.conflict` when changed concurrently;
+  ///   `.notFound`.
+  @discardableResult
+  public func rescheduleWorkshop(
+    _ key: String, in consultationSlug: String, startsAt: Date, endsAt: Date, timeZone: String? = nil,
+    actor: String, reason: String? = nil
+  ) throws -> Workshop {
+    try transaction("workshop \(key)") {
+      let current = try workshop(key, in: consultationSlug)
+      let consultation = try consultation(consultationSlug)
+      let machine = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+        .machine(for: .workshop)
+      if machine.isFinal(current.state) {
+        throw StoreError(
+          .invalidInput, "workshop '\(key)' is \(current.state): a workshop in a final state cannot be moved")
+      }
+      guard endsAt >= startsAt else { throw StoreError(.invalidInput, "the new end is before the new start") }
+      let zone = timeZone ?? current.timeZone
+      if try connection.query("SELECT 1 FROM pg_timezone_names WHERE name = $1", [zone]).isEmpty {
+        throw StoreError(.invalidInput, "unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)")
+      }
+      let version: Int = try connection.query("SELECT version FROM workshops WHERE id = $1", [current.id])
+        .rows[0].decode("version")
+      let updated = try connection.execute(
+        """
+        UPDATE workshops SET starts_at = $1, ends_at = $2, time_zone = $3, version = version + 1
+        WHERE id = $4 AND version = $5
+        """, [PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), zone, current.id, version])
+      if updated != 1 {
+        throw StoreError(.conflict, "workshop '\(key)' was changed by someone else; check it and try again")
+      }
+      try connection.execute(
+        """
+        INSERT INTO workshop_reschedules (workshop_id, old_starts_at, old_ends_at, old_time_zone,
+                                          new_starts_at, new_ends_at, new_time_zone, actor, reason)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """,
+        [
+          current.id, PostgresTimestamp(current.startsAt), PostgresTimestamp(current.endsAt), current.timeZone,
+          PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), zone, actor, reason,
+        ])
+      return try workshop(key, in: consultationSlug)
+    }
+  }
+
   /// Says whether the attendance list of a workshop held under the Chatham
   /// House Rule may be published (its statements stay unattributed).
   ///

@@ -65,7 +65,38 @@ struct StakeholderCommand: ParsableCommand {
 struct WorkshopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workshop", abstract: "Manage workshops.",
-    subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self, AttendanceList.self])
+    subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self])
+
+  struct Reschedule: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Move a workshop to other times (calendar exports bump its SEQUENCE).",
+      discussion: "Times are local to --time-zone (default: the workshop's) unless they carry an offset.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The workshop key.") var workshop: String
+    @Option(help: "New start, YYYY-MM-DDTHH:MM in the time zone (or RFC 3339).") var starts: String
+    @Option(help: "New end, same format.") var ends: String
+    @Option(help: "New IANA time zone (default: keep the workshop's).") var timeZone: String?
+    @Option(help: "A note recorded with the move.") var reason: String?
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let zone = try timeZone ?? store.workshop(workshop, in: consultation).timeZone
+      if TimeZone(identifier: zone) == nil {
+        throw InputError(message: "--time-zone: unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)")
+      }
+      let start = try parseTime(starts, zone: zone, field: "--starts")
+      let end = try parseTime(ends, zone: zone, field: "--ends")
+      if end < start { throw InputError(message: "--ends is before --starts") }
+      let moved = try store.rescheduleWorkshop(
+        workshop, in: consultation, startsAt: start, endsAt: end, timeZone: timeZone, actor: actor, reason: reason)
+      if output.json { return try printJSON(moved) }
+      let formatter = ISO8601DateFormatter()
+      formatter.timeZone = TimeZone(identifier: moved.timeZone)
+      print(
+        "Moved workshop \(moved.key) to \(formatter.string(from: moved.startsAt)) – \(formatter.string(from: moved.endsAt))"
+      )
+    }
+  }
 
   struct AttendanceList: StoreCommand {
     static let configuration = CommandConfiguration(

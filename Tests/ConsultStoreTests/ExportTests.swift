@@ -389,3 +389,36 @@ struct PublishedAttendanceTests {
     }
   }
 }
+
+@Suite("Moving a workshop")
+struct RescheduleTests {
+  @Test("a moved workshop keeps its UID, bumps SEQUENCE and shows the new times; a final one cannot move")
+  func reschedule() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let before = readable(try exportAll(db.store)["calendar.ics"]!)
+    #expect(before.contains("SEQUENCE:0\r\n"))
+    let uid = try #require(before.split(separator: "\r\n").first { $0.hasPrefix("UID:") })
+    let start = Scenario.time("2015-09-24T07:30:00Z")
+    let end = Scenario.time("2015-09-24T15:00:00Z")
+    let moved = try db.store.rescheduleWorkshop(
+      "cyber-security", in: Scenario.slug, startsAt: start, endsAt: end, actor: "planner", reason: "room")
+    #expect(moved.startsAt == start && moved.timeZone == "Europe/Berlin")
+    let after = readable(try exportAll(db.store)["calendar.ics"]!)
+    #expect(after.contains(String(uid) + "\r\n"))
+    #expect(after.contains("SEQUENCE:1\r\n"))
+    #expect(after.contains("DTSTART:20150924T073000Z\r\n"))
+    #expect(try db.count("workshop_reschedules") == 1)
+    // The event log is untouched: moving is not a state change.
+    #expect(try db.store.checkLog(of: Scenario.slug).discrepancies.isEmpty)
+
+    let cancelled = try db.store.addWorkshop(
+      key: "gone", to: Scenario.slug, title: "Gone", venue: nil, startsAt: start, endsAt: end, timeZone: "UTC",
+      chathamHouse: false, hosts: [], actor: "planner")
+    try db.store.advanceWorkshop(cancelled.key, in: Scenario.slug, event: "cancel", actor: "planner")
+    let error = try #require(throws: StoreError.self) {
+      try db.store.rescheduleWorkshop("gone", in: Scenario.slug, startsAt: start, endsAt: end, actor: "planner")
+    }
+    #expect(error.description.contains("final state"))
+  }
+}
