@@ -60,9 +60,16 @@ extension ConsultStore {
   /// sentences on the same subject (similarity around 0.5) do not.
   public static let nearDuplicateThreshold = 0.8
 
-  /// How many similar texts each distinct text is linked to at most when near campaigns
-  /// are built; keeps the number of candidate pairs linear in the number of texts.
-  public static let nearDuplicateNeighbours = 50
+  /// The length, in characters of the normalised text, of the two blocking keys of the
+  /// near-duplicate search: texts are compared only within a block of texts that begin, or
+  /// end, with the same this many characters (a form letter with a sentence added keeps the
+  /// letter's beginning, or its end when the sentence comes first).
+  public static let nearDuplicateBlockKeyLength = 40
+
+  /// How many representatives each block has: its texts sent most often (then the earliest).
+  /// Every text of the block is compared with each of them, so a chain of variants (A like B,
+  /// B like C) is still found when B is among them; the work stays linear in the number of texts.
+  public static let nearDuplicateRepresentatives = 8
 
   /// Length of a campaign's excerpt, in characters.
   public static let campaignExcerptLength = 100
@@ -72,21 +79,21 @@ extension ConsultStore {
   /// Exact campaigns are groups of at least `minSize` written submissions sharing the
   /// stored `fingerprint` (read through the `(consultation_id, fingerprint)` index).
   ///
-  /// With `near`, texts are also grouped by similarity: one row per distinct fingerprint
-  /// (its normalised text) goes into a temporary table with a pg_trgm GIN index; each
-  /// text is linked to at most ``nearDuplicateNeighbours`` others whose similarity is at
-  /// least ``nearDuplicateThreshold``, found with the indexed `%` operator under
-  /// `pg_trgm.similarity_threshold` (PostgreSQL docs F.35.3, F.35.4), never by comparing
-  /// all pairs; the campaigns are the connected components of these links (single
-  /// linkage), computed here with a union-find. A campaign whose members all share one
-  /// fingerprint stays `exact`; one joining several is `near`.
+  /// With `near`, texts are also grouped by similarity, by blocking: one row per distinct
+  /// fingerprint (its normalised text) goes into a temporary table; the texts that begin with
+  /// the same ``nearDuplicateBlockKeyLength`` characters form a block, and so do those that
+  /// end with the same ones. In each block the representatives are the
+  /// ``nearDuplicateRepresentatives`` texts sent most often (then the earliest), and every
+  /// other text of the block is linked to each representative whose pg_trgm similarity
+  /// (PostgreSQL docs F.35) with it is at least ``nearDuplicateThreshold``. The
+  /// campaigns are the connected components of these links, computed here with a union-find.
+  /// A campaign whose members all share one fingerprint stays `exact`; one joining several is
+  /// `near`. Two texts that differ at both ends (a sentence added before and after the letter)
+  /// are not found; that is the price of never comparing all pairs.
   ///
-  /// Cost: exact campaigns are one indexed aggregate. Near campaigns probe the trigram
-  /// index once per distinct text, but a probe reads the posting lists of every trigram
-  /// of its text, and trigrams of common words occur in most texts, so the total grows
-  /// faster than linearly: 20,000 distinct synthetic texts took about 150 s on a 2-core
-  /// machine. Use `near` for analysis on demand, not in exports; a MinHash/LSH candidate
-  /// step would be needed for a million texts.
+  /// Cost: exact campaigns are one indexed aggregate. Near campaigns compare each distinct
+  /// text with at most 2 × ``nearDuplicateRepresentatives`` representatives: linear in the
+  /// number of distinct texts.
   ///
   /// - Parameters:
   ///   - slug: The consultation.
@@ -155,22 +162,37 @@ extension ConsultStore {
             ORDER BY fingerprint, received_at, id) f
       JOIN contributions k ON k.id = f.id
       """, [consultationID])
-    try connection.execute("CREATE INDEX ON consult_campaign_texts USING gin (norm gin_trgm_ops)")
-    try connection.execute("ANALYZE consult_campaign_texts")
-    // Transaction-local threshold of the `%` operator (PostgreSQL docs §9.27.1, set_config).
-    try connection.query(
-      "SELECT set_config('pg_trgm.similarity_threshold', $1, true)", [String(Self.nearDuplicateThreshold)])
     try connection.execute(
       "CREATE TEMPORARY TABLE consult_campaign_pairs (a text NOT NULL, b text NOT NULL) ON COMMIT DROP")
-    try connection.execute(
+    // Link every text to its block's representative when similar enough: blocks by the
+    // beginning, then by the end, of the normalised text (fixed statements; every value a parameter).
+    for sql in [
       """
       INSERT INTO consult_campaign_pairs (a, b)
-      SELECT t.fingerprint, n.fingerprint FROM consult_campaign_texts t
-      CROSS JOIN LATERAL (
-        SELECT o.fingerprint FROM consult_campaign_texts o
-        WHERE o.norm % t.norm AND o.fingerprint > t.fingerprint LIMIT $1
-      ) n
-      """, [Self.nearDuplicateNeighbours])
+      SELECT r.fingerprint, t.fingerprint
+      FROM (SELECT block, fingerprint, norm FROM (
+              SELECT left(norm, $1) AS block, fingerprint, norm,
+                     row_number() OVER (PARTITION BY left(norm, $1)
+                                        ORDER BY size DESC, first_received_at, fingerprint) AS rank
+              FROM consult_campaign_texts) ranked WHERE rank <= $3) r
+      JOIN consult_campaign_texts t ON left(t.norm, $1) = r.block AND t.fingerprint <> r.fingerprint
+      WHERE similarity(r.norm, t.norm) >= $2
+      """,
+      """
+      INSERT INTO consult_campaign_pairs (a, b)
+      SELECT r.fingerprint, t.fingerprint
+      FROM (SELECT block, fingerprint, norm FROM (
+              SELECT right(norm, $1) AS block, fingerprint, norm,
+                     row_number() OVER (PARTITION BY right(norm, $1)
+                                        ORDER BY size DESC, first_received_at, fingerprint) AS rank
+              FROM consult_campaign_texts) ranked WHERE rank <= $3) r
+      JOIN consult_campaign_texts t ON right(t.norm, $1) = r.block AND t.fingerprint <> r.fingerprint
+      WHERE similarity(r.norm, t.norm) >= $2
+      """,
+    ] {
+      try connection.execute(
+        sql, [Self.nearDuplicateBlockKeyLength, Self.nearDuplicateThreshold, Self.nearDuplicateRepresentatives])
+    }
     let pairs = try connection.query("SELECT a, b FROM consult_campaign_pairs").map {
       (try $0.decode("a", as: String.self), try $0.decode("b", as: String.self))
     }
