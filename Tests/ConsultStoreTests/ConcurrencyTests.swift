@@ -44,7 +44,7 @@ struct ConcurrencyTests {
     // Wait until B is blocked on A's row lock, then commit A.
     let watcher = try db.connect()
     var blocked = false
-    for _ in 0..<200 {
+    for _ in 0..<1000 {  // up to 20 s on a slow machine
       let rows = try watcher.query(
         """
         SELECT count(*) AS n FROM pg_stat_activity
