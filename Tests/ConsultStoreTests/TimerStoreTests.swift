@@ -176,7 +176,7 @@ struct TimerStoreTests {
     let killed: Bool = try db.store.connection.query("SELECT pg_terminate_backend($1) AS ok", [pid]).rows[0]
       .decode("ok")
     #expect(killed)
-    for _ in 0..<500 {  // termination is asynchronous: wait until the backend has rolled back and exited
+    for _ in 0..<2000 {  // termination is asynchronous: wait until the backend has rolled back and exited
       let alive: Int = try db.store.connection.query(
         "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", [pid]
       ).rows[0].decode("n")
