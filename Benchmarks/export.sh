@@ -7,18 +7,9 @@
 #   scripts/with-postgres Benchmarks/export.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -n "${PGHOST:-}" ] || { echo "run me as: scripts/with-postgres $0" >&2; exit 2; }
 big="${1:-1000000}"
 small=$((big / 10))
-scratch=.build-release
-swift build -c release --product consult --scratch-path "$scratch" >/dev/null
-consult="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/consult"
-data="${BENCH_DATA:-/tmp/consult-bench}"
-mkdir -p "$data"
-export CONSULT_DATABASE_URL="postgresql:///benchexport?host=$PGHOST"
-psql -q -d postgres -c 'DROP DATABASE IF EXISTS benchexport' -c 'CREATE DATABASE benchexport'
-"$consult" db migrate >/dev/null
-now() { python3 -c 'import time; print(time.time())'; }
+. Benchmarks/common.sh benchexport
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
 printf '%-9s %12s %12s %7s %12s\n' rows 'export (s)' 'bare SQL (s)' ratio 'export RSS'
 for n in "$small" "$big"; do

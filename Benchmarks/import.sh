@@ -10,19 +10,9 @@
 #   scripts/with-postgres Benchmarks/import.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -n "${PGHOST:-}" ] || { echo "run me as: scripts/with-postgres $0" >&2; exit 2; }
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
-scratch=.build-release
-swift build -c release --product consult --scratch-path "$scratch" >/dev/null
-consult="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/consult"
-data="${BENCH_DATA:-/tmp/consult-bench}"
-mkdir -p "$data"
-export CONSULT_DATABASE_URL="postgresql:///bench?host=$PGHOST"
-psql -q -d postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'
-"$consult" db migrate >/dev/null
-now() { python3 -c 'import time; print(time.time())'; }
-calc() { python3 -c "print($1)"; }
+. Benchmarks/common.sh bench
 declare -A seconds
 printf '%-9s %14s %14s %7s %12s\n' rows 'copy rows/s' 'consult rows/s' ratio 'consult RSS'
 for n in "${sizes[@]}"; do

@@ -78,7 +78,7 @@ public struct WorkflowMigrationPlan: Sendable, Equatable {
   public static let eventName = "migrate-workflow"
 
   /// One state in use and where it goes.
-  public struct Move: Sendable, Hashable, CustomStringConvertible {
+  public struct Move: Sendable, Hashable, CustomStringConvertible, Encodable {
     /// The machine.
     public let kind: EntityKind
     /// The state in the current version.

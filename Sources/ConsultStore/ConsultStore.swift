@@ -33,6 +33,23 @@ public final class ConsultStore {
   }
 }
 
+extension ConsultStore {
+  /// The table that stores entities of a kind (fixed names from `Schema/0001_initial.sql`);
+  /// the one place statements that cannot name their table literally take it from.
+  ///
+  /// - Parameter kind: The entity kind.
+  /// - Returns: `consultations`, `workshops`, `invitations`, `contributions` or `proceedings_summaries`.
+  public static func tableName(of kind: EntityKind) -> String {
+    switch kind {
+    case .consultation: "consultations"
+    case .workshop: "workshops"
+    case .invitation: "invitations"
+    case .contribution: "contributions"
+    case .proceedingsSummary: "proceedings_summaries"
+    }
+  }
+}
+
 /// Files shipped with the program: the SQL migrations (`Schema/`) and the
 /// workflow definitions (`Workflows/`), copied from the package's top level.
 public enum BundledFiles {

@@ -265,17 +265,6 @@ extension ConsultStore {
     }
   }
 
-  /// The entity table of a kind (a fixed name).
-  private static func entityTable(_ kind: EntityKind) -> String {
-    switch kind {
-    case .consultation: "consultations"
-    case .workshop: "workshops"
-    case .invitation: "invitations"
-    case .contribution: "contributions"
-    case .proceedingsSummary: "proceedings_summaries"
-    }
-  }
-
   /// The due-timer query for one kind: fixed fragments chosen by kind; every value is a parameter.
   ///
   /// `$1`, `$2` workflow name and version; `$3` the `from` states, comma-separated (state names
@@ -303,7 +292,7 @@ extension ConsultStore {
         """
     case .contribution, .proceedingsSummary:
       source = """
-        FROM \(entityTable(kind)) e JOIN consultations c ON c.id = e.consultation_id
+        FROM \(tableName(of: kind)) e JOIN consultations c ON c.id = e.consultation_id
         LEFT JOIN workshops w ON w.id = e.workshop_id
         """
     }

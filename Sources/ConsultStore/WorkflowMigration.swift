@@ -2,26 +2,6 @@ import ConsultCore
 import Foundation
 import Postgres
 
-/// Where the entities of one machine in one state went: part of ``WorkflowMigrationResult``.
-public struct MigratedState: Sendable, Equatable, Encodable {
-  /// The machine (`workshop`, …).
-  public let kind: String
-  /// The state in the old version.
-  public let from: String
-  /// The state in the new version (equal to ``from`` when the name is kept).
-  public let to: String
-  /// How many entities were in ``from``.
-  public let count: Int
-
-  /// Creates a record.
-  public init(kind: String, from: String, to: String, count: Int) {
-    self.kind = kind
-    self.from = from
-    self.to = to
-    self.count = count
-  }
-}
-
 /// What ``ConsultStore/migrateWorkflow(of:to:mapping:source:actor:reason:)`` did.
 public struct WorkflowMigrationResult: Sendable, Equatable, Encodable {
   /// The consultation's slug.
@@ -33,7 +13,7 @@ public struct WorkflowMigrationResult: Sendable, Equatable, Encodable {
   /// The version it is on now.
   public let toVersion: String
   /// Every state in use and where it went, by kind, then state.
-  public let moves: [MigratedState]
+  public let moves: [WorkflowMigrationPlan.Move]
   /// How many events were logged: one per entity whose state changed, plus one on the consultation.
   public let eventsLogged: Int
 }
@@ -161,7 +141,7 @@ extension ConsultStore {
       }
       return WorkflowMigrationResult(
         consultation: slug, workflow: name, fromVersion: oldVersion, toVersion: version,
-        moves: plan.moves.map { MigratedState(kind: $0.kind.rawValue, from: $0.from, to: $0.to, count: $0.count) },
+        moves: plan.moves,
         eventsLogged: logged)
     }
   }
@@ -169,22 +149,11 @@ extension ConsultStore {
   /// The kinds that belong to a consultation, in the order they are migrated.
   static let childKinds: [EntityKind] = [.workshop, .invitation, .contribution, .proceedingsSummary]
 
-  /// The table of a kind; fixed names only.
-  static func migrationTable(_ kind: EntityKind) -> String {
-    switch kind {
-    case .consultation: "consultations"
-    case .workshop: "workshops"
-    case .invitation: "invitations"
-    case .contribution: "contributions"
-    case .proceedingsSummary: "proceedings_summaries"
-    }
-  }
-
   /// Locks a consultation's entities of `kind` and counts them by state; `$1` is the consultation.
   static func lockAndCountSQL(_ kind: EntityKind) -> String {
     """
     SELECT state, count(*) AS count
-    FROM (SELECT state FROM \(migrationTable(kind)) WHERE consultation_id = $1 FOR UPDATE) locked
+    FROM (SELECT state FROM \(tableName(of: kind)) WHERE consultation_id = $1 FOR UPDATE) locked
     GROUP BY state
     """
   }
@@ -197,7 +166,7 @@ extension ConsultStore {
     INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
                         workflow_name, workflow_version)
     SELECT $1, '\(kind.rawValue)', t.id, $7, t.state, m.value, $3, $4, $5, $6
-    FROM \(migrationTable(kind)) t JOIN jsonb_each_text($2::jsonb) m ON m.key = t.state
+    FROM \(tableName(of: kind)) t JOIN jsonb_each_text($2::jsonb) m ON m.key = t.state
     WHERE t.consultation_id = $1
     ORDER BY t.id
     """
@@ -207,7 +176,7 @@ extension ConsultStore {
   /// `$1` consultation, `$2` the changes as a JSON object old → new.
   static func migrateStatesSQL(_ kind: EntityKind) -> String {
     """
-    UPDATE \(migrationTable(kind)) SET state = coalesce($2::jsonb ->> state, state), version = version + 1
+    UPDATE \(tableName(of: kind)) SET state = coalesce($2::jsonb ->> state, state), version = version + 1
     WHERE consultation_id = $1
     """
   }

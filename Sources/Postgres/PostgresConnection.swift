@@ -150,43 +150,21 @@ public final class PostgresConnection {
     -> PostgresResult
   {
     let connection = try openHandle()
-    guard !containsNUL(sql) else { throw .usage("the SQL text contains a NUL byte") }
-    guard parameters.count <= 65535 else {
-      throw .usage("too many parameters (\(parameters.count)); the protocol allows at most 65535")
-    }
-    var texts: [String?] = []
-    texts.reserveCapacity(parameters.count)
-    for (index, parameter) in parameters.enumerated() {
-      guard let parameter else {
-        texts.append(nil)
-        continue
-      }
-      let text = parameter.postgresText
-      if containsNUL(text) {
-        throw .usage(
-          "parameter $\(index + 1) contains a NUL byte (0x00), which PostgreSQL text values cannot hold"
-        )
-      }
-      texts.append(text)
-    }
+    let texts = try Self.statementTexts(sql, parameters)
     let result = withCStrings(texts) { valuePointers in
       PQexecParams(connection, sql, Int32(texts.count), nil, valuePointers, nil, nil, 0)
     }
     return try consume(result, connection)
   }
 
-  /// Runs one statement like ``query(_:_:)``, as a named prepared statement of this connection:
-  /// the first call with a given SQL text prepares it (libpq `PQprepare`), later calls only bind
-  /// and execute it (`PQexecPrepared`), so PostgreSQL can reuse the plan (PostgreSQL docs, SQL
-  /// command PREPARE, "Notes"). For the few statements a program runs most often; the
-  /// statements stay prepared until the connection closes, whatever happens to transactions.
+  /// Checks a statement and its parameters and returns the parameters' text forms (nil = NULL).
   ///
-  /// - Throws: as ``query(_:_:)``.
-  @discardableResult
-  public func queryPrepared(_ sql: String, _ parameters: [(any PostgresEncodable)?] = [])
-    throws(PostgresError) -> PostgresResult
+  /// - Throws: ``PostgresError`` `.usage` for a NUL byte in the SQL or a parameter (PostgreSQL
+  ///   text values cannot hold one; the message names `$n`), or more than 65535 parameters
+  ///   (the protocol's limit, PostgreSQL docs §55.7 "Bind").
+  private static func statementTexts(_ sql: String, _ parameters: [(any PostgresEncodable)?])
+    throws(PostgresError) -> [String?]
   {
-    let connection = try openHandle()
     guard !containsNUL(sql) else { throw .usage("the SQL text contains a NUL byte") }
     guard parameters.count <= 65535 else {
       throw .usage("too many parameters (\(parameters.count)); the protocol allows at most 65535")
@@ -201,6 +179,22 @@ public final class PostgresConnection {
       }
       texts.append(text)
     }
+    return texts
+  }
+
+  /// Runs one statement like ``query(_:_:)``, as a named prepared statement of this connection:
+  /// the first call with a given SQL text prepares it (libpq `PQprepare`), later calls only bind
+  /// and execute it (`PQexecPrepared`), so PostgreSQL can reuse the plan (PostgreSQL docs, SQL
+  /// command PREPARE, "Notes"). For the few statements a program runs most often; the
+  /// statements stay prepared until the connection closes, whatever happens to transactions.
+  ///
+  /// - Throws: as ``query(_:_:)``.
+  @discardableResult
+  public func queryPrepared(_ sql: String, _ parameters: [(any PostgresEncodable)?] = [])
+    throws(PostgresError) -> PostgresResult
+  {
+    let connection = try openHandle()
+    let texts = try Self.statementTexts(sql, parameters)
     let name: String
     if let known = preparedStatements[sql] {
       name = known

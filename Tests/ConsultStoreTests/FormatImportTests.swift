@@ -4,19 +4,6 @@ import Foundation
 import Postgres
 import Testing
 
-/// A temporary directory for hand-written import files, removed when released.
-private final class Scratch {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent("consult-formats-\(UUID())")
-  init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-  deinit { try? FileManager.default.removeItem(at: url) }
-
-  func write(_ name: String, _ text: String) throws -> URL {
-    let file = url.appendingPathComponent(name)
-    try Data(text.utf8).write(to: file)
-    return file
-  }
-}
-
 private let decidimHeader =
   "id;created_at;body;locale;author/id;author/name;alignment;depth;user_group/id;user_group/name;"
   + "commentable_id;commentable_type;root_commentable_url\n"
@@ -51,7 +38,7 @@ struct FormatImportTests {
   func decidim() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory()
     let file = try scratch.write(
       "comments.csv",
       decidimHeader + decidimRow(1) + decidimRow(2, group: "Associació Veïnal") + decidimRow(3, author: 2)
@@ -76,7 +63,7 @@ struct FormatImportTests {
   func haveYourSay() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory()
     let file = try scratch.write(
       "feedback.json",
       "{\"feedback\": [\n" + feedback(1) + ",\n" + feedback(2, date: "2021/01/15 12:30:00", org: "\"Les Amis\"")
@@ -98,7 +85,7 @@ struct FormatImportTests {
   func mappedCSV() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory()
     let mapping = try CSVMapping.parse(
       "id: Ref\ntext: Text\norganisation: Org\ndate: Date\nauthor: Name\n", file: "mapping.yaml")
     var csv = "Ref,Name,Org,Date,Text\n"
@@ -125,7 +112,7 @@ struct FormatImportTests {
   func malformed(_ format: String) throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory()
     let before = try counts(db)
     let source: any SubmissionSource
     if format == "decidim" {
@@ -148,7 +135,7 @@ struct FormatImportTests {
   func skipInvalid() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try Scratch()
+    let scratch = try ScratchDirectory()
     let file = try scratch.write(
       "c.csv",
       decidimHeader + decidimRow(1) + decidimRow(2, created: "soon") + decidimRow(3) + "4;x\n" + decidimRow(5))

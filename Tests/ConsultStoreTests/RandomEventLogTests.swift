@@ -14,17 +14,6 @@ struct RandomEventLogTests {
   /// One step: which entity (or, rarely, a migration to the other version) and which event.
   static let steps = zip(Gen.int(in: 0...10_000), Gen.int(in: 0...10_000)).array(of: 5...40)
 
-  /// The table of an entity kind (fixed names).
-  static func table(_ kind: EntityKind) -> String {
-    switch kind {
-    case .consultation: "consultations"
-    case .workshop: "workshops"
-    case .invitation: "invitations"
-    case .contribution: "contributions"
-    case .proceedingsSummary: "proceedings_summaries"
-    }
-  }
-
   @Test func theLogReplaysToTheStoredStates() async throws {
     let v1 = try WorkflowDefinition.parse(yaml: try WhitePaperVersions.v1, file: "white-paper.yaml")
     await propertyCheck(count: 4, input: Self.steps) { steps in
@@ -41,7 +30,7 @@ struct RandomEventLogTests {
       let shipped = try WhitePaperVersions.shipped
       var entities: [EntityReference] = []
       for kind in EntityKind.allCases {
-        for row in try store.connection.query("SELECT id FROM " + Self.table(kind) + " ORDER BY id") {
+        for row in try store.connection.query("SELECT id FROM " + ConsultStore.tableName(of: kind) + " ORDER BY id") {
           entities.append(EntityReference(kind, try row.decode("id")))
         }
       }
@@ -86,7 +75,8 @@ struct RandomEventLogTests {
         let kind = try #require(EntityKind(rawValue: try row.decode("entity_kind")))
         let id: Int64 = try row.decode("entity_id")
         let state: String = try row.decode("to_state")
-        let rows = try store.connection.query("SELECT state FROM " + Self.table(kind) + " WHERE id = $1", [id])
+        let rows = try store.connection.query(
+          "SELECT state FROM " + ConsultStore.tableName(of: kind) + " WHERE id = $1", [id])
         let row = try #require(rows.rows.first, "\(kind) #\(id) is in the log but not stored")
         let stored: String = try row.decode("state")
         #expect(stored == state, "\(kind) #\(id)")

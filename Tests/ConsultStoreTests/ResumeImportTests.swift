@@ -4,19 +4,6 @@ import Foundation
 import Postgres
 import Testing
 
-/// A temporary directory for the import files, removed when released.
-private final class ResumeScratch {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent("consult-resume-\(UUID())")
-  init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-  deinit { try? FileManager.default.removeItem(at: url) }
-
-  func write(_ name: String, _ text: String) throws -> URL {
-    let file = url.appendingPathComponent(name)
-    try Data(text.utf8).write(to: file)
-    return file
-  }
-}
-
 /// What a killed process looks like to the importer: an error in the middle of reading.
 private struct Killed: Error {}
 
@@ -71,7 +58,7 @@ struct ResumeImportTests {
 
   @Test("a killed import continues where it stopped and ends as an uninterrupted one, without duplicates")
   func resumeAfterKill() throws {
-    let scratch = try ResumeScratch()
+    let scratch = try ScratchDirectory()
     let file = try scratch.write("input.csv", csv())
     let source = MappedCSVSource(file, mapping: mapping)
 
@@ -128,7 +115,7 @@ struct ResumeImportTests {
   func changedFile() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try ResumeScratch()
+    let scratch = try ScratchDirectory()
     let file = try scratch.write("input.csv", csv())
     let source = MappedCSVSource(file, mapping: mapping)
     #expect(throws: Killed.self) {
@@ -156,7 +143,7 @@ struct ResumeImportTests {
   func malformedLater() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try ResumeScratch()
+    let scratch = try ScratchDirectory()
     let file = try scratch.write("input.csv", csv(badDateAt: 40))
     let source = MappedCSVSource(file, mapping: mapping)
     let error = try #require(throws: PartialImportError.self) {
@@ -188,7 +175,7 @@ struct ResumeImportTests {
   func progress(resume: Bool) throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
-    let scratch = try ResumeScratch()
+    let scratch = try ScratchDirectory()
     let file = try scratch.write("input.csv", csv())
     var reports: [ImportProgress] = []
     _ = try db.store.importSubmissions(

@@ -152,3 +152,17 @@ enum Scenario {
     return FileManager.default.fileExists(atPath: url.path) ? url : nil
   }
 }
+
+/// A temporary directory for files a test writes (hand-written import files), removed when released.
+final class ScratchDirectory {
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent("consult-test-\(UUID())")
+  init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+  deinit { try? FileManager.default.removeItem(at: url) }
+
+  /// Writes `text` as UTF-8 to `name` in the directory and returns the file's URL.
+  func write(_ name: String, _ text: String) throws -> URL {
+    let file = url.appendingPathComponent(name)
+    try Data(text.utf8).write(to: file)
+    return file
+  }
+}

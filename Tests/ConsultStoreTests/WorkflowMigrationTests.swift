@@ -83,8 +83,10 @@ struct WorkflowMigrationTests {
       reason: "renamed held")
     #expect(result.fromVersion == (try WhitePaperVersions.shipped) && result.toVersion == "12")
     #expect(result.eventsLogged == 2)
-    #expect(result.moves.contains(MigratedState(kind: "workshop", from: "held", to: "took-place", count: 1)))
-    #expect(result.moves.contains(MigratedState(kind: "invitation", from: "attended", to: "attended", count: 3)))
+    #expect(
+      result.moves.contains(WorkflowMigrationPlan.Move(kind: .workshop, from: "held", to: "took-place", count: 1)))
+    #expect(
+      result.moves.contains(WorkflowMigrationPlan.Move(kind: .invitation, from: "attended", to: "attended", count: 3)))
     #expect(try db.count("events") == events + 2)
     #expect(try db.store.consultation(Scenario.slug).workflowVersion == "12")
     #expect(try workshopState(db) == "took-place")
