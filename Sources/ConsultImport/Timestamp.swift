@@ -59,88 +59,41 @@ enum Timestamp {
   ///
   /// - Parameter separator: the date's separator, `-` (ISO 8601) or `/` (Have Your Say).
   static func parse(_ text: String, separator: UInt8 = 0x2D) -> Fields? {
-    var scanner = ByteScanner(Array(text.utf8))
-    guard let year = scanner.number(4), scanner.skip(separator), let month = scanner.number(2),
-      scanner.skip(separator), let day = scanner.number(2)
-    else { return nil }
+    let regex = separator == 0x2F ? slashPattern : dashPattern
+    guard let regex, let match = try? regex.wholeMatch(in: text) else { return nil }
+    func capture(_ index: Int) -> String? { match.output[index].substring.map(String.init) }
+    func number(_ index: Int) -> Int? { capture(index).flatMap { Int($0) } }
+    guard let year = number(1), let month = number(2), let day = number(3) else { return nil }
     var fields = Fields(year: year, month: month, day: day)
-    if scanner.atEnd { return fields }
-    guard scanner.skip(0x54) || scanner.skip(0x20), let hour = scanner.number(2), scanner.skip(0x3A),
-      let minute = scanner.number(2)
-    else { return nil }
-    (fields.hour, fields.minute) = (hour, minute)
-    if scanner.skip(0x3A) {
-      guard let second = scanner.number(2) else { return nil }
-      fields.second = second
-      if scanner.skip(0x2E) {
-        let digits = scanner.digits()
-        guard !digits.isEmpty else { return nil }
-        let nine = (digits + Array(repeating: 0x30, count: 9)).prefix(9)
-        fields.nanosecond = nine.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    if let hour = number(4), let minute = number(5) {
+      (fields.hour, fields.minute) = (hour, minute)
+      fields.second = number(6) ?? 0
+      if let fraction = capture(7) {
+        fields.nanosecond = Int(String((fraction + "000000000").prefix(9))) ?? 0
       }
     }
-    if scanner.atEnd { return fields }
-    _ = scanner.skip(0x20)
-    if scanner.skip(0x5A) || scanner.skipText("UTC") {
-      fields.offset = 0
-    } else {
-      let sign: Int
-      if scanner.skip(0x2B) {
-        sign = 1
-      } else if scanner.skip(0x2D) {
-        sign = -1
-      } else {
-        return nil
+    if let zone = capture(8) {
+      if zone == "Z" || zone == "UTC" {
+        fields.offset = 0
+      } else if let hours = number(10), let minutes = number(11) {
+        guard hours <= 18, minutes < 60 else { return nil }
+        fields.offset = (capture(9) == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
       }
-      guard let hours = scanner.number(2) else { return nil }
-      _ = scanner.skip(0x3A)
-      guard let minutes = scanner.number(2), hours <= 18, minutes < 60 else { return nil }
-      fields.offset = sign * (hours * 3600 + minutes * 60)
     }
-    return scanner.atEnd ? fields : nil
+    return fields
   }
 
-  /// A cursor over ASCII bytes.
-  private struct ByteScanner {
-    let bytes: [UInt8]
-    var position = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var atEnd: Bool { position == bytes.count }
-
-    /// Consumes `byte` if it is next.
-    mutating func skip(_ byte: UInt8) -> Bool {
-      guard position < bytes.count, bytes[position] == byte else { return false }
-      position += 1
-      return true
-    }
-
-    /// Consumes `text` if it comes next.
-    mutating func skipText(_ text: String) -> Bool {
-      let wanted = Array(text.utf8)
-      guard bytes[position...].starts(with: wanted) else { return false }
-      position += wanted.count
-      return true
-    }
-
-    /// Consumes exactly `width` ASCII digits and returns their value.
-    mutating func number(_ width: Int) -> Int? {
-      guard position + width <= bytes.count else { return nil }
-      var value = 0
-      for byte in bytes[position..<position + width] {
-        guard (0x30...0x39).contains(byte) else { return nil }
-        value = value * 10 + Int(byte - 0x30)
-      }
-      position += width
-      return value
-    }
-
-    /// Consumes every ASCII digit that comes next.
-    mutating func digits() -> [UInt8] {
-      let start = position
-      while position < bytes.count, (0x30...0x39).contains(bytes[position]) { position += 1 }
-      return Array(bytes[start..<position])
-    }
+  /// The timestamp grammar of ``parse(_:separator:)`` as a regular expression (Swift's standard
+  /// `Regex`), with `-` or `/` between the date's fields; ASCII digits only.
+  private static func pattern(_ separator: String) -> Regex<AnyRegexOutput>? {
+    try? Regex(
+      "([0-9]{4})\\\(separator)([0-9]{2})\\\(separator)([0-9]{2})"
+        + "(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\\.([0-9]+))?)?"
+        + " ?(Z|UTC|([+-])([0-9]{2}):?([0-9]{2}))?)?")
   }
+  // FIXME: `Regex<AnyRegexOutput>` is not declared Sendable, but a compiled regex is never
+  // mutated after this initialiser (matching only reads it), so sharing it is safe.
+  nonisolated(unsafe) private static let dashPattern = pattern("-")
+  // FIXME: as above.
+  nonisolated(unsafe) private static let slashPattern = pattern("/")
 }
