@@ -70,9 +70,11 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
-    // `consult-bench`: transitions per second through the store (Benchmarks/transitions.sh).
+    // `consult-bench`: transitions per second through the store (Benchmarks/transitions.sh) and
+    // the speed of reading an import file alone (Benchmarks/import.sh).
     .executableTarget(
-      name: "consult-bench", dependencies: ["ConsultStore", "ConsultCore", "Postgres"], swiftSettings: swiftSettings),
+      name: "consult-bench", dependencies: ["ConsultStore", "ConsultCore", "ConsultImport", "Postgres"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "ConsultCoreTests",
       dependencies: ["ConsultCore", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -249,7 +249,7 @@ extension ConsultStore {
             for row in batch { try writer.writeRow(row) }
           }
           staged = try applyImportStaging(
-            consultation: consultation, initial: initial, format: format, fileName: fileName, language: language,
+            consultation: consultation, initial: initial, format: format, fileName: fileName,
             actor: actor)
         }
         if importID == nil {
@@ -317,7 +317,7 @@ extension ConsultStore {
 
     do {
       try source.read(invalid: invalid) { record in
-        let row = Self.stagingRow(record)
+        var row = Self.stagingRow(record)
         report.rowsRead += 1
         if let unfinished, record.line <= unfinished.lastLine {
           digest.add(row)
@@ -325,6 +325,7 @@ extension ConsultStore {
         } else {
           try verifyPassedOver()
           digest.add(row)
+          if row[Self.languageColumn] == nil { row[Self.languageColumn] = language }
           batch.append(row)
           batchLastLine = record.line
           if batch.count >= batchSize { try commit(final: false) }

@@ -1,4 +1,5 @@
-// consult-bench: transitions per second through the store, for Benchmarks/transitions.sh.
+// consult-bench: transitions per second through the store, for Benchmarks/transitions.sh; and
+// how fast a Polis file is read without a database, for Benchmarks/import.sh.
 //
 //   consult-bench setup DBNAME WORKFLOW.yaml ITEMS   migrate, register the workflow, open a
 //                                                   consultation with ITEMS workshops and contributions
@@ -6,6 +7,8 @@
 //                                                   toggle KIND (workshop or contribution) entities
 //                                                   for SECONDS; prints "tps N"
 //   consult-bench check DBNAME                      replay the event log (consult log check)
+//   consult-bench parse FILE                        read a Polis comments.csv (CSV.swift and the
+//                                                   record checks, no database); prints records/s
 //
 // The server is the one the libpq environment (PGHOST, PGPORT, PGUSER) names. Each transition is
 // ConsultStore.fire: one transaction that reads the entity, lets the workflow core decide,
@@ -13,6 +16,7 @@
 // with i % CLIENTS == k (schedule/postpone a workshop, review/reopen a contribution), so clients
 // never contend for a row, as pgbench's clients rarely do.
 import ConsultCore
+import ConsultImport
 import ConsultStore
 import Foundation
 import Postgres
@@ -152,9 +156,26 @@ do {
     let report = try ConsultStore(connection: try connect(arguments[1])).checkLog()
     if !report.isConsistent { fail("log check: \(report.discrepancies.count) discrepancies") }
     print("log check: ok, \(report.events) events, \(report.entities) entities replayed")
+  case ("parse", 2):
+    // Client-side reading alone (no database): records per second of the Polis reader.
+    let startedAt = Date()
+    var count = 0
+    var bytes = 0
+    try PolisSource(URL(fileURLWithPath: arguments[1])).read(
+      invalid: { throw $0 },
+      { record in
+        count += 1
+        bytes &+= record.text?.utf8.count ?? 0
+      })
+    let elapsed = Date().timeIntervalSince(startedAt)
+    print(
+      String(
+        format: "parse %d records in %.2f s: %.0f records/s (%d text bytes)", count, elapsed,
+        Double(count) / elapsed, bytes))
   default:
     fail(
-      "usage: consult-bench setup DBNAME WORKFLOW.yaml ITEMS | run DBNAME workshop|contribution CLIENTS SECONDS | check DBNAME"
+      "usage: consult-bench setup DBNAME WORKFLOW.yaml ITEMS | run DBNAME workshop|contribution CLIENTS SECONDS"
+        + " | check DBNAME | parse FILE"
     )
   }
 } catch {
