@@ -119,4 +119,24 @@ struct DerivedColumnsTests {
     #expect(try rows[2].decode("fingerprint", as: String?.self) == nil)
     #expect(try db.store.campaigns(in: Scenario.slug).map(\.size) == [2])
   }
+
+  @Test("upgrading a database with contributions to 0008 keeps their values; later ones join their campaigns")
+  func upgradeKeepsStoredValues() throws {
+    let db = try TestDatabase(through: 7)
+    try Scenario.build(db.store)
+    for second in 1...2 { try CampaignSearchTests.write(db.store, "Protect the Rhine!", at: Double(second)) }
+    let snapshot = """
+      SELECT string_agg(id || ' ' || coalesce(fingerprint, '-') || ' ' || search_vector::text, E'\n' ORDER BY id)
+        AS rows FROM contributions
+      """
+    let before: String = try db.store.connection.query(snapshot).rows[0].decode("rows")
+
+    let applied = try Migrator().migrate(on: db.store.connection)
+    #expect(applied.map(\.number).contains(8))
+    #expect(try db.store.connection.query(snapshot).rows[0].decode("rows", as: String.self) == before)
+
+    try CampaignSearchTests.write(db.store, "protect  the RHINE", at: 3)
+    #expect(try db.store.campaigns(in: Scenario.slug).map(\.size) == [3])
+    #expect(try db.store.searchContributions(in: Scenario.slug, query: "rhine").count == 3)
+  }
 }

@@ -9,8 +9,9 @@ final class TestDatabase {
   let name: String
   let store: ConsultStore
 
-  /// Creates `consult_test_<random>` and applies every migration.
-  init() throws {
+  /// Creates `consult_test_<random>` and applies every migration, or with `through`, the
+  /// migrations numbered up to it (to test an upgrade from that schema).
+  init(through lastMigration: Int? = nil) throws {
     let env = ProcessInfo.processInfo.environment
     try #require(
       env["PGHOST"] != nil || env["CONSULT_DATABASE_URL"] != nil,
@@ -20,7 +21,15 @@ final class TestDatabase {
     try admin.execute("CREATE DATABASE " + admin.quoteIdentifier(name))
     admin.close()
     store = ConsultStore(connection: try Self.connect(name))
-    try Migrator().migrate(on: store.connection)
+    if let lastMigration {
+      let older = try ScratchDirectory()
+      for migration in try Migrator().migrations where migration.number <= lastMigration {
+        _ = try older.write(migration.fileName, migration.sql)
+      }
+      try Migrator(directory: older.url).migrate(on: store.connection)
+    } else {
+      try Migrator().migrate(on: store.connection)
+    }
   }
 
   /// Another connection to the same database (for concurrency tests).
