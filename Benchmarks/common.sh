@@ -9,6 +9,8 @@ consult="$(swift build -c release --scratch-path .build-release --show-bin-path)
 data="${BENCH_DATA:-/tmp/consult-bench}"
 mkdir -p "$data"
 export CONSULT_DATABASE_URL="postgresql:///$1?host=$PGHOST"
+# psql's "NOTICE: … does not exist, skipping" would land in the middle of the printed tables.
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 psql -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
 "$consult" db migrate >/dev/null
 now() { python3 -c 'import time; print(time.time())'; }

@@ -18,7 +18,7 @@ sizes=("$@")
 swift build -c release --product consult-bench --scratch-path .build-release >/dev/null
 bench="$(dirname "$consult")/consult-bench"
 declare -A seconds
-printf '%-9s %14s %14s %7s %12s %14s\n' rows 'copy rows/s' 'consult rows/s' ratio 'consult RSS' 'parse rows/s'
+printf '%-9s %14s %14s %7s %12s %21s\n' rows 'copy rows/s' 'consult rows/s' ratio 'consult RSS' 'reading alone rows/s'
 for n in "${sizes[@]}"; do
   file="$data/comments-$n.csv"
   [ -s "$file" ] || python3 Benchmarks/generate-comments.py "$n" "$file"
@@ -33,7 +33,7 @@ for n in "${sizes[@]}"; do
   seconds[$n]=$ours
   rss=$(( $(cat "$data/rss-$n") / 1024 ))
   parse=$("$bench" parse "$file" | sed -E 's/.*: ([0-9]+) records\/s.*/\1/')
-  printf '%-9s %14.0f %14.0f %7.2f %9d MB %14s\n' "$n" "$(calc "$n / $copy")" "$(calc "$n / $ours")" \
+  printf '%-9s %14.0f %14.0f %7.2f %9d MB %21s\n' "$n" "$(calc "$n / $copy")" "$(calc "$n / $ours")" \
     "$(calc "$copy / $ours")" "$rss" "$parse"
 done
 if [ ${#sizes[@]} -ge 2 ]; then

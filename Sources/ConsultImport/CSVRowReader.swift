@@ -99,6 +99,10 @@ final class CSVRowReader {
       finished = true
       // A quoting error before this point explains the rest better than what CSV.swift saw.
       try checkQuoting(upTo: nextLine)
+      if case CSVError.unicodeDecoding = error, let position = stream.checker.invalidUTF8 {
+        throw ImportError(
+          file: url.path, line: position.line, column: columnName(position.field), message: Self.describe(error))
+      }
       throw ImportError(file: url.path, line: nextLine, message: Self.describe(error))
     }
     guard let fields else {
@@ -148,7 +152,7 @@ final class CSVRowReader {
   /// Plain-English text for an error thrown or recorded by CSV.swift.
   private static func describe(_ error: any Error) -> String {
     switch error {
-    case CSVError.unicodeDecoding: return "invalid UTF-8"
+    case CSVError.unicodeDecoding: return "invalid UTF-8 (a Windows-1252 file needs --encoding windows-1252)"
     case CSVError.cannotOpenFile: return "cannot open file"
     case CSVError.cannotReadFile: return "cannot read file"
     case CSVError.streamErrorHasOccurred(let underlying):
@@ -201,6 +205,10 @@ struct QuoteChecker {
 
   /// The first problem found, if any.
   private(set) var problem: Problem?
+  /// Where the first byte that is not well-formed UTF-8 is (Unicode §3.9, Table 3-7): its
+  /// record's first physical line and its 0-based field; nil while the bytes are valid. Only
+  /// the position is recorded: CSV.swift itself stops at that byte and reports the error.
+  private(set) var invalidUTF8: (line: Int, field: Int)?
   /// The field separator byte (ASCII), `,` unless given.
   var delimiter: UInt8 = 0x2C
 
@@ -212,6 +220,10 @@ struct QuoteChecker {
   private var afterCR = false
   private var bytesSeen = 0
   private var bom: [UInt8] = []
+  /// Continuation bytes still expected in the current UTF-8 sequence, and the range the next
+  /// one must fall in (narrower than 0x80...0xBF after E0, ED, F0 and F4).
+  private var continuations = 0
+  private var nextContinuation: ClosedRange<UInt8> = 0x80...0xBF
 
   /// Feeds the next bytes of the file.
   mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -250,6 +262,7 @@ struct QuoteChecker {
   }
 
   private mutating func step(_ byte: UInt8) {
+    if invalidUTF8 == nil { checkUTF8(byte) }
     let isBreak = byte == 0x0D || byte == 0x0A
     if byte == 0x0D || (byte == 0x0A && !afterCR) { line += 1 }
     afterCR = byte == 0x0D
@@ -285,6 +298,31 @@ struct QuoteChecker {
           message: "\(shown) after the closing quote of a quoted field on line \(line) "
             + "(a quote inside a quoted field must be doubled)")
       }
+    }
+  }
+
+  /// Follows the well-formed UTF-8 byte sequences of Unicode §3.9, Table 3-7, recording the
+  /// position of the first byte that breaks them.
+  private mutating func checkUTF8(_ byte: UInt8) {
+    if continuations > 0 {
+      if nextContinuation.contains(byte) {
+        continuations -= 1
+        nextContinuation = 0x80...0xBF
+        return
+      }
+      invalidUTF8 = (recordLine, field)
+      return
+    }
+    switch byte {
+    case 0x00...0x7F: return
+    case 0xC2...0xDF: continuations = 1
+    case 0xE0: (continuations, nextContinuation) = (2, 0xA0...0xBF)
+    case 0xE1...0xEC, 0xEE...0xEF: continuations = 2
+    case 0xED: (continuations, nextContinuation) = (2, 0x80...0x9F)
+    case 0xF0: (continuations, nextContinuation) = (3, 0x90...0xBF)
+    case 0xF1...0xF3: continuations = 3
+    case 0xF4: (continuations, nextContinuation) = (3, 0x80...0x8F)
+    default: invalidUTF8 = (recordLine, field)
     }
   }
 

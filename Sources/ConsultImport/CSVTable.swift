@@ -24,11 +24,15 @@ struct CSVHeader {
     _ rows: CSVRowReader, identifying: [String], required: [String], optional: [String] = []
   ) throws(ImportError) -> CSVHeader {
     var seen = 0
+    var firstRow: (line: Int, lacking: [String])?
     while let row = try rows.next() {
       if row.isBlank { continue }
       seen += 1
       let names = row.fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
       let lowered = names.map { $0.lowercased() }
+      if firstRow == nil {
+        firstRow = (row.line, identifying.filter { !lowered.contains($0.lowercased()) })
+      }
       if identifying.allSatisfy({ lowered.contains($0.lowercased()) }) {
         rows.columnNames = names
         var positions: [String: Int] = [:]
@@ -52,10 +56,16 @@ struct CSVHeader {
       }
       if seen >= searchLimit { break }
     }
+    let quoted = { (names: [String]) in names.map { "\"\($0)\"" }.joined(separator: ", ") }
+    guard let firstRow else {
+      throw ImportError(file: rows.url.path, line: 1, message: "empty file: no header row")
+    }
+    // Most files have their header first: say what that row lacks rather than only that no
+    // header was found.
     throw ImportError(
-      file: rows.url.path,
-      message: "header row not found: no row naming \(identifying.map { "\"\($0)\"" }.joined(separator: ", ")) "
-        + "within the first \(searchLimit) non-empty rows")
+      file: rows.url.path, line: firstRow.line, column: firstRow.lacking.first,
+      message: "header row not found: no row within the first \(searchLimit) non-empty rows names "
+        + "\(quoted(identifying)); the first row (line \(firstRow.line)) lacks \(quoted(firstRow.lacking))")
   }
 
   /// The field of `row` in `column` (a name given to ``read(_:identifying:required:optional:)``)

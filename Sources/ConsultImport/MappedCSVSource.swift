@@ -211,6 +211,16 @@ public struct MappedCSVSource: SkippingSubmissionSource {
           date = formatter.date(from: written)
         } else if let fields = Timestamp.parse(written) {
           date = Timestamp.instant(fields, in: calendar)
+          guard date != nil else {
+            var inUTC = fields
+            inUTC.offset = 0
+            let skippedByClockChange = fields.offset == nil && Timestamp.instant(inUTC, in: calendar) != nil
+            throw ImportError(
+              file: path, line: row.line, column: column,
+              message: skippedByClockChange
+                ? "date \"\(written)\" does not exist in \(m.timeZone): the clocks skipped that time (a daylight-saving change)"
+                : "date \"\(written)\" is not a real date and time (no such day, hour, minute or second)")
+          }
         }
         guard date != nil else {
           throw ImportError(

@@ -4,21 +4,29 @@ import Foundation
 /// A CSV file listing the records an import passed over, one row per record:
 /// `file,line,column,reason` (header first; UTF-8, LF line ends, quoted as RFC 4180 requires),
 /// written through CSV.swift's `CSVWriter`.
+///
+/// The rows go to a temporary file beside ``url`` (`.NAME.partial-PID`), which ``close()`` moves
+/// into place and ``discard()`` removes: an import refused as a whole leaves neither a rejects
+/// file listing records that were not imported anyway nor a truncated earlier one.
 public final class RejectsFile {
-  /// Where the rows go.
+  /// Where the rows end up.
   public let url: URL
   /// How many rows were written, the header not counted.
   public private(set) var count = 0
 
+  private let partial: URL
   private let stream: OutputStream
   private let writer: CSVWriter
 
-  /// Creates (or truncates) `url` and writes the header row.
+  /// Starts the rejects file: creates its temporary file and writes the header row; `url`
+  /// itself is untouched until ``close()``.
   ///
   /// - Throws: ``ImportError`` if the file cannot be created or written.
   public init(url: URL) throws(ImportError) {
     self.url = url
-    guard let stream = OutputStream(url: url, append: false) else {
+    partial = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+    guard let stream = OutputStream(url: partial, append: false) else {
       throw ImportError(file: url.path, message: "cannot create the rejects file")
     }
     stream.open()
@@ -49,10 +57,27 @@ public final class RejectsFile {
     count += 1
   }
 
-  /// Ends the last row and closes the file.
-  public func close() {
+  /// Ends the last row, closes the file and moves it to ``url`` (replacing any file there).
+  ///
+  /// - Throws: ``ImportError`` if the file cannot be moved into place.
+  public func close() throws(ImportError) {
     let newline: [UInt8] = [0x0A]
     _ = stream.write(newline, maxLength: 1)
     stream.close()
+    do {
+      if FileManager.default.fileExists(atPath: url.path) {
+        _ = try FileManager.default.replaceItemAt(url, withItemAt: partial)
+      } else {
+        try FileManager.default.moveItem(at: partial, to: url)
+      }
+    } catch {
+      throw ImportError(file: url.path, message: "cannot write the rejects file: \(error.localizedDescription)")
+    }
+  }
+
+  /// Closes and removes the temporary file, leaving ``url`` as it was.
+  public func discard() {
+    stream.close()
+    try? FileManager.default.removeItem(at: partial)
   }
 }

@@ -87,7 +87,7 @@ struct Show: StoreCommand {
   static let configuration = CommandConfiguration(
     abstract: "Show a consultation: phase, counts, and every event with what blocks it.",
     discussion: """
-      For the consultation, each workshop and each proceedings summary: ✓ the event is possible now;
+      For the consultation, each workshop and each proceedings summary: ✓ the event is possible now; \
       ✗ a guard blocks it (with the values observed); · it needs another state.
       """)
   @OptionGroup var connection: ConnectionOptions

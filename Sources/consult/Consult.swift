@@ -7,13 +7,13 @@ struct Consult: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run multi-stakeholder consultations on declarative workflows, recorded in PostgreSQL.",
     discussion: """
-      Every change is a workflow transition recorded in PostgreSQL with its actor.
-      With no server configured (no --database-url, CONSULT_DATABASE_URL or PG*
-      variables), consult starts a private local cluster under
+      Every change is a workflow transition recorded in PostgreSQL with its actor. \
+      With no server configured (no --database-url, CONSULT_DATABASE_URL or PG* \
+      variables), consult starts a private local cluster under \
       ~/.local/share/consult (or $CONSULT_HOME; /var/lib/consult for root).
 
-      Exit codes: 0 ok; 1 refused by the workflow, bad input or not found;
-      2 usage error; 3 conflict (someone else changed it first; nothing was
+      Exit codes: 0 ok; 1 refused by the workflow, bad input or not found; \
+      2 usage error; 3 conflict (someone else changed it first; nothing was \
       written, try again); 4 database unavailable, not migrated or failed.
       """,
     subcommands: [

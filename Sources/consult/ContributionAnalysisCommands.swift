@@ -8,12 +8,12 @@ extension ContributionsCommand {
     static let configuration = CommandConfiguration(
       abstract: "List campaigns: written submissions sending the same (or, with --near, a similar) text.",
       discussion: """
-        Exact: the same text after Unicode NFKC, lower case, HTML entities, a trailing
-        "Re: …" line, punctuation and whitespace are ignored. --near also joins texts whose
-        pg_trgm similarity is at least \(ConsultStore.nearDuplicateThreshold) with one of the
-        \(ConsultStore.nearDuplicateRepresentatives) most-sent texts beginning or ending with the same
-        \(ConsultStore.nearDuplicateBlockKeyLength) normalised characters. Prints size,
-        kind (exact or near) and the first \(ConsultStore.campaignExcerptLength) characters
+        Exact: the same text after Unicode NFKC, lower case, HTML entities, a trailing \
+        "Re: …" line, punctuation and whitespace are ignored. --near also joins texts whose \
+        pg_trgm similarity is at least \(ConsultStore.nearDuplicateThreshold) with one of the \
+        \(ConsultStore.nearDuplicateRepresentatives) most-sent texts beginning or ending with the same \
+        \(ConsultStore.nearDuplicateBlockKeyLength) normalised characters. Prints size, \
+        kind (exact or near) and the first \(ConsultStore.campaignExcerptLength) characters \
         of the earliest text, or [not for publication].
         """)
     @OptionGroup var connection: ConnectionOptions
@@ -32,7 +32,7 @@ extension ContributionsCommand {
         )
       }
       let members = campaigns.reduce(0) { $0 + $1.size }
-      print("\(campaigns.count) campaigns, \(members) contributions")
+      print("\(counted(campaigns.count, "campaign")), \(counted(members, "contribution"))")
     }
   }
 
@@ -41,8 +41,8 @@ extension ContributionsCommand {
     static let configuration = CommandConfiguration(
       abstract: "Full-text search over a consultation's contributions, best match first.",
       discussion: """
-        QUERY uses web-search syntax: words, "a phrase", or, -word. Each text is matched in
-        its language's text-search configuration (en: english, de: german, …; unknown:
+        QUERY uses web-search syntax: words, "a phrase", or, -word. Each text is matched in \
+        its language's text-search configuration (en: english, de: german, …; unknown: \
         simple). Prints id, theme and a snippet with the matches between « and ».
         """)
     @OptionGroup var connection: ConnectionOptions
@@ -66,8 +66,8 @@ extension ContributionsCommand {
     static let configuration = CommandConfiguration(
       abstract: "Set a theme on every contribution matching a search (one transaction).",
       discussion: """
-        Matches as `consult contributions search` does, without a limit. Each changed theme
-        is recorded with the query and actor in the contribution_tags table (tagging is not
+        Matches as `consult contributions search` does, without a limit. Each changed theme \
+        is recorded with the query and actor in the contribution_tags table (tagging is not \
         a workflow transition, so it is not in the event log).
         """)
     @OptionGroup var connection: ConnectionOptions

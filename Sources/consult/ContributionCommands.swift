@@ -59,40 +59,41 @@ struct ContributionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Import written submissions from a file (all or nothing; re-running adds nothing).",
       discussion: """
-        regulations-gov: FILE is a docket export CSV or a directory holding it and its
+        regulations-gov: FILE is a docket export CSV or a directory holding it and its \
         text-comments CSV (header `Document ID,Text Comment`), joined on Document ID.
-        polis: FILE is a Polis open-data comments.csv or the directory holding it; comments
+        polis: FILE is a Polis open-data comments.csv or the directory holding it; comments \
         rejected by moderation (moderated = -1) are kept but never published.
-        decidim: FILE is a Decidim open-data comments CSV (`;`-separated, columns id;created_at;
-        body;locale;author/id;author/name;…;user_group/name;…;root_commentable_url). A body that
+        decidim: FILE is a Decidim open-data comments CSV (`;`-separated; columns id, \
+        created_at, body, locale, author/id, author/name, …, user_group/name, …, \
+        root_commentable_url). A body that \
         is a JSON object of locale → text gives the row's locale's text, else the first.
-        have-your-say: FILE is EU Have Your Say feedback JSON, an array of records or
+        have-your-say: FILE is EU Have Your Say feedback JSON, an array of records or \
         {"feedback": [...]}; dateFeedback is Brussels local time, stored as UTC.
         csv: FILE is any CSV; --mapping FILE names its columns in YAML:
           id: Reference            # required: unique row id
           text: Comment            # required: the text
-          author: Name             # optional display name (people are never merged by name)
+          author: Name             # optional display name (never merged by name)
           author-id: Respondent    # optional stable author key: same key, same person
           organisation: Organisation
           date: Submitted          # optional; ISO 8601 unless date-format is given
           date-format: dd.MM.yyyy HH:mm   # optional Unicode date pattern
-          time-zone: Europe/Berlin # optional zone of dates without offset (default UTC)
+          time-zone: Europe/Berlin # optional zone of times without offset (UTC)
           language: Language       # optional column of language tags
           delimiter: ";"           # optional, one ASCII character (default ",")
 
-        Bad input (broken quoting, invalid UTF-8, NUL bytes, empty text, a field over
-        1,000,000 bytes, an unparseable date, …) is reported with file, line and column, and
-        nothing is imported. With --skip-invalid --rejects FILE (every format), invalid records are written to FILE as CSV (file,line,column,reason) and the rest
-        is imported; file-level errors (no header, a missing column, broken quoting, invalid
-        UTF-8, broken JSON structure) still refuse the whole file. --encoding windows-1252 reads
+        Bad input (broken quoting, invalid UTF-8, NUL bytes, empty text, a field over \
+        1,000,000 bytes, an unparseable date, …) is reported with file, line and column, and \
+        nothing is imported. With --skip-invalid --rejects FILE (every format), invalid records are written to FILE as CSV (file,line,column,reason) and the rest \
+        is imported; file-level errors (no header, a missing column, broken quoting, invalid \
+        UTF-8, broken JSON structure) still refuse the whole file. --encoding windows-1252 reads \
         Windows-1252 files.
 
-        --resume commits in batches of --batch-size records (default 10,000), each recorded in
-        the database: a run that was killed or stopped at a malformed record continues after the
-        last committed record (the earlier batches stay committed; a file changed before that
+        --resume commits in batches of --batch-size records (default 10,000), each recorded in \
+        the database: a run that was killed or stopped at a malformed record continues after the \
+        last committed record (the earlier batches stay committed; a file changed before that \
         record is refused). Without --resume the import is one transaction.
 
-        On a terminal, a progress line on standard error shows rows read, rows per second and
+        On a terminal, a progress line on standard error shows rows read, rows per second and \
         the estimated time left (from the share of the file's bytes read so far).
         """)
     @OptionGroup var connection: ConnectionOptions
@@ -144,16 +145,27 @@ struct ContributionsCommand: ParsableCommand {
         source = MappedCSVSource(url, mapping: columns, encoding: encoding)
       }
       let rejectsFile = try rejects.map { path throws(ImportError) in try RejectsFile(url: URL(fileURLWithPath: path)) }
-      defer { rejectsFile?.close() }
       let progressLine = ImportProgressLine.forTerminal()
       defer { progressLine?.clear() }
-      let report = try store.importSubmissions(
-        source, into: consultation, language: language, actor: actor, invalid: rejectsFile.map { file in file.write },
-        resume: resume ? ImportBatching(batchSize: batchSize ?? ImportBatching.defaultBatchSize) : nil,
-        progress: progressLine.map { line in line.update })
+      let report: ImportReport
+      do {
+        report = try store.importSubmissions(
+          source, into: consultation, language: language, actor: actor, invalid: rejectsFile.map { file in file.write },
+          resume: resume ? ImportBatching(batchSize: batchSize ?? ImportBatching.defaultBatchSize) : nil,
+          progress: progressLine.map { line in line.update })
+      } catch let error as PartialImportError {
+        // Batches were committed: their rejected records are listed.
+        try rejectsFile?.close()
+        throw error
+      } catch {
+        // Nothing was imported: no rejects file either (an earlier one stays as it was).
+        rejectsFile?.discard()
+        throw error
+      }
+      try rejectsFile?.close()
       if output.json { return try printJSON(report) }
       let total = report.rowsRead + report.invalid
-      print("Read \(total) record\(total == 1 ? "" : "s") from \(source.mainFile.lastPathComponent)")
+      print("Read \(counted(total, "record")) from \(source.mainFile.lastPathComponent)")
       if let id = report.importID {
         print(
           "  import #\(id): \(report.batches) batches committed now"
@@ -161,7 +173,7 @@ struct ContributionsCommand: ParsableCommand {
               ? "; continued after \(report.committedEarlier) records committed by an earlier run" : ""))
       }
       if let rejectsFile {
-        print("  rejected \(report.invalid) invalid records (written to \(rejectsFile.url.path))")
+        print("  rejected \(counted(report.invalid, "invalid record")) (written to \(rejectsFile.url.path))")
       }
       if !report.skipped.isEmpty {
         print(
@@ -169,10 +181,15 @@ struct ContributionsCommand: ParsableCommand {
         )
       }
       if report.added == 0 {
-        print("  nothing new: all \(report.alreadyPresent) submissions were already imported")
+        print(
+          report.alreadyPresent == 1
+            ? "  nothing new: the submission was already imported"
+            : "  nothing new: all \(report.alreadyPresent) submissions were already imported")
       } else {
         print(
-          "  added \(report.added) written submissions (\(report.alreadyPresent) already present); new stakeholders: \(report.organisationsAdded) organisations, \(report.personsAdded) persons"
+          "  added \(counted(report.added, "written submission")) (\(report.alreadyPresent) already present); "
+            + "new stakeholders: \(counted(report.organisationsAdded, "organisation")), "
+            + "\(counted(report.personsAdded, "person"))"
         )
       }
       if report.rejectedByModeration > 0 {

@@ -66,6 +66,12 @@ enum Exit {
   static let database = ExitCode(4)
 }
 
+/// `count` with `noun` in the singular for 1 and with an `s` otherwise: `1 record`, `2 records`
+/// (every noun the CLI counts takes a plain `s`).
+func counted(_ count: Int, _ noun: String) -> String {
+  "\(count) \(noun)\(count == 1 ? "" : "s")"
+}
+
 /// Prints an encodable value as pretty, key-sorted JSON (ISO 8601 UTC dates).
 func printJSON<T: Encodable>(_ value: T) throws {
   let encoder = JSONEncoder()

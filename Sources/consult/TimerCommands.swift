@@ -7,9 +7,9 @@ struct Tick: StoreCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fire every due workflow timer (after: DURATION, at: FIELD) once; safe from cron.",
     discussion: """
-      Each timer fires in its own transaction as actor 'timer', recorded as occurring at the tick's
-      time (--now, default the system clock). Two ticks at once fire each timer once; a tick killed
-      midway leaves nothing half-done and the next one completes the work. A due timer whose guard
+      Each timer fires in its own transaction as actor 'timer', recorded as occurring at the tick's \
+      time (--now, default the system clock). Two ticks at once fire each timer once; a tick killed \
+      midway leaves nothing half-done and the next one completes the work. A due timer whose guard \
       fails is listed as blocked and tried again by the next tick.
       Example (cron, every five minutes): */5 * * * * consult tick >> /var/log/consult-tick.log 2>&1
       """)

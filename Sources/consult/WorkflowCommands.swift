@@ -108,8 +108,8 @@ extension WorkflowCommand {
     static let configuration = CommandConfiguration(
       abstract: "Move a consultation and all its entities to another version of its workflow.",
       discussion: """
-        States keep their names unless --map says otherwise; every state in use that the new version
-        lacks needs a mapping, or nothing is done and the missing ones are listed. One transaction;
+        States keep their names unless --map says otherwise; every state in use that the new version \
+        lacks needs a mapping, or nothing is done and the missing ones are listed. One transaction; \
         logged as a migrate-workflow event on the consultation and on every entity whose state changes.
         Example: consult workflow migrate white-paper-2016 --to 2 --file my-white-paper.yaml --map workshop.held=took-place
         """)
@@ -144,7 +144,7 @@ extension WorkflowCommand {
       for move in result.moves {
         print("  \(move.kind) \(move.from)\(move.from == move.to ? " (kept)" : " → \(move.to)"): \(move.count)")
       }
-      print("\(result.eventsLogged) event\(result.eventsLogged == 1 ? "" : "s") logged")
+      print("\(counted(result.eventsLogged, "event")) logged")
     }
   }
 }
@@ -169,7 +169,8 @@ struct LogCheck: StoreCommand {
     if output.json {
       try printJSON(result)
     } else if result.isConsistent {
-      print("ok: \(result.events) events, \(result.entities) entities replayed")
+      let entities = "\(result.entities) \(result.entities == 1 ? "entity" : "entities")"
+      print("ok: \(counted(result.events, "event")), \(entities) replayed")
     } else {
       for discrepancy in result.discrepancies { print(discrepancy.description) }
       printError(

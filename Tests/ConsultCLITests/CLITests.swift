@@ -182,4 +182,46 @@ struct CLITests {
     #expect(empty.status == 1)
     #expect(try cli.ok(["contributions", "list", "wp"]).stdout.isEmpty)
   }
+
+  @Test(
+    "--rejects: written when the import goes ahead; a refused import leaves no rejects file and an earlier one intact")
+  func rejectsFile() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper"])
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let header = "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n"
+    let rejects = directory.appendingPathComponent("rejects.csv")
+    let arguments = { (file: URL) in
+      ["contributions", "import", "wp", file.path, "--format", "polis", "--skip-invalid", "--rejects", rejects.path]
+    }
+
+    // Broken quoting refuses the whole file: no rejects file, nothing imported.
+    let broken = directory.appendingPathComponent("broken.csv")
+    try Data((header + "1600000001000,,1,7,0,0,0,fine\n1600000002000,,2,7,0,0,0,\"open\n").utf8).write(to: broken)
+    let refused = try cli.run(arguments(broken))
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("broken CSV quoting"))
+    #expect(!FileManager.default.fileExists(atPath: rejects.path))
+
+    // One invalid record: the rest is imported and the record is listed.
+    let oneBad = directory.appendingPathComponent("one-bad.csv")
+    try Data((header + "1600000001000,,1,7,0,0,0,fine\n1600000002000,,2,7,0,0,0,  \n").utf8).write(to: oneBad)
+    let imported = try cli.ok(arguments(oneBad))
+    #expect(imported.stdout.contains("Read 2 records from one-bad.csv"))
+    #expect(imported.stdout.contains("rejected 1 invalid record (written to"))
+    #expect(imported.stdout.contains("added 1 written submission (0 already present)"))
+    let listed = try String(contentsOf: rejects, encoding: .utf8)
+    #expect(listed.contains("one-bad.csv,3,comment-body,empty comment text"))
+
+    // A refused run later leaves that rejects file as it was.
+    #expect(try cli.run(arguments(broken)).status == 1)
+    #expect(try String(contentsOf: rejects, encoding: .utf8) == listed)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+        "broken.csv", "one-bad.csv", "rejects.csv",
+      ])
+  }
 }

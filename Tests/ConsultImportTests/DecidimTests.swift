@@ -92,7 +92,7 @@ struct DecidimTests {
   }
 
   static let hostile: [(String, [UInt8], Int?, String?, String)] = [
-    ("no header", Array("foo;bar\n1;2\n".utf8), nil, nil, "header row not found"),
+    ("no header", Array("foo;bar\n1;2\n".utf8), 1, "id", "the first row (line 1) lacks \"id\", \"body\""),
     (
       "missing column", Array("id;body;locale\n1;hi;en\n".utf8), 1, "created_at",
       "missing required column \"created_at\""
@@ -104,7 +104,7 @@ struct DecidimTests {
     ),
     (
       "invalid UTF-8", Array((DecidimFixture.header + DecidimFixture.row("1")).utf8) + [0x32, 0x3B, 0xC3, 0x28, 0x0A],
-      3, nil, "invalid UTF-8"
+      3, "created_at", "invalid UTF-8"
     ),
     (
       "NUL byte", Array((DecidimFixture.header + DecidimFixture.row("1", body: "a\u{0}b")).utf8), 2, "body",
@@ -125,11 +125,6 @@ struct DecidimTests {
       "date without offset",
       Array((DecidimFixture.header + DecidimFixture.row("1", "2021-03-04 10:00:00")).utf8), 2, "created_at",
       "UTC offset"
-    ),
-    (
-      "oversized field",
-      Array((DecidimFixture.header + DecidimFixture.row("1", body: String(repeating: "x", count: 1_000_001))).utf8),
-      2, "body", "the limit is 1000000 bytes"
     ),
     (
       "duplicate id",
@@ -157,6 +152,15 @@ struct DecidimTests {
     #expect(error.line == line, "\(name): \(error)")
     #expect(error.column == column, "\(name): \(error)")
     #expect(error.message.contains(message), "\(name): \(error)")
+  }
+
+  // Not in `hostile`: Swift Testing would print the megabyte argument in every report.
+  @Test func anOversizedFieldIsRefused() throws {
+    let body = String(repeating: "x", count: 1_000_001)
+    let file = try dir.write("comments.csv", DecidimFixture.header + DecidimFixture.row("1", body: body))
+    let error = try #require(throws: ImportError.self) { try readAll(DecidimSource(file)) }
+    #expect(error.line == 2 && error.column == "body", "\(error)")
+    #expect(error.message.contains("the limit is 1000000 bytes"), "\(error)")
   }
 
   @Test func skippingReportsInvalidRecordsAndReadsTheRest() throws {

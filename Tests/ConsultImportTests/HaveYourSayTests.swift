@@ -101,11 +101,6 @@ struct HaveYourSayTests {
     ("escaped NUL", "[\n\(HaveYourSayFixture.record(feedback: "\"a\\u0000b\""))]", 2, "feedback", "NUL byte"),
     ("raw NUL", "[\n\(HaveYourSayFixture.record(feedback: "\"a\u{0}b\""))]", 2, nil, "NUL byte"),
     ("bad language", "[\n\(HaveYourSayFixture.record(language: "\"English!\""))]", 2, "language", "language tag"),
-    (
-      "oversized field",
-      "[\n\(HaveYourSayFixture.record(feedback: "\"" + String(repeating: "x", count: 1_000_001) + "\""))]", 2,
-      "feedback", "the limit is 1000000 bytes"
-    ),
   ]
 
   @Test(arguments: hostile)
@@ -118,6 +113,15 @@ struct HaveYourSayTests {
     #expect(error.line == line, "\(name): \(error)")
     #expect(error.column == column, "\(name): \(error)")
     #expect(error.message.contains(message), "\(name): \(error)")
+  }
+
+  // Not in `hostile`: Swift Testing would print the megabyte argument in every report.
+  @Test func anOversizedFieldIsRefused() throws {
+    let feedback = "\"" + String(repeating: "x", count: 1_000_001) + "\""
+    let file = try dir.write("feedback.json", "[\n\(HaveYourSayFixture.record(feedback: feedback))]")
+    let error = try #require(throws: ImportError.self) { try readAll(HaveYourSaySource(file)) }
+    #expect(error.line == 2 && error.column == "feedback", "\(error)")
+    #expect(error.message.contains("the limit is 1000000 bytes"), "\(error)")
   }
 
   @Test func invalidUTF8AndWindows1252() throws {

@@ -80,7 +80,7 @@ struct MappedCSVTests {
   }
 
   static let hostile: [(String, String, Int?, String?, String)] = [
-    ("no header", "a;b\n1;2\n", nil, nil, "header row not found"),
+    ("no header", "a;b\n1;2\n", 1, "Reference", "the first row (line 1) lacks \"Reference\", \"Comment\""),
     ("missing mapped column", "Reference;Comment;Name\n1;x;y\n", 1, "Respondent", "missing required columns"),
     ("broken quoting", header + "1;;;;;;\"open\n", 2, "Comment", "broken CSV quoting"),
     ("empty text", header + "1;;;;;;\n", 2, "Comment", "empty text"),
@@ -110,6 +110,19 @@ struct MappedCSVTests {
     #expect(errors.map(\.column) == ["Comment", "Submitted"])
   }
 
+  @Test func aTimeSkippedByAClockChangeIsToldApartFromAnImpossibleDate() throws {
+    let mapping = "id: id\ntext: text\ndate: when\ntime-zone: Europe/Berlin\n"
+    let skipped = try #require(throws: ImportError.self) {
+      try readAll(source("id,text,when\n1,hi,2021-03-28 02:30\n", mapping: mapping))
+    }
+    #expect(skipped.column == "when" && skipped.line == 2)
+    #expect(skipped.message.contains("does not exist in Europe/Berlin: the clocks skipped that time"), "\(skipped)")
+    let impossible = try #require(throws: ImportError.self) {
+      try readAll(source("id,text,when\n1,hi,2021-02-30 10:00\n", mapping: mapping))
+    }
+    #expect(impossible.message.contains("is not a real date and time"), "\(impossible)")
+  }
+
   @Test func windows1252() throws {
     let file = try dir.write("input.csv", bytes: Array("id,text\n1,na".utf8) + [0xEF, 0x76, 0x65, 0x0A])
     let mapping = CSVMapping(id: "id", text: "text")
@@ -122,10 +135,20 @@ struct MappedCSVTests {
     let rejects = try RejectsFile(url: url)
     try rejects.write(ImportError(file: "in.csv", line: 3, column: "Comment", message: "empty text"))
     try rejects.write(ImportError(file: "in.csv", line: 4, message: "record has 2 fields, \"quoted\""))
-    rejects.close()
+    #expect(!FileManager.default.fileExists(atPath: url.path))
+    try rejects.close()
     #expect(rejects.count == 2)
     #expect(
       try String(contentsOf: url, encoding: .utf8)
         == "file,line,column,reason\nin.csv,3,Comment,empty text\nin.csv,4,,\"record has 2 fields, \"\"quoted\"\"\"\n")
+  }
+
+  @Test func aDiscardedRejectsFileLeavesTheEarlierOneAsItWas() throws {
+    let url = try dir.write("rejects.csv", "file,line,column,reason\nold.csv,2,text,empty text\n")
+    let rejects = try RejectsFile(url: url)
+    try rejects.write(ImportError(file: "in.csv", line: 3, column: "Comment", message: "empty text"))
+    rejects.discard()
+    #expect(try String(contentsOf: url, encoding: .utf8) == "file,line,column,reason\nold.csv,2,text,empty text\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains("partial") } == [])
   }
 }

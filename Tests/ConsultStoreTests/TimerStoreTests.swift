@@ -10,6 +10,7 @@ struct TimerStoreTests {
   static let day: TimeInterval = 86_400
 
   /// Opens a white-paper consultation with a workshop and `count` invitations, all sent.
+  @discardableResult
   static func invitations(_ store: ConsultStore, count: Int, deadline: Date? = nil) throws -> [String] {
     let workflow = try store.resolveWorkflow(Scenario.workflowFile.path)
     _ = try store.openConsultation(
