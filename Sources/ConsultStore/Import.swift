@@ -114,6 +114,7 @@ extension ConsultStore {
           tracker.read(record)
         }
       }
+      tracker.writingStarted()
       let staged = try applyImportStaging(
         consultation: consultation, initial: initial, format: format, fileName: fileName,
         actor: actor)

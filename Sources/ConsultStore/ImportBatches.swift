@@ -47,6 +47,10 @@ public struct ImportProgress: Sendable, Equatable {
   public var rowsCommitted: Int
   /// Whether this is the last report (everything read; sent just before the import returns).
   public var finished: Bool
+  /// Whether every record has been read and sent, and the database is now turning them into
+  /// stakeholders, contributions and events (one-transaction imports only; about as long again
+  /// as the reading for a large file). No further report comes until ``finished``.
+  public var writing = false
 
   /// The share of the file read, 0…1: ``bytesRead`` ÷ ``fileSize``; nil when either is unknown.
   /// The read-ahead makes it run ahead by at most 64 KiB, which matters only for small files.
@@ -102,6 +106,13 @@ final class ProgressTracker {
     invalidCount += 1
     state.rowsRead += 1
     if let line = error.line { state.line = max(state.line, line) }
+    report?(state)
+  }
+
+  /// Reports that reading is done and the database is writing (see ``ImportProgress/writing``).
+  func writingStarted() {
+    state.writing = true
+    if let size = state.fileSize, state.bytesRead != nil { state.bytesRead = size }
     report?(state)
   }
 

@@ -94,7 +94,8 @@ struct ContributionsCommand: ParsableCommand {
         record is refused). Without --resume the import is one transaction.
 
         On a terminal, a progress line on standard error shows rows read, rows per second and \
-        the estimated time left (from the share of the file's bytes read so far).
+        the estimated time left to read the file (from the share of its bytes read so far); \
+        then, without --resume, that the database is writing what was read.
         """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions

@@ -2,8 +2,9 @@ import ConsultStore
 import Foundation
 
 /// Draws an import's progress on one line of standard error while it runs: rows read, rows per
-/// second and the estimated time left, redrawn in place (`\r`) at most four times a second and
-/// erased when the import ends.
+/// second and the estimated time left to read the file, redrawn in place (`\r`) at most four
+/// times a second; then, while the database writes what was read, that it does so; erased when
+/// the import ends.
 ///
 /// The estimate assumes the rest of the file goes as fast as what was read so far, in bytes:
 /// time left = elapsed × (file size − bytes read) ÷ bytes read. Bytes read includes the parser's
@@ -20,11 +21,12 @@ final class ImportProgressLine {
     isatty(STDERR_FILENO) != 0 ? ImportProgressLine() : nil
   }
 
-  /// Takes one report; redraws when 0.25 s passed since the last drawing, erases on the last.
+  /// Takes one report; redraws when 0.25 s passed since the last drawing (always when the
+  /// writing starts: no report follows it until the end), erases on the last.
   func update(_ progress: ImportProgress) {
     if progress.finished { return clear() }
     let now = ContinuousClock.now
-    if let lastDraw, now - lastDraw < .milliseconds(250) { return }
+    if let lastDraw, now - lastDraw < .milliseconds(250), !progress.writing { return }
     lastDraw = now
     write("\r" + Self.text(progress, elapsed: Self.seconds(now - start)) + "\u{1B}[K")
     drawn = true
@@ -36,19 +38,25 @@ final class ImportProgressLine {
     drawn = false
   }
 
-  /// The line's text, e.g. `12,000 rows read · 4,000 rows/s · 40% · about 5 s left`.
+  /// The line's text, e.g. `12,000 rows read · 4,000 rows/s · 40% · about 5 s left to read`,
+  /// then, once the database writes what was read,
+  /// `30,000 rows read in 7 s · the database is writing them (about as long again for a large file)`.
   ///
   /// - Parameters:
   ///   - progress: The latest report.
   ///   - elapsed: Seconds since the import started.
   static func text(_ progress: ImportProgress, elapsed: Double) -> String {
+    if progress.writing {
+      return "\(grouped(progress.rowsRead)) rows read in \(duration(elapsed)) · the database is writing them "
+        + "(about as long again for a large file)"
+    }
     var parts = ["\(grouped(progress.rowsRead)) rows read"]
     if elapsed >= 0.5 { parts.append("\(grouped(Int(Double(progress.rowsRead) / elapsed))) rows/s") }
     if progress.rowsCommitted > 0 { parts.append("\(grouped(progress.rowsCommitted)) committed") }
     if let fraction = progress.fractionRead {
       parts.append("\(Int(fraction * 100))%")
       if fraction > 0, elapsed >= 1 {
-        parts.append("about \(duration(elapsed * (1 - fraction) / fraction)) left")
+        parts.append("about \(duration(elapsed * (1 - fraction) / fraction)) left to read")
       }
     }
     return parts.joined(separator: " · ")

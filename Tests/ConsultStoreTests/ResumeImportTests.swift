@@ -182,8 +182,10 @@ struct ResumeImportTests {
       MappedCSVSource(file, mapping: mapping), into: Scenario.slug, actor: "i",
       resume: resume ? ImportBatching(batchSize: 20) : nil
     ) { reports.append($0) }
-    #expect(reports.count == 51)
-    #expect(reports.map(\.rowsRead) == Array(1...50) + [50])
+    // One report per record, then (in one transaction only) one as the writing starts, then the end.
+    #expect(reports.count == (resume ? 51 : 52))
+    #expect(reports.map(\.rowsRead) == Array(1...50) + (resume ? [50] : [50, 50]))
+    #expect(reports.map(\.writing) == Array(repeating: false, count: 50) + (resume ? [false] : [true, true]))
     #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.line <= $1.line && $0.bytesRead! <= $1.bytesRead! })
     #expect(reports.dropLast().allSatisfy { !$0.finished })
     let last = try #require(reports.last)
