@@ -147,13 +147,10 @@ extension ConsultStore {
   ///   - defaultLanguage: The language (BCP 47 tag) stored when the record has none of its own; the
   ///     staging table derives each row's search vector from it. Nil: none.
   static func stagingRow(_ record: SubmissionRecord, defaultLanguage: String?) -> [String?] {
-    var row = stagingRow(record)
-    if row[languageColumn] == nil { row[languageColumn] = defaultLanguage }
-    return row
+    var record = record
+    if record.language == nil { record.language = defaultLanguage }
+    return stagingRow(record)
   }
-
-  /// The position of `language` in ``stagingRow(_:)``.
-  static let languageColumn = 13
 
   /// One record as a row of `import_staging` exactly as the source gave it (no default language),
   /// in ``stagingCopy``'s column order; what a resumable import's digest covers.

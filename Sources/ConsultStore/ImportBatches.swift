@@ -328,7 +328,7 @@ extension ConsultStore {
 
     do {
       try source.read(invalid: invalid) { record in
-        var row = Self.stagingRow(record)
+        let row = Self.stagingRow(record)
         report.rowsRead += 1
         if let unfinished, record.line <= unfinished.lastLine {
           digest.add(row)
@@ -336,8 +336,7 @@ extension ConsultStore {
         } else {
           try verifyPassedOver()
           digest.add(row)
-          if row[Self.languageColumn] == nil { row[Self.languageColumn] = language }
-          batch.append(row)
+          batch.append(Self.stagingRow(record, defaultLanguage: language))
           batchLastLine = record.line
           if batch.count >= batchSize { try commit(final: false) }
         }
