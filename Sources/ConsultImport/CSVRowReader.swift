@@ -184,7 +184,9 @@ final class CSVRowReader {
   }
 }
 
-/// Checks the quoting of CSV bytes as they stream past, without building any fields.
+/// Checks the quoting of CSV bytes as they stream past, without building any fields, and notes
+/// where the first byte that is not well-formed UTF-8 stands (record line and field), which
+/// CSV.swift does not say.
 ///
 /// It follows the same rules as CSV.swift's `CSVReader` (``delimiter``, no trimming): a field
 /// is quoted when its first character is `"`; inside it `""` is a quote and line breaks are

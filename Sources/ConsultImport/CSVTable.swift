@@ -58,7 +58,7 @@ struct CSVHeader {
     }
     let quoted = { (names: [String]) in names.map { "\"\($0)\"" }.joined(separator: ", ") }
     guard let firstRow else {
-      throw ImportError(file: rows.url.path, line: 1, message: "empty file: no header row")
+      throw ImportError(file: rows.url.path, line: 1, message: "no header row: the file has no non-blank row")
     }
     // Most files have their header first: say what that row lacks rather than only that no
     // header was found.

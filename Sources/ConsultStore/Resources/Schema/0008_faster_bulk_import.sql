@@ -5,10 +5,10 @@
 -- its staging table while the file streams in; the event log's workflow-version check runs once
 -- per statement instead of once per event.
 --
--- Why the trigger: a stored generated column is always computed by the INSERT that writes the row, after
--- the whole file has been read; computing it in `import_staging` instead (a generated column
--- there) lets the server work on each row while the client is still parsing the next ones.
--- The values are the same: both tables use the functions below.
+-- Why the trigger: a stored generated column is always computed by the INSERT that writes the
+-- row, after the whole file has been read; computing it in `import_staging` instead (a generated
+-- column there) lets the server work on each row while the client is still parsing the next
+-- ones. The values are the same: both tables use the functions below.
 --
 -- Rule for writers (ConsultStore is the only one): leave `search_vector` NULL and the trigger
 -- fills both columns; or supply both, computed by `consult_text_fingerprint(text)` and
