@@ -86,11 +86,27 @@ public struct WorkflowDefinition: Sendable {
     self.machinesColumn = machinesColumn
   }
 
-  /// The machine for `kind`.
+  /// The lifecycle of contributions in a workflow that declares no `contribution` machine:
+  /// recording contributions is the main job of every consultation, so a workflow that tracks
+  /// only its phases still records them, each in the single final state `recorded`, with no
+  /// events.
+  public static let implicitContributionMachine = StateMachine(
+    kind: .contribution, initialState: "recorded",
+    states: [
+      StateDeclaration(
+        name: "recorded", isFinal: true,
+        description: "Recorded; the workflow declares no lifecycle for contributions.")
+    ],
+    transitions: [],
+    description: "Contributions without a lifecycle (the workflow declares no contribution machine).")
+
+  /// The machine for `kind`: the declared one, or for `.contribution` in a workflow that declares
+  /// none, ``implicitContributionMachine``.
   ///
   /// - Throws: ``WorkflowError`` (located at `machines:` in the file) if this workflow declares
-  ///   no machine for `kind`.
+  ///   no machine for `kind` (other than `.contribution`).
   public func machine(for kind: EntityKind) throws(WorkflowError) -> StateMachine {
+    if kind == .contribution, machines[kind] == nil { return Self.implicitContributionMachine }
     guard let machine = machines[kind] else {
       throw WorkflowError(issues: [
         WorkflowIssue(

@@ -180,8 +180,19 @@ extension ConsultStore {
   }
 
   /// The initial state of a kind in a consultation's workflow.
+  ///
+  /// - Throws: ``StoreError`` (`.refused`) when the workflow declares no machine for `kind` (a
+  ///   `notice-and-comment` consultation has no workshops), naming the machines it declares.
   func initialState(_ kind: EntityKind, in consultation: Consultation) throws -> String {
-    try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
-      .machine(for: kind).initialState
+    let definition = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+    guard kind == .contribution || definition.machines[kind] != nil else {
+      let declared = EntityKind.allCases.filter { definition.machines[$0] != nil }.map(\.rawValue)
+      throw StoreError(
+        .refused,
+        "consultation '\(consultation.slug)' follows workflow '\(definition.name)', which has no \(kind) "
+          + "machine (it declares: \(declared.joined(separator: ", "))), so it records no "
+          + (kind == .proceedingsSummary ? "proceedings summaries" : "\(kind)s"))
+    }
+    return try definition.machine(for: kind).initialState
   }
 }

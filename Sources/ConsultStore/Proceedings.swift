@@ -147,7 +147,10 @@ extension ConsultStore {
         let consultation = try consultation(slug)
         let themes = try themes(of: consultation.id)
         let timeline = try eventLog(of: slug, kinds: [.consultation])
-        let initialInvitation = try initialState(.invitation, in: consultation)
+        // A workflow without invitations (notice-and-comment) has none to count.
+        let initialInvitation =
+          try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+          .machines[.invitation]?.initialState ?? ""
         var workshopData: [WorkshopProceedings] = []
         for workshop in try workshops(in: slug) {
           let participation = try connection.query(
