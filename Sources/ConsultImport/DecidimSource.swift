@@ -24,6 +24,9 @@ public struct DecidimSource: SkippingSubmissionSource {
   public var format: String { "decidim" }
   /// The comments file.
   public var mainFile: URL { commentsFile }
+  /// `decidim:FILE NAME`: comment and author ids are unique within one Decidim instance, which the
+  /// export does not name; its file name stands for it.
+  public var scope: String { "decidim:" + commentsFile.lastPathComponent }
 
   /// Column names of the Decidim comments export.
   enum Column {

@@ -28,6 +28,8 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
   public var format: String { "have-your-say" }
   /// The feedback file.
   public var mainFile: URL { feedbackFile }
+  /// `have-your-say`: feedback ids are unique across the Have Your Say portal.
+  public var scope: String { format }
 
   /// The time zone Have Your Say dates are written in.
   static let timeZoneID = "Europe/Brussels"

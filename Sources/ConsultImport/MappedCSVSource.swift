@@ -151,6 +151,9 @@ public struct MappedCSVSource: SkippingSubmissionSource {
   public var format: String { "csv" }
   /// The CSV file.
   public var mainFile: URL { file }
+  /// `csv:FILE NAME`: a row id identifies a row of its file only (two files numbered from 1 hold
+  /// different people and texts); re-importing a file of the same name matches its rows again.
+  public var scope: String { "csv:" + file.lastPathComponent }
 
   /// Reads every row in file order.
   ///

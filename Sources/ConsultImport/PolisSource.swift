@@ -28,6 +28,19 @@ public struct PolisSource: SkippingSubmissionSource {
   public var format: String { "polis" }
   /// The comments file.
   public var mainFile: URL { commentsFile }
+  /// `polis:CONVERSATION`: comment ids and author ids are numbered per conversation. The
+  /// conversation id is read from the export's `summary.csv` beside the comments (its `url` row,
+  /// `https://pol.is/ID`); without one, the name of the folder holding `comments.csv`.
+  public var scope: String {
+    let folder = commentsFile.deletingLastPathComponent()
+    if let summary = try? String(contentsOf: folder.appendingPathComponent("summary.csv"), encoding: .utf8) {
+      for line in summary.split(whereSeparator: \.isNewline).prefix(20) where line.hasPrefix("url,") {
+        let id = line.dropFirst(4).split(separator: "/").last.map(String.init) ?? ""
+        if !id.isEmpty, id.utf8.allSatisfy({ $0 < 0x80 && $0 > 0x20 && $0 != 0x22 }) { return "polis:" + id }
+      }
+    }
+    return "polis:" + folder.lastPathComponent
+  }
 
   static let required = ["timestamp", "comment-id", "author-id", "moderated", "comment-body"]
 

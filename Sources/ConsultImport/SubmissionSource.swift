@@ -8,6 +8,12 @@ public protocol SubmissionSource: Sendable {
   var format: String { get }
   /// The main file, for messages and the import record.
   var mainFile: URL { get }
+  /// The namespace in which the source's record ids and author keys are unique, stored as
+  /// `contributions.source`: a record is the same record, and an author key the same person, only
+  /// within one scope (and one consultation). The format's name where the source system's ids are
+  /// unique system-wide (regulations.gov document ids, Have Your Say feedback ids); narrower where
+  /// they are not: `polis:CONVERSATION`, `csv:FILE NAME`, `decidim:FILE NAME`.
+  var scope: String { get }
   /// Reads and validates every record, calling `body` once per record in file order.
   ///
   /// - Throws: ``ImportError`` naming file, line and column for malformed input; callers treat
@@ -58,4 +64,6 @@ extension RegulationsGovSource: SkippingSubmissionSource {
   public var format: String { "regulations-gov" }
   /// The docket export CSV.
   public var mainFile: URL { docketFile }
+  /// `regulations-gov`: document ids are unique across regulations.gov.
+  public var scope: String { format }
 }

@@ -13,9 +13,13 @@ public struct ImportReport: Sendable, Equatable, Encodable {
   /// Contributions added now.
   public internal(set) var added: Int
   /// Records whose source id was already imported with the same text: nothing added.
-  public internal(set) var alreadyPresent: Int
-  /// Source ids already imported whose text differs now; left unchanged (reported, not updated).
+  public internal(set) var unchanged: Int
+  /// Source ids already imported whose text differs now, in file order: left as they were,
+  /// unless ``updated``.
   public internal(set) var changed: [String]
+  /// Whether the ``changed`` records' new texts were recorded (each a `revise-text` event, the
+  /// previous text kept as a numbered revision), as `--update-changed` asks.
+  public internal(set) var updated: Bool = false
   /// Organisation stakeholders created now.
   public internal(set) var organisationsAdded: Int
   /// Person stakeholders created now.
@@ -32,6 +36,10 @@ public struct ImportReport: Sendable, Equatable, Encodable {
   public var committedEarlier: Int = 0
   /// With `resume`: the batches this run committed (the last one may be smaller); 0 without.
   public var batches: Int = 0
+  /// With `resume`: the newest run of this import had finished and the file has the same size and
+  /// modification time as then, so it was not read again; ``importID`` names that run and
+  /// ``committedEarlier`` its records.
+  public var finishedEarlier: Bool = false
 }
 
 extension ConsultStore {
@@ -42,15 +50,18 @@ extension ConsultStore {
   /// entries in the same transaction. Any error in the file (reported with
   /// file, line and column by the ``SubmissionSource``) rolls everything
   /// back. Idempotent: a record whose source id was imported into the
-  /// consultation before adds nothing; one whose text changed since is
-  /// reported in ``ImportReport/changed`` and left unchanged.
+  /// consultation from the same scope (``SubmissionSource/scope``) before adds
+  /// nothing; one whose text changed since is reported in
+  /// ``ImportReport/changed`` and left as it was, or with `updateChanged`
+  /// given its new text as a logged revision.
   ///
   /// Stakeholders: organisations resolve by `consult_match_key` (case,
   /// Unicode form, spacing and trailing punctuation ignored; the display name
   /// drops trailing commas and semicolons). People are never merged by name:
-  /// a record with an ``SubmissionRecord/authorKey`` (Polis) belongs to the
-  /// person with that key in this consultation; otherwise each record's
-  /// submitter is a person of their own, keyed by the source id. Imported
+  /// a record with an ``SubmissionRecord/authorKey`` (Polis, Decidim, a
+  /// mapped `author-id`) belongs to the person with that key in this
+  /// consultation and scope; otherwise each record's submitter is a person of
+  /// their own, keyed by the consultation, scope and record id. Imported
   /// texts are attributed at the `organisation` consent level (a person's
   /// name is never published, an organisation's may be), or
   /// `not-for-publication` when the source's moderation rejected them.
@@ -62,6 +73,12 @@ extension ConsultStore {
   ///     (``SubmissionRecord/language``, e.g. Decidim `locale`) (BCP 47,
   ///     e.g. `de`); nil: `en` for regulations.gov, unknown otherwise.
   ///   - actor: Who imported.
+  ///   - sourceName: Names the system the file comes from when the default scope does not
+  ///     (``SubmissionSource/scope``): the scope becomes `FORMAT:NAME`, so files exported from
+  ///     one system with stable ids match each other's records and authors. Nil: the default.
+  ///   - updateChanged: Record the new text of records imported before whose text changed (each
+  ///     a `revise-text` event; the previous text kept in `contribution_revisions`). False: list
+  ///     them in ``ImportReport/changed`` and change nothing.
   ///   - invalid: When given, invalid records are passed over and each
   ///     record-level error goes here (see
   ///     ``SubmissionSource/read(invalid:_:)``); the rest is imported.
@@ -85,9 +102,11 @@ extension ConsultStore {
   ///   batch first).
   public func importSubmissions(
     _ source: any SubmissionSource, into consultationSlug: String, language: String? = nil, actor: String,
+    sourceName: String? = nil, updateChanged: Bool = false,
     invalid: ((ImportError) throws -> Void)? = nil, resume: ImportBatching? = nil,
     progress: ((ImportProgress) -> Void)? = nil
   ) throws -> ImportReport {
+    let options = StagingOptions(sourceName: sourceName, updateChanged: updateChanged)
     let tracker = ProgressTracker(fileSize: Self.fileSize(source.mainFile), report: progress)
     let invalidHandler: (ImportError) throws -> Void =
       invalid.map { report in
@@ -98,8 +117,8 @@ extension ConsultStore {
       } ?? { throw $0 }
     if let resume {
       return try importInBatches(
-        source, into: consultationSlug, language: language, actor: actor, invalid: invalidHandler,
-        batchSize: resume.batchSize, tracker: tracker)
+        source, into: consultationSlug, language: language, actor: actor, options: options,
+        invalid: invalidHandler, batchSize: resume.batchSize, tracker: tracker)
     }
     let format = source.format
     let fileName = source.mainFile.lastPathComponent
@@ -116,8 +135,9 @@ extension ConsultStore {
       }
       tracker.writingStarted()
       let staged = try applyImportStaging(
-        consultation: consultation, initial: initial, format: format, fileName: fileName,
-        actor: actor)
+        consultation: consultation, initial: initial, format: format,
+        scope: try importScope(source, options: options, consultation: consultation), fileName: fileName,
+        actor: actor, updateChanged: options.updateChanged)
       try connection.execute(
         """
         INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor)
@@ -125,7 +145,8 @@ extension ConsultStore {
         """, [consultation.id, format, fileName, read, staged.added, actor])
       var report = ImportReport(
         rowsRead: read, skipped: staged.skipped, added: staged.added,
-        alreadyPresent: read - staged.skipped.count - staged.added, changed: staged.changed,
+        unchanged: read - staged.skipped.count - staged.added - staged.changed.count, changed: staged.changed,
+        updated: options.updateChanged && !staged.changed.isEmpty,
         organisationsAdded: staged.organisationsAdded, personsAdded: staged.personsAdded,
         rejectedByModeration: staged.rejected)
       report.invalid = tracker.invalidCount
@@ -169,6 +190,11 @@ extension ConsultStore {
     (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue
   }
 
+  /// The file's modification time, or nil when it cannot be read.
+  static func modificationDate(_ url: URL) -> Date? {
+    try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date
+  }
+
   /// Creates the transaction's `import_staging` table (dropped at commit or rollback); its
   /// `fingerprint` and `search_vector` columns are generated by the server while the rows stream
   /// in, so a record's `language` must already hold the import's default (see
@@ -204,21 +230,51 @@ extension ConsultStore {
     var rejected: Int
   }
 
+  /// What an import was asked beyond its records: the scope's name and whether to update changed texts.
+  struct StagingOptions {
+    /// `--source NAME`: the scope becomes `FORMAT:NAME`.
+    var sourceName: String?
+    /// `--update-changed`.
+    var updateChanged: Bool
+  }
+
+  /// The scope an import's records and persons are matched in: `FORMAT:NAME` when named, else the
+  /// source's own (``SubmissionSource/scope``), except that a consultation holding Polis rows
+  /// imported before scopes existed (source `polis`, migration 0009) keeps matching those.
+  func importScope(_ source: any SubmissionSource, options: StagingOptions, consultation: Consultation) throws
+    -> String
+  {
+    if let name = options.sourceName { return source.format + ":" + name }
+    if source.format == "polis",
+      try connection.query(
+        "SELECT 1 FROM contributions WHERE consultation_id = $1 AND source = 'polis' LIMIT 1", [consultation.id]
+      ).rows.first != nil
+    {
+      return "polis"
+    }
+    return source.scope
+  }
+
   /// Turns the filled `import_staging` table into stakeholders, contributions and their creation
   /// events, inside the caller's transaction; see ``importSubmissions(_:into:language:actor:invalid:resume:progress:)``.
   ///
   /// - Parameters:
   ///   - consultation: The consultation imported into.
   ///   - initial: The contributions' initial state in its workflow.
-  ///   - format: The source's format (`contributions.source`, stakeholders' `source`).
+  ///   - format: The source's format (stakeholders' `source`).
+  ///   - scope: The import's scope (`contributions.source`, part of the persons' keys), see
+  ///     ``importScope(_:options:consultation:)``.
   ///   - fileName: The file's name, for the events' reason.
   ///   - actor: Who imported.
+  ///   - updateChanged: Give changed records their new text as a revision (see
+  ///     ``importSubmissions(_:into:language:actor:sourceName:updateChanged:invalid:resume:progress:)``).
   /// - Returns: What was added, skipped and found changed.
   /// - Throws: ``Postgres/PostgresError`` (translated by the caller's transaction).
   func applyImportStaging(
-    consultation: Consultation, initial: String, format: String, fileName: String, actor: String
+    consultation: Consultation, initial: String, format: String, scope: String, fileName: String, actor: String,
+    updateChanged: Bool
   ) throws -> StagedImport {
-    // The person key: per author within this consultation, else per record.
+    // The person key: per author, else per record, always within this consultation and scope.
     try connection.execute(
       """
       ALTER TABLE import_staging ADD COLUMN person_key text;
@@ -226,8 +282,9 @@ extension ConsultStore {
     try connection.execute(
       """
       UPDATE import_staging
-      SET person_key = CASE WHEN author_key IS NOT NULL THEN $1 || ':author:' || author_key ELSE source_id END
-      """, [String(consultation.id)])
+      SET person_key = $1 || ':' || $2 || CASE WHEN author_key IS NOT NULL THEN ':author:' || author_key
+                                               ELSE ':record:' || source_id END
+      """, [String(consultation.id), scope])
     let skipped = try connection.query(
       """
       SELECT source_id FROM import_staging
@@ -245,8 +302,39 @@ extension ConsultStore {
       SELECT s.source_id FROM import_staging s JOIN contributions k
         ON k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id
       WHERE k.text <> s.text ORDER BY s.line
-      """, [consultation.id, format]
+      """, [consultation.id, scope]
     ).map { try $0.decode("source_id", as: String.self) }
+    if updateChanged && !changed.isEmpty {
+      // Each changed text: the previous one kept as the next revision, the new one stored, and a
+      // record event logged, in one statement (data-modifying CTEs, PostgreSQL docs §7.8.4).
+      try connection.execute(
+        """
+        WITH changed AS (
+          SELECT k.id, k.text AS old_text, k.language AS old_language, k.state, s.text
+          FROM import_staging s JOIN contributions k
+            ON k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id
+          WHERE k.text <> s.text
+          FOR UPDATE OF k
+        ), kept AS (
+          INSERT INTO contribution_revisions (contribution_id, revision, text, language, replaced_by, reason)
+          SELECT c.id, coalesce((SELECT max(r.revision) FROM contribution_revisions r WHERE r.contribution_id = c.id), 0) + 1,
+                 c.old_text, c.old_language, $3, $4
+          FROM changed c
+          RETURNING contribution_id, revision
+        ), updated AS (
+          UPDATE contributions k SET text = c.text FROM changed c WHERE k.id = c.id RETURNING k.id, k.state
+        )
+        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
+                            workflow_name, workflow_version)
+        SELECT $1, 'contribution', u.id, $5, u.state, u.state, $3,
+               $4 || '; the previous text is revision ' || kept.revision, $6, $7
+        FROM updated u JOIN kept ON kept.contribution_id = u.id ORDER BY u.id
+        """,
+        [
+          consultation.id, scope, actor, "import \(fileName): the text changed at the source",
+          RecordEvent.textRevised, consultation.workflowName, consultation.workflowVersion,
+        ])
+    }
     let organisationsAdded = try connection.execute(
       """
       INSERT INTO stakeholders (kind, name, match_key, source, source_key)
@@ -281,13 +369,13 @@ extension ConsultStore {
                                    attribution, source, source_id, title, received_at, posted_at, state,
                                    fingerprint, search_vector)
         SELECT $1, 'written-submission', s.text, s.language, p.id, o.id,
-               CASE WHEN s.rejected THEN 'not-for-publication' ELSE 'organisation' END, $2, s.source_id, s.title,
+               CASE WHEN s.rejected THEN 'not-for-publication' ELSE 'organisation' END, $8, s.source_id, s.title,
                coalesce(s.received_at, s.posted_at, now()), s.posted_at, $3, s.fingerprint, s.search_vector
         FROM import_staging s
         LEFT JOIN stakeholders p ON p.source = $2 AND p.source_key = s.person_key AND p.kind = 'person'
         LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
         WHERE NOT EXISTS (SELECT 1 FROM contributions k
-                          WHERE k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id)
+                          WHERE k.consultation_id = $1 AND k.source = $8 AND k.source_id = s.source_id)
         ORDER BY s.line
         ON CONFLICT (consultation_id, source, source_id) DO NOTHING
         RETURNING id, state
@@ -302,7 +390,7 @@ extension ConsultStore {
       """,
       [
         consultation.id, format, initial, actor, fileName, consultation.workflowName,
-        consultation.workflowVersion,
+        consultation.workflowVersion, scope,
       ])
     let addedIDs: Int = try addedRows.rows[0].decode("added")
     let rejected: Int = try connection.query(

@@ -180,12 +180,13 @@ extension ConsultStore {
   /// The batched path of ``importSubmissions(_:into:language:actor:invalid:resume:progress:)``.
   ///
   /// - Parameters:
+  ///   - options: The scope's name and whether changed texts are updated.
   ///   - invalid: The handler for record-level errors (it throws when they are not skipped).
   ///   - batchSize: Records per transaction.
   ///   - tracker: Progress and the invalid-record count.
   func importInBatches(
     _ source: any SubmissionSource, into consultationSlug: String, language: String?, actor: String,
-    invalid: (ImportError) throws -> Void, batchSize: Int, tracker: ProgressTracker
+    options: StagingOptions, invalid: (ImportError) throws -> Void, batchSize: Int, tracker: ProgressTracker
   ) throws -> ImportReport {
     let format = source.format
     let fileName = source.mainFile.lastPathComponent
@@ -194,10 +195,37 @@ extension ConsultStore {
     let language = language ?? (format == "regulations-gov" ? "en" : nil)
 
     // The consultation, and the import to continue (marked running again), if any.
-    let (consultation, initial, unfinished) = try transaction("resuming the import of \(fileName)") {
-      () throws -> (Consultation, String, UnfinishedImport?) in
+    let fileModified = Self.modificationDate(source.mainFile)
+    let (consultation, initial, scope, unfinished, finished) = try transaction("resuming the import of \(fileName)") {
+      () throws -> (Consultation, String, String, UnfinishedImport?, ImportReport?) in
       let consultation = try self.consultation(consultationSlug)
       let initial = try initialState(.contribution, in: consultation)
+      let scope = try importScope(source, options: options, consultation: consultation)
+      // The newest run of this import finished, and the file is as it was then (same size and
+      // modification time): nothing to read.
+      if let fileModified,
+        let done = try connection.query(
+          """
+          SELECT id, rows_committed, rows_added, batches FROM import_batches
+          WHERE consultation_id = $1 AND format = $2 AND file_path = $3
+          ORDER BY id DESC LIMIT 1
+          """, [consultation.id, format, filePath]
+        ).rows.first,
+        try connection.query(
+          """
+          SELECT 1 FROM import_batches
+          WHERE id = $1 AND status = 'finished' AND file_size = $2 AND file_modified_at = $3
+          """, [try done.decode("id", as: Int.self), fileSize, PostgresTimestamp(fileModified)]
+        ).rows.first != nil
+      {
+        var report = ImportReport(
+          rowsRead: 0, skipped: [], added: 0, unchanged: 0, changed: [], organisationsAdded: 0, personsAdded: 0,
+          rejectedByModeration: 0)
+        report.importID = try done.decode("id")
+        report.finishedEarlier = true
+        report.committedEarlier = try done.decode("rows_committed")
+        return (consultation, initial, scope, nil, report)
+      }
       let found = try connection.query(
         """
         SELECT id, last_line, rows_committed, records_digest, status FROM import_batches
@@ -218,7 +246,11 @@ extension ConsultStore {
           WHERE id = $1
           """, [found.id, fileSize, batchSize])
       }
-      return (consultation, initial, found)
+      return (consultation, initial, scope, found, nil)
+    }
+    if let finished {
+      tracker.finish()
+      return finished
     }
 
     var importID = unfinished?.id
@@ -229,7 +261,7 @@ extension ConsultStore {
     var verified = unfinished == nil
     var committedEarlier = 0
     var report = ImportReport(
-      rowsRead: 0, skipped: [], added: 0, alreadyPresent: 0, changed: [], organisationsAdded: 0, personsAdded: 0,
+      rowsRead: 0, skipped: [], added: 0, unchanged: 0, changed: [], organisationsAdded: 0, personsAdded: 0,
       rejectedByModeration: 0)
     var batch: [[String?]] = []
     batch.reserveCapacity(batchSize)
@@ -260,8 +292,8 @@ extension ConsultStore {
             for row in batch { try writer.writeRow(row) }
           }
           staged = try applyImportStaging(
-            consultation: consultation, initial: initial, format: format, fileName: fileName,
-            actor: actor)
+            consultation: consultation, initial: initial, format: format, scope: scope, fileName: fileName,
+            actor: actor, updateChanged: options.updateChanged)
         }
         if importID == nil {
           importID = try connection.query(
@@ -281,12 +313,13 @@ extension ConsultStore {
           SET last_line = $3, rows_committed = rows_committed + $4, rows_added = rows_added + $5,
               batches = batches + $6, records_digest = $7, updated_at = now(),
               status = CASE WHEN $8::boolean THEN 'finished' ELSE 'running' END,
-              finished_at = CASE WHEN $8::boolean THEN now() END
+              finished_at = CASE WHEN $8::boolean THEN now() END,
+              file_modified_at = CASE WHEN $8::boolean THEN $9::timestamptz END
           WHERE id = $1 AND last_line = $2 AND status = 'running'
           """,
           [
             importID, lastLine, batchLastLine, batch.count, staged?.added ?? 0, batch.isEmpty ? 0 : 1,
-            Int64(bitPattern: digest.value), final,
+            Int64(bitPattern: digest.value), final, fileModified.map(PostgresTimestamp.init),
           ])
         if updated != 1 {
           throw StoreError(
@@ -315,7 +348,8 @@ extension ConsultStore {
         report.skipped += staged.skipped
         report.changed += staged.changed
         report.added += staged.added
-        report.alreadyPresent += batch.count - staged.skipped.count - staged.added
+        report.unchanged += batch.count - staged.skipped.count - staged.added - staged.changed.count
+        report.updated = report.updated || (options.updateChanged && !staged.changed.isEmpty)
         report.organisationsAdded += staged.organisationsAdded
         report.personsAdded += staged.personsAdded
         report.rejectedByModeration += staged.rejected

@@ -209,6 +209,11 @@ struct LogReplay {
           event.kind, event.entityID, event.id,
           "\(label) migrates to a state \(workflow) does not declare for \(event.kind)")
       }
+    } else if let from = event.from, RecordEvent.names.contains(event.event) {
+      // A record event changes the entity's data, not its state.
+      if !RecordEvent.isRecordEvent(event.event, from: from, to: event.to) {
+        add(event.kind, event.entityID, event.id, "\(label) is a record event but changes the state")
+      }
     } else if let from = event.from {
       if !machine.transitions(for: event.event, from: from).contains(where: { $0.to == event.to }) {
         let reason =

@@ -91,7 +91,18 @@ struct ContributionsCommand: ParsableCommand {
         --resume commits in batches of --batch-size records (default 10,000), each recorded in \
         the database: a run that was killed or stopped at a malformed record continues after the \
         last committed record (the earlier batches stay committed; a file changed before that \
-        record is refused). Without --resume the import is one transaction.
+        record is refused). Without --resume the import is one transaction. Running a finished \
+        --resume import again, on a file of the same size and modification time, reads nothing.
+
+        Records and persons are matched within the import's source: the format for \
+        regulations-gov and have-your-say (their ids are unique system-wide), the conversation \
+        for polis, the file's name for csv and decidim (row "1" of one file is not row "1" of \
+        another). --source NAME names the system instead, for files exported from one system \
+        with stable ids. People are never merged across consultations or sources, nor by name.
+
+        Re-importing reports new, unchanged and changed records. A changed record (same id, \
+        other text) is listed and left as it was; --update-changed records its new text as a \
+        revision (logged; the previous text is kept).
 
         On a terminal, a progress line on standard error shows rows read, rows per second and \
         the estimated time left to read the file (from the share of its bytes read so far); \
@@ -118,6 +129,13 @@ struct ContributionsCommand: ParsableCommand {
     var resume = false
     @Option(help: "With --resume: records per batch (one transaction each).")
     var batchSize: Int?
+    @Option(
+      help: ArgumentHelp(
+        "The system the file comes from, when records and authors keep their ids across its files.",
+        valueName: "name"))
+    var source: String?
+    @Flag(help: "Record the new text of records imported before whose text changed (a logged revision).")
+    var updateChanged = false
     func validate() throws {
       if batchSize != nil && !resume { throw ValidationError("--batch-size goes with --resume") }
       if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
@@ -126,6 +144,11 @@ struct ContributionsCommand: ParsableCommand {
           format == .csv ? "--format csv needs --mapping FILE" : "--mapping is only for --format csv")
       }
       if skipInvalid != (rejects != nil) { throw ValidationError("--skip-invalid and --rejects FILE go together") }
+      if let source,
+        source.isEmpty || source.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+      {
+        throw ValidationError("--source: give a name without control characters")
+      }
     }
     func execute(_ store: ConsultStore, actor: String) throws {
       let url = URL(fileURLWithPath: file)
@@ -151,7 +174,8 @@ struct ContributionsCommand: ParsableCommand {
       let report: ImportReport
       do {
         report = try store.importSubmissions(
-          source, into: consultation, language: language, actor: actor, invalid: rejectsFile.map { file in file.write },
+          source, into: consultation, language: language, actor: actor, sourceName: self.source,
+          updateChanged: updateChanged, invalid: rejectsFile.map { file in file.write },
           resume: resume ? ImportBatching(batchSize: batchSize ?? ImportBatching.defaultBatchSize) : nil,
           progress: progressLine.map { line in line.update })
       } catch let error as PartialImportError {
@@ -165,7 +189,19 @@ struct ContributionsCommand: ParsableCommand {
       }
       try rejectsFile?.close()
       if output.json { return try printJSON(report) }
+      if report.finishedEarlier, let id = report.importID {
+        print(
+          "Import #\(id) of \(source.mainFile.lastPathComponent) is finished (\(counted(report.committedEarlier, "record")) "
+            + "committed); the file has the same size and modification time, so it was not read again. "
+            + "To compare it record by record, run the import without --resume.")
+        return
+      }
       let total = report.rowsRead + report.invalid
+      if total == 0 {
+        print(
+          "\(source.mainFile.lastPathComponent): no records (the file has no rows after its header); nothing imported")
+        return
+      }
       print("Read \(counted(total, "record")) from \(source.mainFile.lastPathComponent)")
       if let id = report.importID {
         print(
@@ -181,25 +217,21 @@ struct ContributionsCommand: ParsableCommand {
           "  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"
         )
       }
-      if report.added == 0 {
-        print(
-          report.alreadyPresent == 1
-            ? "  nothing new: the submission was already imported"
-            : "  nothing new: all \(report.alreadyPresent) submissions were already imported")
-      } else {
-        print(
-          "  added \(counted(report.added, "written submission")) (\(report.alreadyPresent) already present); "
-            + "new stakeholders: \(counted(report.organisationsAdded, "organisation")), "
-            + "\(counted(report.personsAdded, "person"))"
-        )
-      }
+      print(
+        "  \(counted(report.added, "new written submission")), \(grouped(report.unchanged)) unchanged, "
+          + "\(grouped(report.changed.count)) changed"
+          + (report.added > 0
+            ? "; new stakeholders: \(counted(report.organisationsAdded, "organisation")), "
+              + "\(counted(report.personsAdded, "person"))" : ""))
       if report.rejectedByModeration > 0 {
         print("  \(report.rejectedByModeration) rejected by the source's moderation: kept, counted, never published")
       }
       if !report.changed.isEmpty {
+        let ids = report.changed.prefix(20).joined(separator: ", ") + (report.changed.count > 20 ? ", …" : "")
         print(
-          "  \(report.changed.count) already imported with different text (left unchanged): \(report.changed.joined(separator: ", "))"
-        )
+          report.updated
+            ? "  changed texts recorded as new revisions (the previous text kept): \(ids)"
+            : "  changed at the source, left as they were (--update-changed records the new texts): \(ids)")
       }
     }
   }

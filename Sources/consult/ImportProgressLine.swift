@@ -64,13 +64,7 @@ final class ImportProgressLine {
 
   /// `12,345`.
   static func grouped(_ number: Int) -> String {
-    let digits = Array(String(number))
-    var text = ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
-      text.append(digit)
-    }
-    return text
+    consult.grouped(number)
   }
 
   /// `42 s`, `3 min 05 s`, `1 h 02 min`.

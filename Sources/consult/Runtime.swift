@@ -69,7 +69,19 @@ enum Exit {
 /// `count` with `noun` in the singular for 1 and with an `s` otherwise: `1 record`, `2 records`
 /// (every noun the CLI counts takes a plain `s`).
 func counted(_ count: Int, _ noun: String) -> String {
-  "\(count) \(noun)\(count == 1 ? "" : "s")"
+  "\(grouped(count)) \(noun)\(count == 1 ? "" : "s")"
+}
+
+/// A whole number with a comma between each group of three digits, whatever the locale: `60,000`,
+/// `-1,234`. Every count the CLI prints goes through this.
+func grouped(_ number: Int) -> String {
+  let digits = Array(String(number.magnitude))
+  var text = number < 0 ? "-" : ""
+  for (index, digit) in digits.enumerated() {
+    if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
+    text.append(digit)
+  }
+  return text
 }
 
 /// Prints an encodable value as pretty, key-sorted JSON (ISO 8601 UTC dates).

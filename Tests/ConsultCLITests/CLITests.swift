@@ -212,7 +212,7 @@ struct CLITests {
     let imported = try cli.ok(arguments(oneBad))
     #expect(imported.stdout.contains("Read 2 records from one-bad.csv"))
     #expect(imported.stdout.contains("rejected 1 invalid record (written to"))
-    #expect(imported.stdout.contains("added 1 written submission (0 already present)"))
+    #expect(imported.stdout.contains("1 new written submission, 0 unchanged, 0 changed"))
     let listed = try String(contentsOf: rejects, encoding: .utf8)
     #expect(listed.contains("one-bad.csv,3,comment-body,empty comment text"))
 

@@ -107,7 +107,7 @@ struct DerivedColumnsTests {
       SELECT language, fingerprint, search_vector::text AS v,
              fingerprint IS NOT DISTINCT FROM consult_text_fingerprint(text) AS same_fingerprint,
              search_vector = to_tsvector(consult_text_search_config(language), text) AS same_vector
-      FROM contributions WHERE source = 'polis' ORDER BY source_id
+      FROM contributions WHERE source LIKE 'polis:%' ORDER BY source_id
       """
     ).rows
     #expect(try rows.map { try $0.decode("language", as: String?.self) } == ["de", "de", "de"])

@@ -33,7 +33,7 @@ struct ImportTests {
 
     let again = try db.store.importRegulationsGov(source, into: Scenario.slug, actor: "importer")
     #expect(again.added == 0)
-    #expect(again.alreadyPresent == 199)
+    #expect(again.unchanged == 199)
     #expect(again.organisationsAdded == 0 && again.personsAdded == 0)
     let stillWritten = try db.store.connection.query(
       "SELECT count(*) AS n FROM contributions WHERE source = 'regulations-gov'")
@@ -103,13 +103,13 @@ struct PolisImportTests {
     #expect(report.personsAdded == 197)
     #expect(report.rejectedByModeration == 245)
     let withheld = try db.store.connection.query(
-      "SELECT count(*) AS n FROM contributions WHERE source = 'polis' AND attribution = 'not-for-publication'")
+      "SELECT count(*) AS n FROM contributions WHERE source LIKE 'polis:%' AND attribution = 'not-for-publication'")
     #expect(try withheld.rows[0].decode("n", as: Int.self) == 245)
     let german = try db.store.connection.query(
-      "SELECT count(*) AS n FROM contributions WHERE source = 'polis' AND language = 'de'")
+      "SELECT count(*) AS n FROM contributions WHERE source LIKE 'polis:%' AND language = 'de'")
     #expect(try german.rows[0].decode("n", as: Int.self) == 522)
     let again = try db.store.importSubmissions(source, into: Scenario.slug, language: "de", actor: "importer")
-    #expect(again.added == 0 && again.personsAdded == 0 && again.alreadyPresent == 522)
+    #expect(again.added == 0 && again.personsAdded == 0 && again.unchanged == 522)
     // A second consultation gets its own pseudonymous persons (author ids are per conversation).
     let workflow = try db.store.resolveWorkflow(Scenario.workflowFile.path)
     _ = try db.store.openConsultation(slug: "klimarat", title: "Klimarat", owner: nil, workflow: workflow, actor: "x")
