@@ -5,12 +5,30 @@
 /// forbid recording what happened. ``WorkflowMigrationPlan/eventName`` is the other event that is
 /// no transition of a machine.
 public enum RecordEvent {
-  /// A contribution's text was replaced (a re-import with `--update-changed`); the previous text
-  /// is kept as a numbered revision (table `contribution_revisions`).
+  /// A contribution's text was replaced (a re-import with `--update-changed`; the previous text
+  /// kept in `contribution_revisions`), or a proceedings summary's (`consult summary edit`; the
+  /// previous revision kept in `proceedings_summary_revisions`; `data`: `revision`, the one kept).
   public static let textRevised = "revise-text"
+  /// A theme was added to a consultation (`data`: `key`, `title`).
+  public static let themeAdded = "add-theme"
+  /// A consultation's deadline was set or moved (`data`: `from`, `to`, ISO 8601 UTC or null).
+  public static let deadlineSet = "set-deadline"
+  /// A consultation's deadline was removed (`data`: `from`).
+  public static let deadlineCleared = "clear-deadline"
+  /// A workshop was moved (`data`: old and new `starts_at`, `ends_at`, `time_zone`).
+  public static let rescheduled = "reschedule"
+  /// A Chatham House workshop's attendance list may be published (`data`: `publish`).
+  public static let attendanceListAllowed = "allow-attendance-list"
+  /// A workshop's attendance list is withheld again (`data`: `publish`).
+  public static let attendanceListWithheld = "withhold-attendance-list"
+  /// A contribution was given a theme (`data`: `from_theme`, `to_theme`, `search_query`).
+  public static let tagged = "tag"
 
   /// Every record event name.
-  public static let names: Set<String> = [textRevised]
+  public static let names: Set<String> = [
+    textRevised, themeAdded, deadlineSet, deadlineCleared, rescheduled, attendanceListAllowed,
+    attendanceListWithheld, tagged,
+  ]
 
   /// Whether `event` is a record event: its name is one of ``names`` and it leaves the state as it
   /// was.

@@ -87,13 +87,15 @@ extension ConsultStore {
     }
   }
 
-  /// Adds a theme to a consultation.
+  /// Adds a theme to a consultation, logged as an `add-theme` record event on it.
   ///
   /// - Parameters:
   ///   - theme: The key and title.
   ///   - slug: The consultation.
-  /// - Throws: ``StoreError`` (`.notFound`, `.alreadyExists`).
-  public func addTheme(_ theme: Theme, to slug: String) throws {
+  ///   - actor: Who added it.
+  ///   - time: When, to record the past; nil: now.
+  /// - Throws: ``StoreError`` (`.notFound`, `.alreadyExists`, `.conflict`).
+  public func addTheme(_ theme: Theme, to slug: String, actor: String, at time: Date? = nil) throws {
     try transaction("theme \(theme.key)") {
       let consultation = try consultation(slug)
       try connection.execute(
@@ -101,6 +103,9 @@ extension ConsultStore {
         INSERT INTO themes (consultation_id, key, title, position)
         SELECT $1, $2, $3, coalesce(max(position), 0) + 1 FROM themes WHERE consultation_id = $1
         """, [consultation.id, theme.key, theme.title])
+      try recordChange(
+        RecordEvent.themeAdded, on: EntityReference(.consultation, consultation.id), actor: actor,
+        data: ["key": theme.key, "title": theme.title], at: time)
     }
   }
 

@@ -155,7 +155,8 @@ extension ConsultStore {
         ])
       let id: Int64 = try rows.rows[0].decode("id")
       try logCreation(
-        EntityReference(.contribution, id), consultation: consultation, initialState: initial, actor: actor)
+        EntityReference(.contribution, id), consultation: consultation, initialState: initial, actor: actor,
+        at: contribution.receivedAt)
       return try contributions(in: consultationSlug, id: id)[0]
     }
   }

@@ -133,9 +133,14 @@ extension ConsultStore {
     if record.toState == "attended" {
       try connection.execute(
         """
-        INSERT INTO attendance (workshop_id, stakeholder_id, invitation_id) VALUES ($1, $2, $3)
+        INSERT INTO attendance (workshop_id, stakeholder_id, invitation_id, recorded_at)
+        VALUES ($1, $2, $3, coalesce($4, now()))
         ON CONFLICT DO NOTHING
-        """, [try row.decode("workshop_id", as: Int64.self), try row.decode("stakeholder_id", as: Int64.self), id])
+        """,
+        [
+          try row.decode("workshop_id", as: Int64.self), try row.decode("stakeholder_id", as: Int64.self), id,
+          time.map(PostgresTimestamp.init),
+        ])
     }
     return record
   }

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 import Postgres
 
@@ -105,12 +106,14 @@ extension ConsultStore {
   ///   - theme: A theme key of the consultation.
   ///   - dryRun: Only count; write nothing.
   ///   - actor: Who tagged.
+  ///   - time: When, to record the past; nil: now. Each retagged contribution gets a `tag` record
+  ///     event (its old and new theme and the query in the data).
   /// - Returns: The counts.
   /// - Throws: ``StoreError`` (`.invalidInput` for an unknown theme, listing the known
   ///   ones, or an empty query; `.notFound`).
-  public func tagContributions(in slug: String, query: String, theme: String, dryRun: Bool = false, actor: String)
-    throws -> TagReport
-  {
+  public func tagContributions(
+    in slug: String, query: String, theme: String, dryRun: Bool = false, actor: String, at time: Date? = nil
+  ) throws -> TagReport {
     let query = try Self.validatedSearchQuery(query)
     return try transaction("tagging in \(slug)") {
       let consultation = try consultation(slug)
@@ -148,13 +151,25 @@ extension ConsultStore {
         try connection.execute(
           """
           WITH changed AS (
-            UPDATE contributions k SET theme = $2 FROM consult_tag_matches m
+            UPDATE contributions k SET theme = $2, version = k.version + 1 FROM consult_tag_matches m
             WHERE k.id = m.id AND m.theme IS DISTINCT FROM $2
-            RETURNING k.id, m.theme AS from_theme
+            RETURNING k.id, k.state, m.theme AS from_theme
+          ), kept AS (
+            INSERT INTO contribution_tags (consultation_id, contribution_id, from_theme, to_theme, search_query, actor,
+                                           tagged_at)
+            SELECT $1, id, from_theme, $2, $3, $4, coalesce($5::timestamptz, clock_timestamp()) FROM changed ORDER BY id
           )
-          INSERT INTO contribution_tags (consultation_id, contribution_id, from_theme, to_theme, search_query, actor)
-          SELECT $1, id, from_theme, $2, $3, $4 FROM changed ORDER BY id
-          """, [consultation.id, theme, query, actor])
+          INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
+                              workflow_name, workflow_version, occurred_at, data)
+          SELECT $1, 'contribution', id, $6, state, state, $4, 'search: ' || $3, $7, $8,
+                 coalesce($5::timestamptz, clock_timestamp()),
+                 jsonb_build_object('from_theme', from_theme, 'to_theme', $2, 'search_query', $3)
+          FROM changed ORDER BY id
+          """,
+          [
+            consultation.id, theme, query, actor, time.map(PostgresTimestamp.init), RecordEvent.tagged,
+            consultation.workflowName, consultation.workflowVersion,
+          ])
       }
       try connection.execute("DROP TABLE consult_tag_matches")
       return TagReport(

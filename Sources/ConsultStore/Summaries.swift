@@ -60,15 +60,24 @@ extension ConsultStore {
     }
   }
 
-  /// Replaces the text of a proceedings summary and bumps its revision.
-  /// Allowed only while the summary is in its machine's initial state
-  /// (drafting in the shipped workflows): approved text is never changed.
+  /// Replaces the text of a proceedings summary and bumps its revision; the replaced revision's
+  /// title and text are kept in `proceedings_summary_revisions`, and a `revise-text` record event
+  /// is logged. Allowed only while the summary is in its machine's initial state (drafting in the
+  /// shipped workflows): approved text is never changed.
   ///
+  /// - Parameters:
+  ///   - workshopKey: The workshop.
+  ///   - consultationSlug: The consultation.
+  ///   - title: A new title, or nil to keep it.
+  ///   - body: The new text (Markdown).
+  ///   - actor: The editor.
+  ///   - time: When it was edited, to record the past; nil: now.
   /// - Throws: ``StoreError`` (`.refused` outside the initial state, `.notFound`,
   ///   `.conflict` when edited concurrently).
   @discardableResult
   public func editSummary(
-    for workshopKey: String, in consultationSlug: String, title: String?, body: String, actor: String
+    for workshopKey: String, in consultationSlug: String, title: String?, body: String, actor: String,
+    at time: Date? = nil
   ) throws -> ProceedingsSummary {
     try transaction("proceedings summary of \(workshopKey)") {
       let current = try summary(for: workshopKey, in: consultationSlug)
@@ -81,10 +90,17 @@ extension ConsultStore {
           "the proceedings summary of '\(workshopKey)' is '\(current.state)'; its text can be edited only while '\(initial)'"
         )
       }
+      let event = try recordChange(
+        RecordEvent.textRevised, on: EntityReference(.proceedingsSummary, current.id), actor: actor,
+        reason: "revision \(current.revision + 1)", data: ["revision": String(current.revision + 1)], at: time)
+      try connection.execute(
+        """
+        INSERT INTO proceedings_summary_revisions (summary_id, revision, title, body, replaced_at, replaced_by)
+        SELECT $1, $2, $3, $4, occurred_at, $5 FROM events WHERE id = $6
+        """, [current.id, current.revision, current.title, current.body, actor, event.eventID])
       let updated = try connection.execute(
         """
-        UPDATE proceedings_summaries SET body = $1, title = coalesce($2, title), revision = revision + 1,
-               version = version + 1
+        UPDATE proceedings_summaries SET body = $1, title = coalesce($2, title), revision = revision + 1
         WHERE id = $3 AND state = $4 AND revision = $5
         """, [body, title, current.id, initial, current.revision])
       if updated != 1 {

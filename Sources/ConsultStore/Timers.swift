@@ -202,19 +202,28 @@ extension ConsultStore {
   }
 
   /// Sets or clears a consultation's deadline (read by timers `at: consultation.deadline`), in
-  /// one transaction. Not a state change, so not logged as an event.
+  /// one transaction with its `set-deadline` or `clear-deadline` record event (the old and new
+  /// deadline in its data).
   ///
   /// - Parameters:
   ///   - slug: The consultation.
   ///   - deadline: The new deadline (an instant, stored in UTC), or `nil` to clear it.
+  ///   - actor: Who set it.
+  ///   - time: When it was set, to record the past; nil: now.
   /// - Returns: The consultation as updated.
-  /// - Throws: ``StoreError`` (`.notFound`).
+  /// - Throws: ``StoreError`` (`.notFound`, `.conflict`).
   @discardableResult
-  public func setDeadline(of slug: String, to deadline: Date?) throws -> Consultation {
+  public func setDeadline(of slug: String, to deadline: Date?, actor: String, at time: Date? = nil) throws
+    -> Consultation
+  {
     try transaction("deadline of \(slug)") {
-      let updated = try connection.execute(
-        "UPDATE consultations SET deadline = $2 WHERE slug = $1", [slug, deadline.map(PostgresTimestamp.init)])
-      guard updated == 1 else { throw StoreError(.notFound, "no consultation '\(slug)' (see `consult list`)") }
+      let current = try consultation(slug)
+      try recordChange(
+        deadline == nil ? RecordEvent.deadlineCleared : RecordEvent.deadlineSet,
+        on: EntityReference(.consultation, current.id), actor: actor,
+        data: ["from": Self.isoText(current.deadline), "to": Self.isoText(deadline)], at: time)
+      try connection.execute(
+        "UPDATE consultations SET deadline = $2 WHERE id = $1", [current.id, deadline.map(PostgresTimestamp.init)])
       return try consultation(slug)
     }
   }

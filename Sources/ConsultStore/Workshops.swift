@@ -103,7 +103,7 @@ extension ConsultStore {
   @discardableResult
   public func rescheduleWorkshop(
     _ key: String, in consultationSlug: String, startsAt: Date, endsAt: Date, timeZone: String? = nil,
-    actor: String, reason: String? = nil
+    actor: String, reason: String? = nil, at time: Date? = nil
   ) throws -> Workshop {
     try transaction("workshop \(key)") {
       let current = try workshop(key, in: consultationSlug)
@@ -119,25 +119,27 @@ extension ConsultStore {
       if try connection.query("SELECT 1 FROM pg_timezone_names WHERE name = $1", [zone]).isEmpty {
         throw StoreError(.invalidInput, "unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)")
       }
-      let version: Int = try connection.query("SELECT version FROM workshops WHERE id = $1", [current.id])
-        .rows[0].decode("version")
-      let updated = try connection.execute(
-        """
-        UPDATE workshops SET starts_at = $1, ends_at = $2, time_zone = $3, version = version + 1
-        WHERE id = $4 AND version = $5
-        """, [PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), zone, current.id, version])
-      if updated != 1 {
-        throw StoreError(.conflict, "workshop '\(key)' was changed by someone else; check it and try again")
-      }
+      // The record event's compare-and-set on the workshop's version makes a concurrent change a conflict.
+      try recordChange(
+        RecordEvent.rescheduled, on: EntityReference(.workshop, current.id), actor: actor, reason: reason,
+        data: [
+          "old_starts_at": Self.isoText(current.startsAt), "old_ends_at": Self.isoText(current.endsAt),
+          "old_time_zone": current.timeZone, "new_starts_at": Self.isoText(startsAt),
+          "new_ends_at": Self.isoText(endsAt), "new_time_zone": zone,
+        ], at: time)
+      try connection.execute(
+        "UPDATE workshops SET starts_at = $1, ends_at = $2, time_zone = $3 WHERE id = $4",
+        [PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), zone, current.id])
       try connection.execute(
         """
         INSERT INTO workshop_reschedules (workshop_id, old_starts_at, old_ends_at, old_time_zone,
-                                          new_starts_at, new_ends_at, new_time_zone, actor, reason)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                          new_starts_at, new_ends_at, new_time_zone, actor, reason, recorded_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, clock_timestamp()))
         """,
         [
           current.id, PostgresTimestamp(current.startsAt), PostgresTimestamp(current.endsAt), current.timeZone,
           PostgresTimestamp(startsAt), PostgresTimestamp(endsAt), zone, actor, reason,
+          time.map(PostgresTimestamp.init),
         ])
       return try workshop(key, in: consultationSlug)
     }
@@ -150,10 +152,17 @@ extension ConsultStore {
   ///   - publish: True to allow publishing the attendance list.
   ///   - key: The workshop.
   ///   - consultationSlug: The consultation.
-  /// - Throws: ``StoreError`` (`.notFound`).
-  public func setAttendancePublication(_ publish: Bool, for key: String, in consultationSlug: String) throws {
+  ///   - actor: Who decided.
+  ///   - time: When, to record the past; nil: now.
+  /// - Throws: ``StoreError`` (`.notFound`, `.conflict`).
+  public func setAttendancePublication(
+    _ publish: Bool, for key: String, in consultationSlug: String, actor: String, at time: Date? = nil
+  ) throws {
     try transaction("workshop \(key)") {
       let id = try workshop(key, in: consultationSlug).id
+      try recordChange(
+        publish ? RecordEvent.attendanceListAllowed : RecordEvent.attendanceListWithheld,
+        on: EntityReference(.workshop, id), actor: actor, data: ["publish": publish ? "true" : "false"], at: time)
       try connection.execute("UPDATE workshops SET publish_attendance = $1 WHERE id = $2", [publish, id])
     }
   }

@@ -16,7 +16,11 @@ struct Open: StoreCommand {
   @Option(help: "A shipped workflow's name (e.g. white-paper) or a workflow YAML file.") var workflow = "white-paper"
   @Option(help: "Owning institution.") var owner: String?
   @Option(help: "A theme as KEY=TITLE; repeat for several.") var theme: [String] = []
-  @Option(help: "Opening date/time (YYYY-MM-DD[THH:MM], UTC unless an offset is given); default now.")
+  @Option(
+    name: [.customLong("at"), .customLong("opened-at")],
+    help: ArgumentHelp(
+      "When it was opened: YYYY-MM-DD[THH:MM[:SS]] (UTC) or RFC 3339 with an offset; default now.",
+      valueName: "time"))
   var openedAt: String?
   @Option(help: "Deadline read by timers `at: consultation.deadline` (YYYY-MM-DD[THH:MM] UTC, or RFC 3339).")
   var deadline: String?
@@ -33,7 +37,7 @@ struct Open: StoreCommand {
       let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
       return Theme(key: parts[0], title: parts.count > 1 ? parts[1] : parts[0])
     }
-    let opened = try openedAt.map { try parseTime($0, zone: "UTC", field: "--opened-at") }
+    let opened = try openedAt.map { try parseTime($0, zone: "UTC", field: "--at") }
     let due = try deadline.map { try parseTime($0, zone: "UTC", field: "--deadline") }
     let consultation = try store.openConsultation(
       slug: slug, title: title, owner: owner, workflow: definition, themes: themes, openedAt: opened, deadline: due,
@@ -66,10 +70,9 @@ struct Advance: StoreCommand {
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The event, e.g. open-participation.") var event: String
   @Option(help: "A note recorded in the event log.") var reason: String?
-  @Option(help: "When it happened, to record a past phase change (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.")
-  var at: String?
+  @OptionGroup var when: RecordedTime
   func execute(_ store: ConsultStore, actor: String) throws {
-    let time = try at.map { try parseTime($0, zone: "UTC", field: "--at") }
+    let time = try when.time()
     let record = try store.advanceConsultation(consultation, event: event, actor: actor, reason: reason, at: time)
     try printTransition(record, label: "consultation \(consultation)", json: output.json)
   }
@@ -170,8 +173,9 @@ struct ThemeCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "Theme key, e.g. instruments.") var key: String
     @Argument(help: "Theme title.") var title: String
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
-      try store.addTheme(Theme(key: key, title: title), to: consultation)
+      try store.addTheme(Theme(key: key, title: title), to: consultation, actor: actor, at: try when.time())
       print("Added theme \(key) to \(consultation)")
     }
   }

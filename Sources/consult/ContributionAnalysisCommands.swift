@@ -67,8 +67,7 @@ extension ContributionsCommand {
       abstract: "Set a theme on every contribution matching a search (one transaction).",
       discussion: """
         Matches as `consult contributions search` does, without a limit. Each changed theme \
-        is recorded with the query and actor in the contribution_tags table (tagging is not \
-        a workflow transition, so it is not in the event log).
+        is a `tag` event in the event log (old and new theme, the query, the actor).
         """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -76,9 +75,10 @@ extension ContributionsCommand {
     @Option(help: "The search query (web-search syntax).") var search: String
     @Option(help: "The theme key to set.") var theme: String
     @Flag(help: "Only count the matches; change nothing.") var dryRun = false
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let report = try store.tagContributions(
-        in: consultation, query: search, theme: theme, dryRun: dryRun, actor: actor)
+        in: consultation, query: search, theme: theme, dryRun: dryRun, actor: actor, at: try when.time())
       if output.json { return try printJSON(report) }
       let verb = dryRun ? "Would tag" : "Tagged"
       print(

@@ -22,7 +22,12 @@ struct Contribute: StoreCommand {
   var attribution: Contribution.Attribution = .named
   @Option(help: "The text.") var text: String?
   @Option(help: "Read the text from FILE (- for standard input).") var file: String?
-  @Option(help: "When it was received (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.") var receivedAt: String?
+  @Option(
+    name: [.customLong("at"), .customLong("received-at")],
+    help: ArgumentHelp(
+      "When it was received: YYYY-MM-DD[THH:MM[:SS]] (UTC) or RFC 3339 with an offset; default now.",
+      valueName: "time"))
+  var receivedAt: String?
   func validate() throws {
     if text != nil && file != nil { throw ValidationError("give either --text or --file, not both") }
   }
@@ -32,7 +37,7 @@ struct Contribute: StoreCommand {
     }
     let body = try text ?? readText(path: file ?? "-")
     if body.contains("\u{0}") { throw InputError(message: "--text contains a NUL byte") }
-    let received = try receivedAt.map { try parseTime($0, zone: "UTC", field: "--received-at") }
+    let received = try receivedAt.map { try parseTime($0, zone: "UTC", field: "--at") }
     let c = try store.recordContribution(
       NewContribution(
         text: body, stakeholder: stakeholder, workshop: workshop, theme: theme, language: language,
@@ -268,9 +273,11 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "Title.") var title: String
     @Option(help: "The text (Markdown).") var text: String?
     @Option(help: "Read the text from FILE (- for standard input).") var file: String?
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let body = try text ?? file.map(readText) ?? ""
-      let s = try store.draftSummary(for: workshop, in: consultation, title: title, body: body, actor: actor)
+      let s = try store.draftSummary(
+        for: workshop, in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
       print("Started the proceedings summary of \(workshop) (\(s.state), revision \(s.revision))")
     }
@@ -285,9 +292,11 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "New title.") var title: String?
     @Option(help: "The text (Markdown).") var text: String?
     @Option(help: "Read the text from FILE (- for standard input).") var file: String?
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let body = try text ?? readText(path: file ?? "-")
-      let s = try store.editSummary(for: workshop, in: consultation, title: title, body: body, actor: actor)
+      let s = try store.editSummary(
+        for: workshop, in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
       print("Saved revision \(s.revision) of the proceedings summary of \(workshop)")
     }
@@ -302,10 +311,9 @@ struct SummaryCommand: ParsableCommand {
     @Argument(help: "The workshop key.") var workshop: String
     @Argument(help: "The event.") var event: String
     @Option(help: "A note recorded in the event log (default: the revision).") var reason: String?
-    @Option(help: "When it happened, to record a past event (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.")
-    var at: String?
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
-      let time = try at.map { try parseTime($0, zone: "UTC", field: "--at") }
+      let time = try when.time()
       let record = try store.advanceSummary(
         for: workshop, in: consultation, event: event, actor: actor, reason: reason, at: time)
       try printTransition(record, label: "summary of \(workshop)", json: output.json)

@@ -79,6 +79,7 @@ struct WorkshopCommand: ParsableCommand {
     @Option(help: "New end, same format.") var ends: String
     @Option(help: "New IANA time zone (default: keep the workshop's).") var timeZone: String?
     @Option(help: "A note recorded with the move.") var reason: String?
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let zone = try timeZone ?? store.workshop(workshop, in: consultation).timeZone
       if TimeZone(identifier: zone) == nil {
@@ -88,7 +89,8 @@ struct WorkshopCommand: ParsableCommand {
       let end = try parseTime(ends, zone: zone, field: "--ends")
       if end < start { throw InputError(message: "--ends is before --starts") }
       let moved = try store.rescheduleWorkshop(
-        workshop, in: consultation, startsAt: start, endsAt: end, timeZone: timeZone, actor: actor, reason: reason)
+        workshop, in: consultation, startsAt: start, endsAt: end, timeZone: timeZone, actor: actor, reason: reason,
+        at: try when.time())
       if output.json { return try printJSON(moved) }
       let formatter = ISO8601DateFormatter()
       formatter.timeZone = TimeZone(identifier: moved.timeZone)
@@ -107,8 +109,10 @@ struct WorkshopCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
     @Flag(help: "Withhold the list again (the default for Chatham House workshops).") var withhold = false
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
-      try store.setAttendancePublication(!withhold, for: workshop, in: consultation)
+      try store.setAttendancePublication(
+        !withhold, for: workshop, in: consultation, actor: actor, at: try when.time())
       print("The attendance list of \(workshop) \(withhold ? "is withheld" : "may be published")")
     }
   }
@@ -132,6 +136,7 @@ struct WorkshopCommand: ParsableCommand {
     @Flag(help: "Held under the Chatham House Rule (statements are never attributed).") var chathamHouse = false
     @Flag(help: "Under the Chatham House Rule, still allow publishing who attended (the attendance list).")
     var publishAttendance = false
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       if TimeZone(identifier: timeZone) == nil {
         throw InputError(
@@ -142,7 +147,8 @@ struct WorkshopCommand: ParsableCommand {
       if end < start { throw InputError(message: "--ends is before --starts") }
       let w = try store.addWorkshop(
         key: key, to: consultation, title: title, venue: venue, startsAt: start, endsAt: end, timeZone: timeZone,
-        chathamHouse: chathamHouse, publishAttendance: publishAttendance, hosts: host, actor: actor)
+        chathamHouse: chathamHouse, publishAttendance: publishAttendance, hosts: host, actor: actor,
+        at: try when.time())
       if output.json { return try printJSON(w) }
       print("Added workshop \(w.key) (\(w.state))\(w.chathamHouse ? ", Chatham House Rule" : "")")
     }
@@ -170,10 +176,9 @@ struct WorkshopCommand: ParsableCommand {
     @Argument(help: "The workshop key.") var workshop: String
     @Argument(help: "The event.") var event: String
     @Option(help: "A note recorded in the event log.") var reason: String?
-    @Option(help: "When it happened, to record a past event (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.")
-    var at: String?
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
-      let time = try at.map { try parseTime($0, zone: "UTC", field: "--at") }
+      let time = try when.time()
       let record = try store.advanceWorkshop(
         workshop, in: consultation, event: event, actor: actor, reason: reason, at: time)
       try printTransition(record, label: "workshop \(workshop)", json: output.json)
@@ -189,12 +194,13 @@ struct Invite: StoreCommand {
   @Argument(help: "The workshop key.") var workshop: String
   @Argument(help: "Stakeholder handles.") var stakeholders: [String]
   @Flag(help: "Also fire `send` on each new invitation.") var send = false
+  @OptionGroup var when: RecordedTime
   func validate() throws {
     if stakeholders.isEmpty { throw ValidationError("name at least one stakeholder handle to invite") }
   }
   func execute(_ store: ConsultStore, actor: String) throws {
     let invitations = try store.invite(
-      stakeholders, to: workshop, in: consultation, events: send ? ["send"] : [], actor: actor)
+      stakeholders, to: workshop, in: consultation, events: send ? ["send"] : [], actor: actor, at: try when.time())
     if output.json { return try printJSON(invitations) }
     for i in invitations { print("Invited \(i.stakeholder) to \(i.workshop) (\(i.state))") }
   }
@@ -211,8 +217,10 @@ struct RSVP: StoreCommand {
   @Argument(help: "The workshop key.") var workshop: String
   @Argument(help: "The stakeholder handle.") var stakeholder: String
   @Argument(help: "accept, decline or tentative.") var response: String
+  @OptionGroup var when: RecordedTime
   func execute(_ store: ConsultStore, actor: String) throws {
-    let record = try store.advanceInvitation(response, for: stakeholder, to: workshop, in: consultation, actor: actor)
+    let record = try store.advanceInvitation(
+      response, for: stakeholder, to: workshop, in: consultation, actor: actor, at: try when.time())
     try printTransition(record, label: "invitation of \(stakeholder)", json: output.json)
   }
 }
@@ -228,12 +236,13 @@ struct Attendance: StoreCommand {
   @Option(
     name: .customLong("no-show"), parsing: .upToNextOption, help: "Handles of accepted invitees who did not come.")
   var noShow: [String] = []
+  @OptionGroup var when: RecordedTime
   func validate() throws {
     if attended.isEmpty && noShow.isEmpty { throw ValidationError("give --attended and/or --no-show handles") }
   }
   func execute(_ store: ConsultStore, actor: String) throws {
     let records = try store.recordAttendance(
-      attended: attended, noShow: noShow, at: workshop, in: consultation, actor: actor)
+      attended: attended, noShow: noShow, at: workshop, in: consultation, actor: actor, time: try when.time())
     if output.json { return try printJSON(records) }
     print("Recorded attendance at \(workshop): \(attended.count) attended, \(noShow.count) no-show")
   }
@@ -265,9 +274,10 @@ struct InvitationCommand: ParsableCommand {
     @Argument(help: "The stakeholder handle.") var stakeholder: String
     @Argument(help: "The event, e.g. withdraw.") var event: String
     @Option(help: "A note recorded in the event log.") var reason: String?
+    @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let record = try store.advanceInvitation(
-        event, for: stakeholder, to: workshop, in: consultation, actor: actor, reason: reason)
+        event, for: stakeholder, to: workshop, in: consultation, actor: actor, reason: reason, at: try when.time())
       try printTransition(record, label: "invitation of \(stakeholder)", json: output.json)
     }
   }

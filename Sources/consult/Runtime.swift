@@ -48,6 +48,23 @@ struct ConnectionOptions: ParsableArguments {
   }
 }
 
+/// `--at TIME`, taken by every command that records something: when it happened, so a finished
+/// consultation can be recorded with its real dates (the event's `occurred_at`).
+struct RecordedTime: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "When it happened, to record the past: YYYY-MM-DD[THH:MM[:SS]] (UTC) or RFC 3339 with an offset; default now.",
+      valueName: "time"))
+  var at: String?
+
+  /// The instant given, or nil for now.
+  ///
+  /// - Throws: ``InputError`` naming `--at` when the text is not a time.
+  func time() throws -> Date? {
+    try at.map { try parseTime($0, zone: "UTC", field: "--at") }
+  }
+}
+
 /// The output switch shared by read commands.
 struct OutputOptions: ParsableArguments {
   @Flag(help: "Print JSON instead of text (for scripts).")

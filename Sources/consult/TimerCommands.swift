@@ -64,10 +64,11 @@ struct DeadlineCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The deadline: YYYY-MM-DD[THH:MM] (UTC), or RFC 3339 with an offset.") var time: String
+    @OptionGroup var when: RecordedTime
 
     func execute(_ store: ConsultStore, actor: String) throws {
       let deadline = try parseTime(time, zone: "UTC", field: "deadline")
-      let updated = try store.setDeadline(of: consultation, to: deadline)
+      let updated = try store.setDeadline(of: consultation, to: deadline, actor: actor, at: try when.time())
       if output.json { return try printJSON(updated) }
       print("\(updated.slug): deadline \(ISO8601DateFormatter().string(from: deadline))")
     }
@@ -79,9 +80,10 @@ struct DeadlineCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
+    @OptionGroup var when: RecordedTime
 
     func execute(_ store: ConsultStore, actor: String) throws {
-      let updated = try store.setDeadline(of: consultation, to: nil)
+      let updated = try store.setDeadline(of: consultation, to: nil, actor: actor, at: try when.time())
       if output.json { return try printJSON(updated) }
       print("\(updated.slug): no deadline")
     }

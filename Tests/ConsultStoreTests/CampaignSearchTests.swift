@@ -198,7 +198,13 @@ struct CampaignSearchTests {
     #expect(audit.count == 3)
     #expect(try audit.rows.map { try $0.decode("from_theme", as: String?.self) }.compactMap { $0 } == ["challenges"])
     #expect(try audit.rows.allSatisfy { try $0.decode("actor", as: String.self) == "tagger" })
-    #expect(try db.count("events") == events)  // not a workflow transition
+    // Each retagged contribution: one `tag` event with the old and new theme.
+    #expect(try db.count("events") == events + 3)
+    #expect(
+      try store.connection.query(
+        "SELECT count(*) AS n FROM events WHERE event = 'tag' AND from_state = to_state AND data->>'to_theme' = 'instruments'"
+      ).rows[0].decode("n", as: Int.self) == 3)
+    #expect(try store.checkLog().isConsistent)
 
     let again = try store.tagContributions(in: Scenario.slug, query: "norm", theme: "instruments", actor: "tagger")
     #expect(again.tagged == 0 && again.unchanged == 4)

@@ -375,7 +375,7 @@ struct PublishedAttendanceTests {
     try Scenario.build(db.store)
     var exports = try exportAll(db.store)
     #expect(!readable(exports["attendance.csv"]!).contains("President of the ICT4Peace Foundation"))
-    try db.store.setAttendancePublication(true, for: "cyber-security", in: Scenario.slug)
+    try db.store.setAttendancePublication(true, for: "cyber-security", in: Scenario.slug, actor: "planner")
     exports = try exportAll(db.store)
     let attendance = readable(exports["attendance.csv"]!)
     #expect(attendance.contains("President of the ICT4Peace Foundation"))

@@ -28,7 +28,8 @@ struct ShippedWorkflowRunTests {
     let store = db.store
     try Scenario.build(store)
     let deadline = Date(timeIntervalSince1970: 1_446_336_000)  // 2015-11-01
-    try store.setDeadline(of: Scenario.slug, to: deadline)
+    try store.setDeadline(
+      of: Scenario.slug, to: deadline, actor: "planner", at: Date(timeIntervalSince1970: 1_443_657_600))  // set 2015-10-01
     // At the deadline the held workshop has no published summary yet: blocked.
     #expect(try store.tick(now: deadline).timers.map(\.outcome) == [.blocked])
     try store.draftSummary(

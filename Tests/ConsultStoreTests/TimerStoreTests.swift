@@ -92,7 +92,7 @@ struct TimerStoreTests {
     #expect(try store.dueTimers(now: far).filter { $0.entityKind == "consultation" }.isEmpty)
 
     let deadline = Date(timeIntervalSince1970: 1_900_000_000)
-    #expect(try store.setDeadline(of: "timed", to: deadline).deadline == deadline)
+    #expect(try store.setDeadline(of: "timed", to: deadline, actor: "planner").deadline == deadline)
     #expect(
       try store.dueTimers(now: deadline.addingTimeInterval(-1)).filter { $0.entityKind == "consultation" }.isEmpty)
 
@@ -105,7 +105,7 @@ struct TimerStoreTests {
 
     try store.advanceWorkshop("w", in: "timed", event: "cancel", actor: "planner")
     // Moving the deadline later makes it not due again.
-    try store.setDeadline(of: "timed", to: deadline.addingTimeInterval(Self.day))
+    try store.setDeadline(of: "timed", to: deadline.addingTimeInterval(Self.day), actor: "planner")
     #expect(try store.tick(now: deadline).fired.filter { $0.due.entityKind == "consultation" }.isEmpty)
     let fired = try store.tick(now: deadline.addingTimeInterval(Self.day)).fired.filter {
       $0.due.entityKind == "consultation"
@@ -113,8 +113,8 @@ struct TimerStoreTests {
     #expect(fired.map(\.due.event) == ["close-participation"])
     #expect(fired.first?.due.dueAt == deadline.addingTimeInterval(Self.day))
     #expect(try store.consultation("timed").state == "synthesis")
-    #expect(try db.count("events") == events + 2)  // the workshop's cancel and the timer
-    try store.setDeadline(of: "timed", to: nil)
+    #expect(try db.count("events") == events + 3)  // the workshop's cancel, the deadline's move and the timer
+    try store.setDeadline(of: "timed", to: nil, actor: "planner")
     #expect(try store.consultation("timed").deadline == nil)
   }
 

@@ -1,0 +1,73 @@
+import ConsultCore
+import Foundation
+import Postgres
+
+extension ConsultStore {
+  /// Logs a record event (``ConsultCore/RecordEvent``): a change to `entity`'s data that leaves its
+  /// state as it is, inside the caller's transaction.
+  ///
+  /// Like a transition, it is a compare-and-set on the entity's version in the statement that
+  /// appends the event, so a concurrent transition or record event on the same entity makes one of
+  /// the two fail with a conflict instead of interleaving (PostgreSQL docs §13.2.1).
+  ///
+  /// - Parameters:
+  ///   - event: One of ``ConsultCore/RecordEvent/names``.
+  ///   - entity: The entity changed.
+  ///   - actor: Who changed it.
+  ///   - reason: An optional note.
+  ///   - data: What is needed to reconstruct the change, stored as a JSON object of strings (or
+  ///     null); times as ISO 8601 UTC.
+  ///   - time: When the change happened, to record the past; nil: now.
+  /// - Returns: The event logged (from and to the current state).
+  /// - Throws: ``StoreError`` (`.notFound`, `.conflict` when the entity changed concurrently).
+  @discardableResult
+  func recordChange(
+    _ event: String, on entity: EntityReference, actor: String, reason: String? = nil, data: [String: String?],
+    at time: Date? = nil
+  ) throws -> TransitionRecord {
+    precondition(RecordEvent.names.contains(event), "\(event) is not a record event")
+    let loaded = try load(entity)
+    let appended = try connection.queryPrepared(
+      Self.recordChangeSQL(entity.kind),
+      [
+        loaded.state, entity.id, loaded.version, loaded.consultationID, entity.kind.rawValue, event, loaded.state,
+        actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init),
+        Self.jsonObject(data),
+      ])
+    guard let row = appended.rows.first else {
+      throw StoreError(
+        .conflict, "\(entity) was changed by someone else at the same time; nothing was written — try again")
+    }
+    return TransitionRecord(
+      eventID: try row.decode("id"), entityKind: entity.kind.rawValue, entityID: entity.id, event: event,
+      fromState: loaded.state, toState: loaded.state)
+  }
+
+  /// ``transitionSQL(_:)`` for a record event: the same compare-and-set (`$1` is the current
+  /// state), and `$13` the event's data.
+  static func recordChangeSQL(_ kind: EntityKind) -> String {
+    """
+    WITH moved AS (\(updateStateSQL(kind)) RETURNING id)
+    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
+                        actor, reason, workflow_name, workflow_version, occurred_at, data)
+    SELECT $4, $5, moved.id, $6, $7, $1, $8, $9, $10, $11, coalesce($12::timestamptz, clock_timestamp()), $13::jsonb
+    FROM moved
+    RETURNING id
+    """
+  }
+
+  /// A JSON object text of string (or null) values, keys sorted.
+  static func jsonObject(_ data: [String: String?]) -> String {
+    let object = data.mapValues { $0.map { $0 as Any } ?? NSNull() }
+    let bytes = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return bytes.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+  }
+
+  /// An instant as ISO 8601 UTC with seconds, for record events' data.
+  static func isoText(_ date: Date?) -> String? {
+    guard let date else { return nil }
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: date)
+  }
+}
