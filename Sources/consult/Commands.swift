@@ -16,10 +16,12 @@ struct Open: StoreCommand {
   @Option(help: "A shipped workflow's name (e.g. white-paper) or a workflow YAML file.") var workflow = "white-paper"
   @Option(help: "Owning institution.") var owner: String?
   @Option(help: "A theme as KEY=TITLE; repeat for several.") var theme: [String] = []
-  @Option(help: "Opening date/time (YYYY-MM-DD[THH:MM], UTC unless an offset is given); default now.")
+  @Option(help: "Opening date/time (YYYY-MM-DD[THH:MM] in --time-zone, or RFC 3339); default now.")
   var openedAt: String?
-  @Option(help: "Deadline read by timers `at: consultation.deadline` (YYYY-MM-DD[THH:MM] UTC, or RFC 3339).")
+  @Option(help: "Deadline for timers `at: consultation.deadline` (YYYY-MM-DD[THH:MM] in --time-zone, or RFC 3339).")
   var deadline: String?
+  @Option(help: "IANA time zone of --opened-at and --deadline written without an offset.")
+  var timeZone = "UTC"
 
   func validate() throws {
     for item in theme where !item.contains("=") {
@@ -33,8 +35,9 @@ struct Open: StoreCommand {
       let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
       return Theme(key: parts[0], title: parts.count > 1 ? parts[1] : parts[0])
     }
-    let opened = try openedAt.map { try parseTime($0, zone: "UTC", field: "--opened-at") }
-    let due = try deadline.map { try parseTime($0, zone: "UTC", field: "--deadline") }
+    try knownTimeZone(timeZone)
+    let opened = try openedAt.map { try parseTime($0, zone: timeZone, field: "--opened-at") }
+    let due = try deadline.map { try parseTime($0, zone: timeZone, field: "--deadline") }
     let consultation = try store.openConsultation(
       slug: slug, title: title, owner: owner, workflow: definition, themes: themes, openedAt: opened, deadline: due,
       actor: actor)
