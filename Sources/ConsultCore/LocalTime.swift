@@ -35,7 +35,14 @@ public struct LocalDateTime: Sendable, Hashable, CustomStringConvertible {
 
   /// Creates a wall-clock time from its fields, unchecked (see ``isValid``).
   ///
-  /// - Parameters: the calendar fields; the time of day defaults to midnight (00:00:00).
+  /// - Parameters:
+  ///   - year: the Gregorian year.
+  ///   - month: 1–12.
+  ///   - day: 1–31.
+  ///   - hour: 0–23, default 0.
+  ///   - minute: 0–59, default 0.
+  ///   - second: 0–59, default 0.
+  ///   - nanosecond: the fraction of the second in nanoseconds, default 0.
   public init(
     year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, nanosecond: Int = 0
   ) {
@@ -252,7 +259,8 @@ public struct LocalTimeError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The fields name no date or time of day in any zone (31 April, 25:00).
     case invalid
     /// The clocks skipped this time: at the change they jumped from `from` to `to` (wall-clock
-    /// times in the zone, e.g. 02:00 → 03:00).
+    /// times in the zone, e.g. 02:00 → 03:00); both are the time itself if the change could not
+    /// be located.
     case skipped(from: LocalDateTime, to: LocalDateTime)
     /// The clocks showed this time twice (they went back); the candidate instants, earliest first.
     case repeated([Candidate])
@@ -285,7 +293,9 @@ public struct LocalTimeError: Error, Sendable, Equatable, CustomStringConvertibl
       return "\(text) is not a real date and time (no such day, hour, minute or second)"
     case .skipped(let from, let to):
       let jump: String
-      if from.isSameDay(as: local) && to.isSameDay(as: local) {
+      if from == to {
+        return "\(text) does not exist in \(zone) (the clocks skipped it)"
+      } else if from.isSameDay(as: local) && to.isSameDay(as: local) {
         jump = "from \(from.clockText) to \(to.clockText) \(from.hour < 6 ? "that night" : "that day")"
       } else {
         jump = "from \(from) to \(to)"
