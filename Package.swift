@@ -31,16 +31,21 @@ let package = Package(
     ),
     // A small, safe Swift layer over libpq: connections, parameterised queries, typed rows, COPY.
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
-    // The pure workflow core: definitions, their validation and transition rules; no I/O.
+    // The pure workflow core: definitions, their validation and transition rules, and the rule
+    // that turns local wall-clock times into instants (LocalTime.swift, zone rules from Foundation's
+    // TimeZone); no other I/O.
     .target(
       name: "ConsultCore",
       dependencies: [.product(name: "Yams", package: "Yams")],
       swiftSettings: swiftSettings
     ),
     // Parsers that turn external submission files into contribution records; no database.
+    // ConsultCore gives them the one rule for local times (LocalTimeResolver) the CLI uses too.
     .target(
       name: "ConsultImport",
-      dependencies: [.product(name: "CSV", package: "CSV.swift"), .product(name: "Yams", package: "Yams")],
+      dependencies: [
+        "ConsultCore", .product(name: "CSV", package: "CSV.swift"), .product(name: "Yams", package: "Yams"),
+      ],
       swiftSettings: swiftSettings
     ),
     // Creates, starts and stops the private local PostgreSQL cluster used when no server is configured.
@@ -81,7 +86,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
-    .testTarget(name: "ConsultImportTests", dependencies: ["ConsultImport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ConsultImportTests", dependencies: ["ConsultImport", "ConsultCore"], swiftSettings: swiftSettings),
     .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ConsultStoreTests",

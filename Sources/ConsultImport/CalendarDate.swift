@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 
 /// Parses the calendar dates found in submission exports.
@@ -5,13 +6,8 @@ enum CalendarDate {
   /// The time zone regulations.gov dates are read in: US Eastern time.
   static let easternTimeZoneID = "America/New_York"
 
-  /// A Gregorian calendar in `America/New_York`, or `nil` if the system lacks that time zone.
-  static let easternCalendar: Calendar? = {
-    guard let zone = TimeZone(identifier: easternTimeZoneID) else { return nil }
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = zone
-    return calendar
-  }()
+  /// The rules of `America/New_York`, or `nil` if the system lacks that time zone.
+  static let eastern = LocalTimeResolver(zoneIdentifier: easternTimeZoneID)
 
   /// The year, month and day written in `text`, or `nil` if it is not a valid date.
   ///
@@ -36,32 +32,28 @@ enum CalendarDate {
     } else {
       return nil
     }
-    guard year >= 1, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
-    else { return nil }
+    guard year >= 1, LocalDateTime(year: year, month: month, day: day).isValid else { return nil }
     return (year, month, day)
   }
 
-  /// Midnight at the start of `date` in `calendar`'s time zone.
-  static func midnight(_ date: (year: Int, month: Int, day: Int), in calendar: Calendar) -> Date? {
-    calendar.date(
-      from: DateComponents(
-        year: date.year, month: date.month, day: date.day, hour: 0, minute: 0, second: 0))
+  /// Midnight at the start of `date` in `zone`, by ``LocalTimeResolver``'s rule (a midnight
+  /// skipped or repeated by a clock change is refused; US Eastern time changes at 02:00, so its
+  /// midnights are never either).
+  ///
+  /// - Parameters:
+  ///   - date: a valid Gregorian date (see ``components(_:)``).
+  ///   - zone: the zone, e.g. ``eastern``.
+  ///   - text: the date as written, quoted in the error.
+  /// - Throws: ``LocalTimeError`` when that midnight does not exist or happens twice in `zone`.
+  static func midnight(
+    _ date: (year: Int, month: Int, day: Int), in zone: LocalTimeResolver, text: String? = nil
+  ) throws(LocalTimeError) -> Date {
+    try zone.instant(LocalDateTime(year: date.year, month: date.month, day: date.day), text: text)
   }
 
   /// The value of a string of ASCII digits, or `nil` for anything else.
   private static func number(_ text: Substring) -> Int? {
     guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
     return Int(text)
-  }
-
-  /// The number of days in `month` (1–12) of `year` in the proleptic Gregorian calendar.
-  private static func daysIn(month: Int, year: Int) -> Int {
-    switch month {
-    case 2:
-      let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-      return leap ? 29 : 28
-    case 4, 6, 9, 11: return 30
-    default: return 31
-    }
   }
 }

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 
 /// A Decidim open-data comments export (`*_comments.csv` in the participatory space's open-data
@@ -46,8 +47,10 @@ public struct DecidimSource: SkippingSubmissionSource {
   /// object of locale → text (`{"en":"…"}`, or the Ruby-hash spelling `{"en"=>"…"}` of older
   /// exports), of which the entry for the row's `locale` is taken, else the first string entry
   /// in the object (CRLF → LF); `receivedAt` and `postedAt` = `created_at`, an ISO 8601 / RFC
-  /// 3339 date-time with its UTC offset (`2021-03-04T10:15:00+01:00`, `Z`, a space for `T` and
-  /// `+0100` also accepted; a value without an offset is refused); `language` = `locale`
+  /// 3339 date-time with its UTC offset (`2021-03-04T10:15:00+01:00`, `Z`; a space for `T`, no
+  /// seconds, `+0100` and `+01` also accepted: ``WrittenTime/parse(_:separator:)``), which is
+  /// that instant (``LocalTimeResolver``; a value without an offset is refused, so no local time
+  /// is ever guessed); `language` = `locale`
   /// lowercased; `authorKey` = `author/id` (the same id is the same person; people are never
   /// merged by name), `authorName` = `author/name` (a public display name);
   /// `organisation` = `user_group/name`; `sourceURL` = `root_commentable_url`.
@@ -86,8 +89,9 @@ public struct DecidimSource: SkippingSubmissionSource {
         throw ImportError(file: file, line: row.line, column: Column.body, message: "empty comment text")
       }
       let written = header.value(Column.createdAt, in: row) ?? ""
-      guard let fields = Timestamp.parse(written), fields.offset != nil,
-        let created = Timestamp.instant(fields, in: Calendar(identifier: .gregorian))
+      // With its offset the time is one instant; no zone is involved (LocalTimeResolver's rule).
+      guard let fields = WrittenTime.parse(written), fields.offset != nil,
+        let created = try? LocalTimeResolver.utc.instant(fields)
       else {
         throw ImportError(
           file: file, line: row.line, column: Column.createdAt,

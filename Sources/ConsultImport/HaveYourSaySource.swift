@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 
 /// An EU "Have Your Say" (ec.europa.eu/info/law/better-regulation) feedback export in JSON: an
@@ -5,7 +6,9 @@ import Foundation
 ///
 /// Fields read per record: `id` (required; number or string), `feedback` (the text; required,
 /// not empty), `dateFeedback` (required; `YYYY/MM/DD HH:MM:SS`, wall-clock time in Brussels,
-/// converted to UTC with the Europe/Brussels rules, CET/CEST), `language` (e.g. `EN`),
+/// converted to UTC with the Europe/Brussels rules of the IANA tz database, CET/CEST, by
+/// ``LocalTimeResolver``, with this format's one documented exception: a repeated autumn hour
+/// is the earlier, summer-time instant), `language` (e.g. `EN`),
 /// `firstName`, `surname`, `organization`, `attachments` (an array; its length is counted).
 /// `referenceInitiative`, `userType`, `country`, `companySize`, `trNumber` and `publicationId`
 /// may be present and are not stored. Other fields are ignored.
@@ -39,8 +42,9 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
   /// Each record: `sourceID` = `id`; `text` = `feedback` (CRLF → LF); `receivedAt` and
   /// `postedAt` = `dateFeedback` as an instant (e.g. `2021/07/01 12:30:00` → 10:30 UTC in
   /// summer, `2021/01/15 12:30:00` → 11:30 UTC in winter; a time in the hour skipped when clocks
-  /// go forward is refused, one in the hour repeated when they go back is read as the earlier,
-  /// summer-time instant); `language` = `language` lowercased; `firstName`, `lastName` =
+  /// go forward is refused as not existing, one in the hour repeated when they go back is read as
+  /// the earlier, summer-time instant — the one exception to ``LocalTimeResolver``'s rule, kept
+  /// because this format documents it); `language` = `language` lowercased; `firstName`, `lastName` =
   /// `firstName`, `surname`; `organisation` = `organization`; `attachmentCount` = the number of
   /// `attachments` (`nil` when none). No `authorKey`: each feedback is a person of its own. The
   /// record's `line` is the line where its object starts.
@@ -48,7 +52,8 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
   /// - Parameters:
   ///   - invalid: receives each record-level error (invalid JSON or UTF-8 inside a record, a
   ///     missing or empty `id`, a duplicate `id`, a missing or empty `feedback`, a missing or
-  ///     unparseable `dateFeedback`, an invalid `language`, a field of the wrong type, a NUL
+  ///     unparseable `dateFeedback` or one in the hour skipped by the spring clock change, an
+  ///     invalid `language`, a field of the wrong type, a NUL
   ///     byte, a field over 1,000,000 bytes); the column named is the field, the line the
   ///     record's first.
   ///   - body: called with each valid record.
@@ -58,7 +63,7 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
   public func read(
     invalid: (ImportError) throws -> Void, _ body: (SubmissionRecord) throws -> Void
   ) throws {
-    guard let brussels = Timestamp.calendar(Self.timeZoneID) else {
+    guard let brussels = LocalTimeResolver(zoneIdentifier: Self.timeZoneID) else {
       throw ImportError(file: feedbackFile.path, message: "the time zone \(Self.timeZoneID) is not installed")
     }
     let elements = try JSONArrayElements(url: feedbackFile, key: "feedback", encoding: encoding)
@@ -66,7 +71,7 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
     while let (bytes, line) = try elements.next() {
       var record: SubmissionRecord
       do {
-        record = try Self.record(bytes, line: line, file: feedbackFile.path, calendar: brussels, seen: seen)
+        record = try Self.record(bytes, line: line, file: feedbackFile.path, brussels: brussels, seen: seen)
       } catch {
         try invalid(error)
         continue
@@ -77,9 +82,10 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
     }
   }
 
-  /// Turns one record's JSON text into a record, or throws its first record-level error.
+  /// Turns one record's JSON text into a record, or throws its first record-level error;
+  /// `brussels` reads `dateFeedback`.
   static func record(
-    _ bytes: [UInt8], line: Int, file: String, calendar: Calendar, seen: SourceIDRegistry
+    _ bytes: [UInt8], line: Int, file: String, brussels: LocalTimeResolver, seen: SourceIDRegistry
   ) throws(ImportError) -> SubmissionRecord {
     func fail(_ message: String, _ column: String? = nil) -> ImportError {
       ImportError(file: file, line: line, column: column, message: message)
@@ -123,12 +129,19 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
       throw fail("missing or empty feedback text", "feedback")
     }
     let written = try trimmed("dateFeedback") ?? ""
-    guard let fields = Timestamp.parse(written, separator: 0x2F), fields.offset == nil,
-      let date = Timestamp.instant(fields, in: calendar)
-    else {
-      throw fail(
+    func malformed() -> ImportError {
+      fail(
         "dateFeedback \"\(written)\" is not a Brussels date and time \"YYYY/MM/DD HH:MM:SS\" that exists",
         "dateFeedback")
+    }
+    guard let fields = WrittenTime.parse(written, separator: .slash), fields.offset == nil else { throw malformed() }
+    let date: Date
+    do {
+      // The format's documented exception: a repeated autumn hour is the earlier instant.
+      date = try brussels.instant(fields, text: "\"\(written)\"", ambiguous: .earlier)
+    } catch {
+      if error.problem == .invalid { throw malformed() }
+      throw fail("dateFeedback \(error)", "dateFeedback")
     }
     let language = try FieldCheck.language(try string("language"), file: file, line: line, column: "language")
     var attachments: Int? = nil

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 import Yams
 
@@ -33,9 +34,11 @@ public struct CSVMapping: Sendable, Equatable {
   public var date: String?
   /// A Unicode date pattern (`yyyy-MM-dd HH:mm`, as Foundation's `DateFormatter` reads it) for
   /// the date column; `nil` for ISO 8601 (`YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]`,
-  /// optionally a `Z` or `±HH:MM` offset).
+  /// optionally a `Z` or `±HH:MM` offset; see ``WrittenTime/parse(_:separator:)``).
   public var dateFormat: String?
-  /// The IANA time zone of dates written without an offset; `UTC` unless given.
+  /// The IANA time zone of dates written without an offset; `UTC` unless given. Local times in
+  /// it become instants by ``LocalTimeResolver``'s rule: a time skipped or repeated by a clock
+  /// change is a record-level error.
   public var timeZone: String
   /// The language column.
   public var language: String?
@@ -69,8 +72,8 @@ public struct CSVMapping: Sendable, Equatable {
   ///
   /// - Throws: ``ImportError`` naming the file and line for unreadable or invalid YAML, a
   ///   document that is not a mapping of keys to strings, an unknown key, a missing `id` or
-  ///   `text`, an unknown `time-zone`, a `delimiter` that is not one ASCII character other than
-  ///   `"`, CR or LF.
+  ///   `text`, an unknown `time-zone`, a `date-format` with a zone name or id field (`v`, `V`),
+  ///   a `delimiter` that is not one ASCII character other than `"`, CR or LF.
   public static func load(_ url: URL) throws(ImportError) -> CSVMapping {
     let text: String
     do {
@@ -115,8 +118,13 @@ public struct CSVMapping: Sendable, Equatable {
       id: values["id"]!, text: values["text"]!, author: values["author"], authorID: values["author-id"],
       organisation: values["organisation"], date: values["date"], dateFormat: values["date-format"],
       timeZone: values["time-zone"] ?? "UTC", language: values["language"])
-    if TimeZone(identifier: result.timeZone) == nil {
+    if LocalTimeResolver(zoneIdentifier: result.timeZone) == nil {
       throw ImportError(file: file, column: "time-zone", message: "unknown time zone \"\(result.timeZone)\"")
+    }
+    if let format = result.dateFormat, !DatePattern.zoneFields(in: format).isDisjoint(with: ["v", "V"]) {
+      throw ImportError(
+        file: file, column: "date-format",
+        message: "date-format may not name a time zone (v, V): give time-zone, or an offset field such as XXX")
     }
     if let delimiter = values["delimiter"] {
       let bytes = Array(delimiter.utf8)
@@ -162,14 +170,17 @@ public struct MappedCSVSource: SkippingSubmissionSource {
   /// column (trimmed); `text` = the text column (CRLF → LF, not trimmed); `authorName` = the
   /// author column; `authorKey` = the author-id column; `organisation`; `receivedAt` and
   /// `postedAt` = the date column, read with `date-format` or as ISO 8601, in `time-zone` unless
-  /// it carries an offset (a date alone is midnight there; a local time that does not exist
-  /// because of a daylight-saving change is refused); `language` = the language column
-  /// lowercased.
+  /// it carries an offset (a date alone is midnight there), by ``LocalTimeResolver``'s rule: a
+  /// local time skipped when the clocks went forward, or repeated when they went back, is
+  /// refused, the latter with both candidate instants (write the offset to choose); a
+  /// `date-format` with a zone or offset field (`XXX`, `Z`, `zzz`, …) reads the instant the text
+  /// names; `language` = the language column lowercased.
   ///
   /// - Parameters:
   ///   - invalid: receives each record-level error (an empty or duplicate id, empty text, an
-  ///     unparseable date, an invalid language tag, a row with another field count than the
-  ///     header, a NUL byte, a field over 1,000,000 bytes) and reading goes on.
+  ///     unparseable date, one that does not exist or happens twice in `time-zone`, an invalid
+  ///     language tag, a row with another field count than the header, a NUL byte, a field over
+  ///     1,000,000 bytes) and reading goes on.
   ///   - body: called with each valid record.
   /// - Throws: ``ImportError`` for file-level errors: header row not found, a mapped column
   ///   missing from it, broken quoting, invalid UTF-8 (or bytes Windows-1252 does not define),
@@ -178,18 +189,10 @@ public struct MappedCSVSource: SkippingSubmissionSource {
     invalid: (ImportError) throws -> Void, _ body: (SubmissionRecord) throws -> Void
   ) throws {
     let path = file.path
-    guard let calendar = Timestamp.calendar(mapping.timeZone) else {
+    guard let zone = LocalTimeResolver(zoneIdentifier: mapping.timeZone) else {
       throw ImportError(file: path, message: "unknown time zone \"\(mapping.timeZone)\"")
     }
-    let formatter: DateFormatter? = mapping.dateFormat.map {
-      let formatter = DateFormatter()
-      formatter.locale = Locale(identifier: "en_US_POSIX")
-      formatter.timeZone = calendar.timeZone
-      formatter.calendar = calendar
-      formatter.dateFormat = $0
-      formatter.isLenient = false
-      return formatter
-    }
+    let pattern = mapping.dateFormat.map(DatePattern.init)
     let m = mapping
     let optional = [m.author, m.authorID, m.organisation, m.date, m.language].compactMap { $0 }
     let rows = try CSVRowReader(url: file, delimiter: m.delimiter, encoding: encoding)
@@ -210,27 +213,17 @@ public struct MappedCSVSource: SkippingSubmissionSource {
       }
       var date: Date? = nil
       if let column = m.date, let written = header.value(column, in: row) {
-        if let formatter {
-          date = formatter.date(from: written)
-        } else if let fields = Timestamp.parse(written) {
-          date = Timestamp.instant(fields, in: calendar)
-          guard date != nil else {
-            var inUTC = fields
-            inUTC.offset = 0
-            let skippedByClockChange = fields.offset == nil && Timestamp.instant(inUTC, in: calendar) != nil
-            throw ImportError(
-              file: path, line: row.line, column: column,
-              message: skippedByClockChange
-                ? "date \"\(written)\" does not exist in \(m.timeZone): the clocks skipped that time (a daylight-saving change)"
-                : "date \"\(written)\" is not a real date and time (no such day, hour, minute or second)")
-          }
-        }
-        guard date != nil else {
+        guard let fields = pattern.map({ $0.read(written) }) ?? WrittenTime.parse(written) else {
           throw ImportError(
             file: path, line: row.line, column: column,
             message: "date \"\(written)\" does not match "
-              + (m.dateFormat.map { "the date format \"\($0)\"" } ?? "ISO 8601 (YYYY-MM-DD[THH:MM[:SS]][±HH:MM])")
-              + " or does not exist in \(m.timeZone)")
+              + (m.dateFormat.map { "the date format \"\($0)\" or is not a real date and time" }
+                ?? "ISO 8601 (YYYY-MM-DD[THH:MM[:SS]][±HH:MM])"))
+        }
+        do {
+          date = try zone.instant(fields, text: "\"\(written)\"")
+        } catch {
+          throw ImportError(file: path, line: row.line, column: column, message: "date \(error)")
         }
       }
       var record = SubmissionRecord(
@@ -245,5 +238,56 @@ public struct MappedCSVSource: SkippingSubmissionSource {
     } _: { record in
       try body(record)
     }
+  }
+}
+
+/// A mapping's `date-format`: a Unicode date pattern read by Foundation's `DateFormatter`
+/// (`en_US_POSIX`, not lenient).
+///
+/// A pattern without a zone or offset field yields wall-clock fields only: the text is read as
+/// if in UTC, which has no clock changes, and the fields are handed to ``LocalTimeResolver`` like
+/// any other local time. A pattern with an offset field (`X`, `x`, `Z`, `O`) or a zone
+/// abbreviation (`z`, e.g. `CEST`, which names one offset) names its instant itself, which
+/// becomes a time with offset `Z`. Generic zone names and zone ids (`v`, `V`) would let the
+/// formatter pick one instant of a repeated hour, so ``CSVMapping/parse(_:file:)`` refuses them.
+struct DatePattern {
+  /// The formatter, in UTC.
+  let formatter: DateFormatter
+  /// Whether the pattern has a zone or offset field outside quotes.
+  let hasZone: Bool
+
+  /// Prepares `pattern` (e.g. `dd.MM.yyyy HH:mm`).
+  init(_ pattern: String) {
+    formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = formatter.timeZone
+    formatter.calendar = calendar
+    formatter.dateFormat = pattern
+    formatter.isLenient = false
+    hasZone = !Self.zoneFields(in: pattern).isEmpty
+  }
+
+  /// The zone and offset field letters (`X`, `x`, `Z`, `O`, `z`, `v`, `V`) used in `pattern`
+  /// outside quoted literals.
+  static func zoneFields(in pattern: String) -> Set<Character> {
+    var quoted = false
+    var fields: Set<Character> = []
+    for character in pattern {
+      if character == "'" {
+        quoted.toggle()
+      } else if !quoted, "XxZOzvV".contains(character) {
+        fields.insert(character)
+      }
+    }
+    return fields
+  }
+
+  /// The date and time `text` names, or `nil` if it does not match the pattern (or names a day
+  /// or time of day that does not exist, which the formatter refuses).
+  func read(_ text: String) -> WrittenTime? {
+    guard let date = formatter.date(from: text) else { return nil }
+    return WrittenTime(local: LocalDateTime(utcOf: date), offset: hasZone ? 0 : nil)
   }
 }

@@ -118,7 +118,7 @@ public struct RegulationsGovSource: Sendable {
   /// Values: `N/A` (any case) and empty fields become `nil`; strings are trimmed (the comment
   /// text is not) and CRLF becomes LF. `Posted Date` and `Received Date` are `M/D/YYYY` or
   /// `YYYY-MM-DD` calendar dates, returned as midnight America/New_York (US Eastern time) of that
-  /// date. The docket's header row must name at least `Document ID`, `Document Type`,
+  /// date (by ``LocalTimeResolver``'s rule; Eastern midnights are never skipped or repeated). The docket's header row must name at least `Document ID`, `Document Type`,
   /// `Posted Date`, `Received Date`, `Submitter Last Name`, `Submitter First Name` and
   /// `Organization`; `Document Title`, `Attachment Count` and `Document Detail` are read when
   /// present. Header names are compared trimmed and case-insensitively; unnamed (padding) columns
@@ -146,7 +146,7 @@ public struct RegulationsGovSource: Sendable {
   public func read(invalid: (ImportError) throws -> Void, _ body: (SubmissionRecord) throws -> Void) throws {
     var texts = try textsFile.map { url throws(ImportError) in try Self.loadTexts(url, encoding: encoding) } ?? [:]
 
-    guard let calendar = CalendarDate.easternCalendar else {
+    guard let eastern = CalendarDate.eastern else {
       throw ImportError(
         file: docketFile.path,
         message: "time zone \(CalendarDate.easternTimeZoneID) is not available on this system")
@@ -173,15 +173,17 @@ public struct RegulationsGovSource: Sendable {
       }
       func date(_ column: String) throws(ImportError) -> Date? {
         guard let text = value(column) else { return nil }
-        guard let parts = CalendarDate.components(text),
-          let date = CalendarDate.midnight(parts, in: calendar)
-        else {
+        guard let parts = CalendarDate.components(text) else {
           throw ImportError(
             file: file, line: row.line, column: column,
             message: "unparseable date \"\(text)\" in column \(column) "
               + "(expected M/D/YYYY or YYYY-MM-DD)")
         }
-        return date
+        do {
+          return try CalendarDate.midnight(parts, in: eastern, text: "\"\(text)\" (midnight)")
+        } catch {
+          throw ImportError(file: file, line: row.line, column: column, message: "date \(error)")
+        }
       }
       var attachments: Int? = nil
       if let text = value(Column.attachmentCount) {

@@ -19,11 +19,13 @@ struct Open: StoreCommand {
   @Option(
     name: [.customLong("at"), .customLong("opened-at")],
     help: ArgumentHelp(
-      "When it was opened: YYYY-MM-DD[THH:MM[:SS]] (UTC) or RFC 3339 with an offset; default now.",
+      "When it was opened: YYYY-MM-DD[THH:MM[:SS]] in --time-zone, or RFC 3339 with an offset; default now.",
       valueName: "time"))
   var openedAt: String?
-  @Option(help: "Deadline read by timers `at: consultation.deadline` (YYYY-MM-DD[THH:MM] UTC, or RFC 3339).")
+  @Option(help: "Deadline for timers `at: consultation.deadline` (YYYY-MM-DD[THH:MM] in --time-zone, or RFC 3339).")
   var deadline: String?
+  @Option(help: "IANA time zone of --at and --deadline written without an offset.")
+  var timeZone = "UTC"
 
   func validate() throws {
     for item in theme where !item.contains("=") {
@@ -37,8 +39,9 @@ struct Open: StoreCommand {
       let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
       return Theme(key: parts[0], title: parts.count > 1 ? parts[1] : parts[0])
     }
-    let opened = try openedAt.map { try parseTime($0, zone: "UTC", field: "--at") }
-    let due = try deadline.map { try parseTime($0, zone: "UTC", field: "--deadline") }
+    try knownTimeZone(timeZone)
+    let opened = try openedAt.map { try parseTime($0, zone: timeZone, field: "--at") }
+    let due = try deadline.map { try parseTime($0, zone: timeZone, field: "--deadline") }
     let consultation = try store.openConsultation(
       slug: slug, title: title, owner: owner, workflow: definition, themes: themes, openedAt: opened, deadline: due,
       actor: actor)

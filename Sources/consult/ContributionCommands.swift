@@ -73,7 +73,8 @@ struct ContributionsCommand: ParsableCommand {
         root_commentable_url). A body that \
         is a JSON object of locale → text gives the row's locale's text, else the first.
         have-your-say: FILE is EU Have Your Say feedback JSON, an array of records or \
-        {"feedback": [...]}; dateFeedback is Brussels local time, stored as UTC.
+        {"feedback": [...]}; dateFeedback is Brussels local time, stored as UTC (a repeated \
+        autumn hour is the earlier, summer-time instant, as the format documents).
         csv: FILE is any CSV; --mapping FILE names its columns in YAML:
           id: Reference            # required: unique row id
           text: Comment            # required: the text
@@ -85,6 +86,8 @@ struct ContributionsCommand: ParsableCommand {
           time-zone: Europe/Berlin # optional zone of times without offset (UTC)
           language: Language       # optional column of language tags
           delimiter: ";"           # optional, one ASCII character (default ",")
+        A local time a clock change skips or repeats in time-zone is an invalid record (write \
+        its offset, e.g. 2026-10-25T02:30+01:00).
 
         Bad input (broken quoting, invalid UTF-8, NUL bytes, empty text, a field over \
         1,000,000 bytes, an unparseable date, …) is reported with file, line and column, and \

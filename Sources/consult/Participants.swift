@@ -70,7 +70,10 @@ struct WorkshopCommand: ParsableCommand {
   struct Reschedule: StoreCommand {
     static let configuration = CommandConfiguration(
       abstract: "Move a workshop to other times (calendar exports bump its SEQUENCE).",
-      discussion: "Times are local to --time-zone (default: the workshop's) unless they carry an offset.")
+      discussion: """
+        Times are local to --time-zone (default: the workshop's) unless they carry an offset; a local time \
+        the clocks skip or show twice there is refused (give the offset).
+        """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
@@ -82,9 +85,7 @@ struct WorkshopCommand: ParsableCommand {
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let zone = try timeZone ?? store.workshop(workshop, in: consultation).timeZone
-      if TimeZone(identifier: zone) == nil {
-        throw InputError(message: "--time-zone: unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)")
-      }
+      try knownTimeZone(zone)
       let start = try parseTime(starts, zone: zone, field: "--starts")
       let end = try parseTime(ends, zone: zone, field: "--ends")
       if end < start { throw InputError(message: "--ends is before --starts") }
@@ -121,7 +122,11 @@ struct WorkshopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a workshop with its co-hosts.",
       discussion:
-        "Times are local to --time-zone unless they carry an offset: --starts 2015-09-17T09:30 --time-zone Europe/Berlin"
+        """
+        Times are local to --time-zone unless they carry an offset: --starts 2015-09-17T09:30 --time-zone \
+        Europe/Berlin. A local time the clocks skip or show twice there is refused; give the offset \
+        (--starts 2026-10-25T02:30+01:00).
+        """
     )
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -138,10 +143,7 @@ struct WorkshopCommand: ParsableCommand {
     var publishAttendance = false
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
-      if TimeZone(identifier: timeZone) == nil {
-        throw InputError(
-          message: "--time-zone: unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
-      }
+      try knownTimeZone(timeZone)
       let start = try parseTime(starts, zone: timeZone, field: "--starts")
       let end = try parseTime(ends, zone: timeZone, field: "--ends")
       if end < start { throw InputError(message: "--ends is before --starts") }

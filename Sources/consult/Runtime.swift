@@ -180,24 +180,46 @@ extension StoreCommand {
   }
 }
 
-/// Parses a time given as `YYYY-MM-DDTHH:MM[:SS]` (local to `zone`) or with
-/// an explicit offset/`Z` (RFC 3339).
+/// Parses a time option by the one rule every time in consult follows (``LocalTimeResolver``).
+///
+/// - Parameters:
+///   - text: `YYYY-MM-DD[THH:MM[:SS[.fraction]]]` (a space for `T` also accepted), wall-clock
+///     time in `zone`; or the same with a UTC offset (`Z`, `±HH:MM`, `±HHMM`, `±HH`; RFC 3339
+///     `2026-10-25T02:30:00+02:00`, seconds optional: `2026-10-25T02:30+02:00`), which is that
+///     instant whatever `zone` says. A date alone is midnight.
+///   - zone: the IANA time zone of times without an offset, e.g. `Europe/Berlin` or `UTC`.
+///   - field: the option or argument, named in errors (`--starts`).
+/// - Returns: the instant.
+/// - Throws: ``InputError`` `FIELD: …` for an unknown zone, text that is no date and time or
+///   names a day or time of day that does not exist (31 April, 25:00), a local time the clocks
+///   skipped (`… does not exist in Europe/Berlin (clocks went forward from 02:00 to 03:00 that
+///   night)`) or showed twice (`… happens twice in Europe/Berlin: …+02:00 (summer time) or
+///   …+01:00 (standard time); give the offset`).
 func parseTime(_ text: String, zone: String, field: String) throws -> Date {
-  let iso = ISO8601DateFormatter()
-  iso.formatOptions = [.withInternetDateTime]
-  if let date = iso.date(from: text) { return date }
-  guard let timeZone = TimeZone(identifier: zone) else {
-    throw InputError(message: "\(field): unknown time zone '\(zone)'")
-  }
-  let formatter = DateFormatter()
-  formatter.locale = Locale(identifier: "en_US_POSIX")
-  formatter.timeZone = timeZone
-  for pattern in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
-    formatter.dateFormat = pattern
-    if let date = formatter.date(from: text) { return date }
-  }
-  throw InputError(
+  let resolver = try knownTimeZone(zone)
+  let malformed = InputError(
     message: "\(field): cannot read '\(text)' as a time; use YYYY-MM-DDTHH:MM (in --time-zone) or RFC 3339")
+  guard let written = WrittenTime.parse(text) else { throw malformed }
+  do {
+    return try resolver.instant(written, text: text)
+  } catch {
+    if error.problem == .invalid { throw malformed }
+    throw InputError(message: "\(field): \(error)")
+  }
+}
+
+/// The rules of `zone`, given with `--time-zone` (or a workshop's stored zone).
+///
+/// - Parameter zone: an IANA time-zone identifier, e.g. `Europe/Berlin`.
+/// - Returns: the resolver of local times in that zone.
+/// - Throws: ``InputError`` `--time-zone: unknown time zone 'X' (…)` when the system's IANA tz
+///   database does not know it.
+@discardableResult
+func knownTimeZone(_ zone: String) throws -> LocalTimeResolver {
+  guard let resolver = LocalTimeResolver(zoneIdentifier: zone) else {
+    throw InputError(message: "--time-zone: unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)")
+  }
+  return resolver
 }
 
 /// Reads text from a file path, `-` for standard input; refuses invalid UTF-8 and NUL bytes.

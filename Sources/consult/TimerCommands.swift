@@ -59,15 +59,21 @@ struct DeadlineCommand: ParsableCommand {
   struct Set: StoreCommand {
     static let configuration = CommandConfiguration(
       abstract: "Set (or move) a consultation's deadline.",
-      discussion: "Example: consult deadline set usda-2017-0002 2017-07-17T23:59:00-04:00")
+      discussion: """
+        Example: consult deadline set usda-2017-0002 2017-07-17T23:59:00-04:00, or \
+        consult deadline set usda-2017-0002 2017-07-17T23:59 --time-zone America/New_York. \
+        A local time the clocks skip or show twice in the zone is refused; give the offset.
+        """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    @Argument(help: "The deadline: YYYY-MM-DD[THH:MM] (UTC), or RFC 3339 with an offset.") var time: String
+    @Argument(help: "The deadline: YYYY-MM-DD[THH:MM] in --time-zone, or RFC 3339 with an offset.") var time: String
+    @Option(help: "IANA time zone of a deadline written without an offset.") var timeZone = "UTC"
     @OptionGroup var when: RecordedTime
 
     func execute(_ store: ConsultStore, actor: String) throws {
-      let deadline = try parseTime(time, zone: "UTC", field: "deadline")
+      try knownTimeZone(timeZone)
+      let deadline = try parseTime(time, zone: timeZone, field: "deadline")
       let updated = try store.setDeadline(of: consultation, to: deadline, actor: actor, at: try when.time())
       if output.json { return try printJSON(updated) }
       print("\(updated.slug): deadline \(ISO8601DateFormatter().string(from: deadline))")

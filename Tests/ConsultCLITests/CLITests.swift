@@ -224,4 +224,72 @@ struct CLITests {
         "broken.csv", "one-bad.csv", "rejects.csv",
       ])
   }
+
+  @Test("a local time a clock change skips or repeats is refused with exit 1; an offset says which instant")
+  func clockChanges() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper"])
+    try cli.ok(["stakeholder", "add", "host", "--kind", "organisation", "--name", "Host", "--group", "ministries"])
+    func workshop(_ key: String, starts: String, ends: String = "2026-10-25T05:00") -> [String] {
+      [
+        "workshop", "add", "wp", key, "--title", "Workshop", "--starts", starts, "--ends", ends, "--time-zone",
+        "Europe/Berlin", "--host", "host", "--json",
+      ]
+    }
+    /// The instant a JSON field holds, as `2026-10-25T01:30:00.000Z`.
+    func field(_ outcome: CLI.Outcome, _ key: String) throws -> String? {
+      let json = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+      return json?[key] as? String
+    }
+
+    let skipped = try cli.run(workshop("spring", starts: "2026-03-29T02:30", ends: "2026-03-29T05:00"))
+    #expect(skipped.status == 1)
+    #expect(
+      skipped.stderr
+        == "consult: --starts: 2026-03-29T02:30 does not exist in Europe/Berlin "
+        + "(clocks went forward from 02:00 to 03:00 that night)\n")
+    let twice = try cli.run(workshop("autumn", starts: "2026-10-25T02:30"))
+    #expect(twice.status == 1)
+    #expect(
+      twice.stderr
+        == "consult: --starts: 2026-10-25T02:30 happens twice in Europe/Berlin: 2026-10-25T02:30+02:00 (summer time) "
+        + "or 2026-10-25T02:30+01:00 (standard time); give the offset\n")
+    #expect(twice.stdout.isEmpty)
+    // An impossible date keeps the message for text that is not a time.
+    let impossible = try cli.run(workshop("april", starts: "2026-04-31T10:00", ends: "2026-05-01T10:00"))
+    #expect(impossible.status == 1)
+    #expect(impossible.stderr.contains("--starts: cannot read '2026-04-31T10:00' as a time"))
+    #expect(try cli.ok(["workshop", "list", "wp"]).stdout.isEmpty)
+
+    // The offset chooses, with or without seconds.
+    let summer = try cli.ok(workshop("summer", starts: "2026-10-25T02:30+02:00"))
+    #expect(try field(summer, "startsAt") == "2026-10-25T00:30:00.000Z")
+    #expect(try field(summer, "endsAt") == "2026-10-25T04:00:00.000Z")
+    let standard = try cli.ok(workshop("standard", starts: "2026-10-25T02:30:00+01:00"))
+    #expect(try field(standard, "startsAt") == "2026-10-25T01:30:00.000Z")
+    let rescheduled = try cli.run([
+      "workshop", "reschedule", "wp", "standard", "--starts", "2026-10-25T02:45", "--ends", "2026-10-25T05:00",
+    ])
+    #expect(rescheduled.status == 1)
+    #expect(rescheduled.stderr.contains("--starts: 2026-10-25T02:45 happens twice in Europe/Berlin"))
+
+    // The deadline, in a zone of its own.
+    let deadlineTwice = try cli.run([
+      "deadline", "set", "wp", "2026-11-01T01:30", "--time-zone", "America/New_York",
+    ])
+    #expect(deadlineTwice.status == 1)
+    #expect(
+      deadlineTwice.stderr
+        == "consult: deadline: 2026-11-01T01:30 happens twice in America/New_York: 2026-11-01T01:30-04:00 "
+        + "(summer time) or 2026-11-01T01:30-05:00 (standard time); give the offset\n")
+    let deadlineSkipped = try cli.run(["deadline", "set", "wp", "2026-03-29T02:00", "--time-zone", "Europe/Berlin"])
+    #expect(deadlineSkipped.status == 1)
+    #expect(deadlineSkipped.stderr.contains("deadline: 2026-03-29T02:00 does not exist in Europe/Berlin"))
+    let deadline = try cli.ok(["deadline", "set", "wp", "2026-11-01T01:30-05:00", "--json"])
+    #expect(try field(deadline, "deadline") == "2026-11-01T06:30:00.000Z")
+    let local = try cli.ok(["deadline", "set", "wp", "2026-12-31T23:59", "--time-zone", "Europe/Berlin", "--json"])
+    #expect(try field(local, "deadline") == "2026-12-31T22:59:00.000Z")
+    #expect(try cli.ok(["deadline", "set", "wp", "2026-10-25T02:30Z"]).stdout == "wp: deadline 2026-10-25T02:30:00Z\n")
+  }
 }

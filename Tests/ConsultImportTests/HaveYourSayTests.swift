@@ -96,7 +96,11 @@ struct HaveYourSayTests {
       "impossible date", "[\n\(HaveYourSayFixture.record(date: "2021/02/30 10:00:00"))]", 2, "dateFeedback",
       "2021/02/30"
     ),
-    ("skipped hour", "[\n\(HaveYourSayFixture.record(date: "2021/03/28 02:30:00"))]", 2, "dateFeedback", "exists"),
+    (
+      "skipped hour", "[\n\(HaveYourSayFixture.record(date: "2021/03/28 02:30:00"))]", 2, "dateFeedback",
+      "dateFeedback \"2021/03/28 02:30:00\" does not exist in Europe/Brussels "
+        + "(clocks went forward from 02:00 to 03:00 that night)"
+    ),
     ("ISO date", "[\n\(HaveYourSayFixture.record(date: "2021-03-28T10:30:00"))]", 2, "dateFeedback", "YYYY/MM/DD"),
     ("escaped NUL", "[\n\(HaveYourSayFixture.record(feedback: "\"a\\u0000b\""))]", 2, "feedback", "NUL byte"),
     ("raw NUL", "[\n\(HaveYourSayFixture.record(feedback: "\"a\u{0}b\""))]", 2, nil, "NUL byte"),
@@ -147,6 +151,32 @@ struct HaveYourSayTests {
     #expect(records.map(\.sourceID) == ["1", "4"])
     #expect(errors.map(\.line) == [6, 10])
     #expect(errors.map(\.column) == ["dateFeedback", nil])
+  }
+
+  @Test func theRepeatedAutumnHourIsTheEarlierSummerTimeInstantAsDocumented() throws {
+    let text = """
+      [
+      \(HaveYourSayFixture.record("1", date: "2021/10/31 01:59:59")),
+      \(HaveYourSayFixture.record("2", date: "2021/10/31 02:00:00")),
+      \(HaveYourSayFixture.record("3", date: "2021/10/31 02:59:59")),
+      \(HaveYourSayFixture.record("4", date: "2021/10/31 03:00:00"))
+      ]
+      """
+    let records = try readAll(HaveYourSaySource(try dir.write("feedback.json", text)))
+    #expect(
+      records.map(\.receivedAt) == [
+        utc(2021, 10, 30, 23).addingTimeInterval(3_599), utc(2021, 10, 31, 0),
+        utc(2021, 10, 31, 0).addingTimeInterval(3_599), utc(2021, 10, 31, 2),
+      ])
+  }
+
+  @Test func aSpringGapTimeIsRefusedSayingItDoesNotExist() throws {
+    let text = "[\n\(HaveYourSayFixture.record("1", date: "2021/03/28 02:00:00"))]"
+    let (records, errors) = try readSkipping(HaveYourSaySource(try dir.write("feedback.json", text)))
+    #expect(records.isEmpty)
+    #expect(errors.map(\.column) == ["dateFeedback"] && errors.map(\.line) == [2])
+    #expect(errors.first?.message.contains("does not exist in Europe/Brussels") == true, "\(errors)")
+    #expect(errors.first?.message.contains("that exists") == false, "\(errors)")
   }
 
   @Test func skippingStillRefusesABrokenStructure() throws {

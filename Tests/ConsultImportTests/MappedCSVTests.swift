@@ -43,6 +43,7 @@ struct MappedCSVTests {
     ("id: a\n", "missing required key \"text\""),
     ("id: a\ntext: b\nauthor_name: c\n", "unknown key \"author_name\""),
     ("id: a\ntext: b\ntime-zone: Mars/Olympus\n", "unknown time zone"),
+    ("id: a\ntext: b\ndate: c\ndate-format: yyyy-MM-dd HH:mm VV\n", "may not name a time zone"),
     ("id: a\ntext: b\ndelimiter: \";;\"\n", "delimiter must be one ASCII character"),
     ("- id\n- text\n", "must be a YAML mapping"),
     ("id: [a, b]\ntext: c\n", "non-empty string"),
@@ -116,11 +117,67 @@ struct MappedCSVTests {
       try readAll(source("id,text,when\n1,hi,2021-03-28 02:30\n", mapping: mapping))
     }
     #expect(skipped.column == "when" && skipped.line == 2)
-    #expect(skipped.message.contains("does not exist in Europe/Berlin: the clocks skipped that time"), "\(skipped)")
+    #expect(
+      skipped.message
+        == "date \"2021-03-28 02:30\" does not exist in Europe/Berlin (clocks went forward from 02:00 to 03:00 that night)",
+      "\(skipped)")
     let impossible = try #require(throws: ImportError.self) {
       try readAll(source("id,text,when\n1,hi,2021-02-30 10:00\n", mapping: mapping))
     }
     #expect(impossible.message.contains("is not a real date and time"), "\(impossible)")
+    #expect(!impossible.message.contains("clocks"), "\(impossible)")
+  }
+
+  @Test func aTimeThatHappensTwiceIsARecordLevelErrorNamingLineAndColumn() throws {
+    let mapping = "id: id\ntext: text\ndate: when\ntime-zone: Europe/Berlin\n"
+    let csv = "id,text,when\n1,one,2021-10-31 01:30\n2,two,2021-10-31 02:30\n3,three,2021-10-31 03:30\n"
+    let error = try #require(throws: ImportError.self) { try readAll(source(csv, mapping: mapping)) }
+    #expect(error.file.hasSuffix("input.csv") && error.line == 3 && error.column == "when", "\(error)")
+    #expect(
+      error.message
+        == "date \"2021-10-31 02:30\" happens twice in Europe/Berlin: 2021-10-31T02:30+02:00 (summer time) or "
+        + "2021-10-31T02:30+01:00 (standard time); give the offset")
+    // --skip-invalid: the row is rejected with its line and column, the others are read.
+    let (records, errors) = try readSkipping(source(csv, mapping: mapping))
+    #expect(records.map(\.sourceID) == ["1", "3"])
+    #expect(
+      records.map(\.receivedAt) == [
+        utc(2021, 10, 30, 23).addingTimeInterval(1_800), utc(2021, 10, 31, 2).addingTimeInterval(1_800),
+      ])
+    #expect(errors == [error])
+  }
+
+  @Test func aWrittenOffsetChoosesBetweenTheTwoInstants() throws {
+    let records = try readAll(
+      source(
+        "id,text,when\n1,a,2021-10-31T02:30+02:00\n2,b,2021-10-31T02:30:00+01:00\n3,c,2021-10-31T02:30Z\n",
+        mapping: "id: id\ntext: text\ndate: when\ntime-zone: Europe/Berlin\n"))
+    #expect(
+      records.map(\.receivedAt) == [
+        utc(2021, 10, 31, 0).addingTimeInterval(1_800), utc(2021, 10, 31, 1).addingTimeInterval(1_800),
+        utc(2021, 10, 31, 2).addingTimeInterval(1_800),
+      ])
+  }
+
+  @Test func aDateFormatFollowsTheSameRule() throws {
+    // Without an offset field: the fields are local to time-zone, clock changes and all.
+    let twice = try #require(throws: ImportError.self) {
+      try readAll(source(Self.header + "1;;;;31.10.2021 02:30;;text\n"))
+    }
+    #expect(twice.line == 2 && twice.column == "Submitted", "\(twice)")
+    #expect(twice.message.hasPrefix("date \"31.10.2021 02:30\" happens twice in Europe/Berlin: "), "\(twice)")
+    let skipped = try #require(throws: ImportError.self) {
+      try readAll(source(Self.header + "1;;;;28.03.2021 02:30;;text\n"))
+    }
+    #expect(skipped.message.contains("does not exist in Europe/Berlin (clocks went forward"), "\(skipped)")
+    let impossible = try #require(throws: ImportError.self) {
+      try readAll(source(Self.header + "1;;;;31.04.2021 10:00;;text\n"))
+    }
+    #expect(impossible.message.contains("does not match the date format"), "\(impossible)")
+    // With an offset field the text names its instant.
+    let mapping = Self.mappingText.replacingOccurrences(of: "dd.MM.yyyy HH:mm", with: "dd.MM.yyyy HH:mm XXX")
+    let records = try readAll(source(Self.header + "1;;;;31.10.2021 02:30 +01:00;;text\n", mapping: mapping))
+    #expect(records.first?.receivedAt == utc(2021, 10, 31, 1).addingTimeInterval(1_800))
   }
 
   @Test func windows1252() throws {

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 import Testing
 
@@ -388,8 +389,18 @@ struct CalendarDateTests {
   }
 
   @Test func midnightFollowsDaylightSavingTime() throws {
-    let calendar = try #require(CalendarDate.easternCalendar)
-    #expect(CalendarDate.midnight((2018, 3, 11), in: calendar) == utc(2018, 3, 11, 5))
-    #expect(CalendarDate.midnight((2018, 3, 12), in: calendar) == utc(2018, 3, 12, 4))
+    let eastern = try #require(CalendarDate.eastern)
+    #expect(try CalendarDate.midnight((2018, 3, 11), in: eastern) == utc(2018, 3, 11, 5))
+    #expect(try CalendarDate.midnight((2018, 3, 12), in: eastern) == utc(2018, 3, 12, 4))
+    #expect(try CalendarDate.midnight((2018, 11, 4), in: eastern) == utc(2018, 11, 4, 4))
+  }
+
+  @Test func aMidnightSkippedByAClockChangeIsRefused() throws {
+    // São Paulo moved its clocks from 00:00 to 01:00 on 4 November 2018 (the same rule as every zone).
+    let saoPaulo = try #require(LocalTimeResolver(zoneIdentifier: "America/Sao_Paulo"))
+    let error = try #require(throws: LocalTimeError.self) {
+      try CalendarDate.midnight((2018, 11, 4), in: saoPaulo, text: "11/4/2018")
+    }
+    #expect(error.description.contains("11/4/2018 does not exist in America/Sao_Paulo"), "\(error)")
   }
 }
