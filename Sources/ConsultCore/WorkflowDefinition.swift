@@ -9,6 +9,7 @@ import Yams
 /// version: 1                     # string or integer
 /// title: Expert white-paper consultation
 /// description: ...               # optional
+/// summary-title: Report on the comments   # optional: the summary document's name
 /// machines:
 ///   consultation:                # an EntityKind raw value; consultation is required
 ///     initial: preparation
@@ -33,6 +34,9 @@ public struct WorkflowDefinition: Sendable {
   public let title: String
   /// The optional free-text description.
   public let description: String?
+  /// What the workflow calls its summary document (`summary-title:`, e.g. "Report on the comments");
+  /// nil: "Proceedings summary".
+  public let summaryTitle: String?
   /// The machines declared, by entity kind; always contains `.consultation`.
   public let machines: [EntityKind: StateMachine]
   /// The file name given to ``parse(yaml:file:)``, for messages.
@@ -72,7 +76,7 @@ public struct WorkflowDefinition: Sendable {
 
   /// Creates a definition from validated parts; only the loader calls this.
   init(
-    name: String, version: String, title: String, description: String?,
+    name: String, version: String, title: String, description: String?, summaryTitle: String? = nil,
     machines: [EntityKind: StateMachine],
     file: String, machinesLine: Int, machinesColumn: Int
   ) {
@@ -80,6 +84,7 @@ public struct WorkflowDefinition: Sendable {
     self.version = version
     self.title = title
     self.description = description
+    self.summaryTitle = summaryTitle
     self.machines = machines
     self.file = file
     self.machinesLine = machinesLine
@@ -243,7 +248,8 @@ struct WorkflowLoader {
         root, "the top level", expected: "a mapping with workflow, version, title and machines")
     else { return nil }
     checkKeys(
-      top, allowed: ["workflow", "version", "title", "description", "machines"], in: "the top level"
+      top, allowed: ["workflow", "version", "title", "description", "summary-title", "machines"],
+      in: "the top level"
     )
 
     let name = requiredString(top, "workflow", in: "the workflow file")
@@ -253,6 +259,7 @@ struct WorkflowLoader {
     let version = requiredString(top, "version", in: "the workflow file")
     let title = requiredString(top, "title", in: "the workflow file")
     let description = optionalString(top, "description", in: "the workflow file")
+    let summaryTitle = optionalString(top, "summary-title", in: "the workflow file")
 
     var raw: [RawMachine] = []
     var machinesPosition = Position(top.mark)
@@ -295,7 +302,7 @@ struct WorkflowLoader {
     }
     return WorkflowDefinition(
       name: name.value, version: version.value, title: title.value, description: description?.value,
-      machines: machines, file: file, machinesLine: machinesPosition.line,
+      summaryTitle: summaryTitle?.value, machines: machines, file: file, machinesLine: machinesPosition.line,
       machinesColumn: machinesPosition.column)
   }
 

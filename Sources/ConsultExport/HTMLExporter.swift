@@ -47,7 +47,7 @@ public struct HTMLExporter {
     <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>Proceedings summary: {{consultation.title}}</title>
+    <title>{{documentTitle}}: {{consultation.title}}</title>
     <style>
     body { font-family: Georgia, "Times New Roman", serif; line-height: 1.45; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff; }
     h1, h2, h3, h4 { font-family: "Helvetica Neue", Arial, sans-serif; line-height: 1.25; color: #123; margin: 1.6em 0 0.5em; }
@@ -80,7 +80,7 @@ public struct HTMLExporter {
     </head>
     <body>
     <main>
-    <h1>Proceedings summary: {{consultation.title}}</h1>
+    <h1>{{documentTitle}}: {{consultation.title}}</h1>
     <ul class="facts">
     {{#consultation.owner}}<li><strong>Owner:</strong> {{.}}</li>
     {{/consultation.owner}}
@@ -105,6 +105,23 @@ public struct HTMLExporter {
     {{/timeline}}
     </tbody>
     </table>
+    {{#consultationSummary}}
+    <section>
+    <h2>{{title}}</h2>
+    {{#linkedParagraphs}}
+    <p>{{#runs}}{{#text}}{{.}}{{/text}}{{#isCitation}}[{{#links}}<a href="#{{target}}"{{#anchor}} id="{{.}}"{{/anchor}}>{{number}}</a>{{#more}}, {{/more}}{{/links}}]{{/isCitation}}{{/runs}}</p>
+    {{/linkedParagraphs}}
+    {{#hasSources}}
+    <p>Sources:</p>
+    <ol class="sources">
+    {{#sources}}
+    <li value="{{number}}" id="{{anchor}}">{{label}} <a href="#{{backTo}}" aria-label="Back to the first citation">↩</a></li>
+    {{/sources}}
+    </ol>
+    {{/hasSources}}
+    <p class="note">{{status}}</p>
+    </section>
+    {{/consultationSummary}}
     {{#workshops}}
     <section>
     <h2>Workshop: {{title}}</h2>
@@ -131,14 +148,14 @@ public struct HTMLExporter {
     </table>
     {{#summary}}
     <h3>Summary of the proceedings</h3>
-    {{#paragraphs}}
-    <p>{{.}}</p>
-    {{/paragraphs}}
+    {{#linkedParagraphs}}
+    <p>{{#runs}}{{#text}}{{.}}{{/text}}{{#isCitation}}[{{#links}}<a href="#{{target}}"{{#anchor}} id="{{.}}"{{/anchor}}>{{number}}</a>{{#more}}, {{/more}}{{/links}}]{{/isCitation}}{{/runs}}</p>
+    {{/linkedParagraphs}}
     {{#hasSources}}
     <p>Sources:</p>
     <ol class="sources">
     {{#sources}}
-    <li value="{{number}}">{{label}}</li>
+    <li value="{{number}}" id="{{anchor}}">{{label}} <a href="#{{backTo}}" aria-label="Back to the first citation">↩</a></li>
     {{/sources}}
     </ol>
     {{/hasSources}}
@@ -153,7 +170,7 @@ public struct HTMLExporter {
     {{#paragraphs}}
     <p>{{.}}</p>
     {{/paragraphs}}
-    <footer>— {{source}}</footer>
+    <footer>— {{source}}{{#sourceAnchor}} <a href="#{{.}}">{{/sourceAnchor}}{{#citedAs}}{{.}}</a>{{/citedAs}}</footer>
     </blockquote>
     {{/statements}}
     {{/statementThemes}}
@@ -164,7 +181,7 @@ public struct HTMLExporter {
     </section>
     {{/workshops}}
     <h2>Written submissions</h2>
-    <p>{{writtenTotal}} written submission(s){{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.</p>
+    <p>{{writtenCount}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}</p>
     {{#hasWritten}}
     <h3>By theme and stakeholder group</h3>
     <table>
@@ -185,8 +202,8 @@ public struct HTMLExporter {
     </ul>
     {{/hasOrganisations}}
     {{#hasCampaigns}}
-    <h3>Campaigns</h3>
-    <p>Submissions that send the same or a near-identical text, each campaign shown once with its size.</p>
+    <h3>Campaigns: identical texts</h3>
+    <p>Submissions that send the same text (ignoring case, Unicode form, spacing and HTML entities), each campaign shown once with its size.</p>
     <table>
     <thead><tr><th scope="col" class="number">Campaign</th><th scope="col" class="number">Submissions</th><th scope="col">Texts</th><th scope="col">Beginning of the text</th></tr></thead>
     <tbody>
@@ -196,6 +213,18 @@ public struct HTMLExporter {
     </tbody>
     </table>
     {{/hasCampaigns}}
+    {{#hasNearCampaigns}}
+    <h3>Campaigns: near-identical texts</h3>
+    <p>Submissions whose texts differ only slightly (a word or a sentence added, removed or changed), each campaign shown once with its size, identical copies included.</p>
+    <table>
+    <thead><tr><th scope="col" class="number">Campaign</th><th scope="col" class="number">Submissions</th><th scope="col">Texts</th><th scope="col">Beginning of the text</th></tr></thead>
+    <tbody>
+    {{#nearCampaigns}}
+    <tr><td class="number">{{number}}</td><td class="number">{{size}}</td><td>{{kind}}</td><td>{{#excerpt}}{{.}}{{/excerpt}}{{^excerpt}}<em>(not for publication)</em>{{/excerpt}}</td></tr>
+    {{/nearCampaigns}}
+    </tbody>
+    </table>
+    {{/hasNearCampaigns}}
     </main>
     </body>
     </html>

@@ -46,12 +46,17 @@ public struct MarkdownExporter {
   /// (`quote`, `paragraphs`, `source`)), `withheld`), `writtenTotal`,
   /// `writtenDistinct`, `hasWritten`, `writtenRows` (`theme`, `group`,
   /// `count`), `hasOrganisations`, `organisations` (`name`, `count`),
-  /// `hasCampaigns`, `campaigns` (`number`, `size`, `kind`, `excerpt`). Every
+  /// `hasCampaigns`, `campaigns` (`number`, `size`, `kind`, `excerpt`), `documentTitle`,
+  /// `consultationSummary` (as a workshop's `summary`, with `title`), `writtenCount`,
+  /// `writtenReceived` (`first`, `last`, `sameDay`), `hasNearCampaigns`, `nearCampaigns`,
+  /// `writtenNearDistinct`; a statement's `citedAs` (`[2]`) and `sourceAnchor`; a summary's
+  /// `linkedParagraphs` (`runs`: `text` or `citations`: `number`, `target`, `anchor`, `more`) and a
+  /// source's `anchor` and `backTo`. Every
   /// value is already formatted and publishable; names appear only as the
   /// attribution rules allow.
   public static let defaultTemplate = """
     {{% CONTENT_TYPE: TEXT}}
-    # Proceedings summary: {{consultation.title}}
+    # {{documentTitle}}: {{consultation.title}}
 
     {{#consultation.owner}}- **Owner:** {{.}}
     {{/consultation.owner}}
@@ -75,6 +80,22 @@ public struct MarkdownExporter {
     | {{date}} | {{event}} | {{from}} | {{to}} |
     {{/timeline}}
 
+    {{#consultationSummary}}
+    ## {{title}}
+
+    {{{body}}}
+
+    {{#hasSources}}
+    Sources:
+
+    {{#sources}}
+    {{number}}. {{label}}
+    {{/sources}}
+
+    {{/hasSources}}
+    *{{status}}*
+
+    {{/consultationSummary}}
     {{#workshops}}
     ## Workshop: {{title}}
 
@@ -122,7 +143,7 @@ public struct MarkdownExporter {
     {{#statements}}
     {{{quote}}}
     >
-    > — {{source}}
+    > — {{source}}{{#citedAs}} {{.}}{{/citedAs}}
 
     {{/statements}}
     {{/statementThemes}}
@@ -134,7 +155,7 @@ public struct MarkdownExporter {
     {{/workshops}}
     ## Written submissions
 
-    {{writtenTotal}} written submission(s){{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.
+    {{writtenCount}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}
 
     {{#hasWritten}}
     ### By theme and stakeholder group
@@ -155,9 +176,9 @@ public struct MarkdownExporter {
 
     {{/hasOrganisations}}
     {{#hasCampaigns}}
-    ### Campaigns
+    ### Campaigns: identical texts
 
-    Submissions that send the same or a near-identical text, each campaign shown once with its size.
+    Submissions that send the same text (ignoring case, Unicode form, spacing and HTML entities), each campaign shown once with its size.
 
     | Campaign | Submissions | Texts | Beginning of the text |
     |---:|---:|---|---|
@@ -166,5 +187,17 @@ public struct MarkdownExporter {
     {{/campaigns}}
 
     {{/hasCampaigns}}
+    {{#hasNearCampaigns}}
+    ### Campaigns: near-identical texts
+
+    Submissions whose texts differ only slightly (a word or a sentence added, removed or changed), each campaign shown once with its size, identical copies included.
+
+    | Campaign | Submissions | Texts | Beginning of the text |
+    |---:|---:|---|---|
+    {{#nearCampaigns}}
+    | {{number}} | {{size}} | {{kind}} | {{#excerpt}}{{.}}{{/excerpt}}{{^excerpt}}*(not for publication)*{{/excerpt}} |
+    {{/nearCampaigns}}
+
+    {{/hasNearCampaigns}}
     """
 }

@@ -65,20 +65,50 @@ struct ProceedingsView {
     let attended: Int
   }
   struct SummaryView {
+    let title: String
     let body: String
     let paragraphs: [String]
+    /// The paragraphs as runs of text and citation groups, for HTML links.
+    let linkedParagraphs: [LinkedParagraph]
     let status: String
     let hasSources: Bool
     let sources: [SourceView]
   }
+  struct LinkedParagraph {
+    let runs: [Run]
+  }
+  /// Plain text, or a citation group `[1, 2]` whose numbers link to their sources.
+  struct Run {
+    let text: String?
+    let isCitation: Bool
+    let links: [CitationLink]
+  }
+  struct CitationLink {
+    let number: Int
+    /// The source's anchor (`c-src-1`).
+    let target: String
+    /// This citation's own anchor when it is the source's first citation (`c-cite-1`), for the
+    /// way back; nil otherwise.
+    let anchor: String?
+    /// Whether a comma and space follow (not the group's last).
+    let more: Bool
+  }
   struct SourceView {
     let number: Int
     let label: String
+    /// The source's anchor (`c-src-1`) and its first citation's (`c-cite-1`).
+    let anchor: String
+    let backTo: String
   }
   struct StatementView {
     let quote: String
     let paragraphs: [String]
     let source: String
+    /// The source numbers the workshop's summary cites this statement by, e.g. `[2]`; nil when
+    /// it is not cited.
+    let citedAs: String?
+    /// The anchor of its entry in the summary's sources (`w1-src-2`); nil when not cited.
+    let sourceAnchor: String?
   }
   struct StatementTheme {
     let title: String
@@ -116,14 +146,30 @@ struct ProceedingsView {
     let kind: String
     let excerpt: String?
   }
+  struct ReceivedRange {
+    let first: String
+    let last: String
+    let sameDay: Bool
+  }
 
   let consultation: ConsultationView
+  /// What the workflow calls the document ("Proceedings summary", "Report on the comments").
+  let documentTitle: String
+  /// The consultation's own summary (absent until drafted).
+  let consultationSummary: SummaryView?
+  /// When written submissions were received: `first`, `last` (`yyyy-MM-dd`, UTC), `sameDay`.
+  let writtenReceived: ReceivedRange?
+  let hasNearCampaigns: Bool
+  let nearCampaigns: [CampaignRow]
+  let writtenNearDistinct: Int
   let openedOn: String
   let hasThemes: Bool
   let themes: [ThemeView]
   let timeline: [TimelineRow]
   let workshops: [WorkshopView]
   let writtenTotal: Int
+  /// "1 written submission", "60,000 written submissions".
+  let writtenCount: String
   let hasWritten: Bool
   let writtenRows: [WrittenRow]
   let hasOrganisations: Bool
@@ -152,34 +198,51 @@ struct ProceedingsView {
       uniqueKeysWithValues: data.themes.enumerated().map {
         ($0.element.key, "\($0.offset + 1). \(Self.inline($0.element.title))")
       })
+    let workshopIndex = Dictionary(
+      data.workshops.enumerated().map { ($0.element.workshop.id, $0.offset + 1) }, uniquingKeysWith: { a, _ in a })
+    documentTitle = Self.inline(data.documentTitle)
+    consultationSummary = data.consultationSummary.map {
+      Self.summaryView($0, title: Self.inline($0.summary.title), prefix: "c")
+    }
+    writtenReceived = data.writtenReceived.map {
+      let first = Self.format($0.lowerBound, "yyyy-MM-dd", zone: "UTC")
+      let last = Self.format($0.upperBound, "yyyy-MM-dd", zone: "UTC")
+      return ReceivedRange(first: first, last: last, sameDay: first == last)
+    }
+    nearCampaigns = data.writtenNearCampaigns.enumerated().map {
+      CampaignRow(
+        number: $0.offset + 1, size: $0.element.size, kind: "near-identical",
+        excerpt: $0.element.excerpt.map(cell))
+    }
+    hasNearCampaigns = !nearCampaigns.isEmpty
+    writtenNearDistinct = data.writtenNearDistinct
     workshops = data.workshops.map { proceedings in
       let workshop = proceedings.workshop
       let chatham = workshop.chathamHouse
+      let prefix = "w\(workshopIndex[workshop.id] ?? 0)"
+      let citations = proceedings.summary.map {
+        PublishableCitations(
+          SummaryProceedings(summary: $0, approvals: proceedings.approvals, citations: proceedings.citations))
+      }
+      let citedNumbers = Dictionary(
+        (citations?.sources ?? []).map { ($0.id, $0.number) }, uniquingKeysWith: { first, _ in first })
       let published = PublishableStatements(proceedings, themes: data.themes)
       let statementThemes = published.themes.map { group in
         StatementTheme(
           title: group.theme.flatMap { themeTitles[$0] } ?? "Without theme", count: group.statements.count,
           statements: group.statements.map {
-            StatementView(
+            let number = citedNumbers[$0.id]
+            return StatementView(
               quote: markdown ? Self.blockquote($0.text) : $0.text, paragraphs: Self.paragraphs($0.text),
-              source: Self.inline($0.source))
+              source: Self.inline($0.source), citedAs: number.map { "[\($0)]" },
+              sourceAnchor: number.map { "\(prefix)-src-\($0)" })
           })
       }
       let withheld = published.withheld
       let summary = proceedings.summary.map { summary in
-        let approvals = proceedings.approvals.map {
-          "\($0.event) by \($0.actor) on \(Self.format($0.at, "yyyy-MM-dd HH:mm", zone: "UTC")) UTC"
-            + ($0.reason.map { " (\($0))" } ?? "")
-        }
-        let trail = approvals.isEmpty ? "" : "; " + approvals.joined(separator: "; ")
-        let citations = PublishableCitations(proceedings)
-        let body = citations.numberedBody
-        return SummaryView(
-          body: body.isEmpty ? "(no text yet)" : body,
-          paragraphs: body.isEmpty ? ["(no text yet)"] : Self.paragraphs(body),
-          status: "\(summary.title) — revision \(summary.revision), \(summary.state)\(trail).",
-          hasSources: !citations.sources.isEmpty,
-          sources: citations.sources.map { SourceView(number: $0.number, label: Self.inline($0.label)) })
+        Self.summaryView(
+          SummaryProceedings(summary: summary, approvals: proceedings.approvals, citations: proceedings.citations),
+          title: "Summary of the proceedings", prefix: prefix)
       }
       return WorkshopView(
         title: Self.inline(workshop.title), date: Self.workshopDate(workshop), venue: workshop.venue.map(Self.inline),
@@ -196,6 +259,7 @@ struct ProceedingsView {
         withheld: withheld > 0 ? withheld : nil)
     }
     writtenTotal = data.writtenTotal
+    writtenCount = "\(Self.grouped(data.writtenTotal)) written submission\(data.writtenTotal == 1 ? "" : "s")"
     writtenRows = data.writtenByTheme.flatMap { theme in
       theme.byGroup.map {
         WrittenRow(
@@ -213,6 +277,68 @@ struct ProceedingsView {
         kind: $0.element.kind == .exact ? "identical" : "near-identical", excerpt: $0.element.excerpt.map(cell))
     }
     hasCampaigns = !campaigns.isEmpty
+  }
+
+  /// A summary's view: its text with citations numbered in order of first citation, linked runs
+  /// for HTML, the approval trail and the numbered sources.
+  ///
+  /// - Parameters:
+  ///   - proceedings: The summary, its approvals and citations.
+  ///   - title: The heading to show.
+  ///   - prefix: Makes its anchors unique in the document (`c`, `w1`, `w2`…).
+  static func summaryView(_ proceedings: SummaryProceedings, title: String, prefix: String) -> SummaryView {
+    let summary = proceedings.summary
+    let approvals = proceedings.approvals.map {
+      "\($0.event) by \($0.actor) on \(format($0.at, "yyyy-MM-dd HH:mm", zone: "UTC")) UTC"
+        + ($0.reason.map { " (\($0))" } ?? "")
+    }
+    let trail = approvals.isEmpty ? "" : "; " + approvals.joined(separator: "; ")
+    let citations = PublishableCitations(proceedings)
+    let body = citations.numberedBody
+    let numbers = Dictionary(citations.sources.map { ($0.id, $0.number) }, uniquingKeysWith: { a, _ in a })
+    var firstCited: Set<Int> = []
+    let raw = summary.body.isEmpty ? ["(no text yet)"] : paragraphs(summary.body)
+    let linked = raw.map { paragraph in
+      var runs: [Run] = []
+      SummaryCitations.split(paragraph) { text, ids in
+        if let text {
+          let line = text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ")
+          runs.append(Run(text: line, isCitation: false, links: []))
+        }
+        if let ids {
+          let links = ids.enumerated().compactMap { index, id -> CitationLink? in
+            guard let number = numbers[id] else { return nil }
+            let first = firstCited.insert(number).inserted
+            return CitationLink(
+              number: number, target: "\(prefix)-src-\(number)", anchor: first ? "\(prefix)-cite-\(number)" : nil,
+              more: index < ids.count - 1)
+          }
+          runs.append(Run(text: nil, isCitation: true, links: links))
+        }
+      }
+      return LinkedParagraph(runs: runs)
+    }
+    return SummaryView(
+      title: title, body: body.isEmpty ? "(no text yet)" : body,
+      paragraphs: body.isEmpty ? ["(no text yet)"] : paragraphs(body), linkedParagraphs: linked,
+      status: "\(summary.title) — revision \(summary.revision), \(summary.state)\(trail).",
+      hasSources: !citations.sources.isEmpty,
+      sources: citations.sources.map {
+        SourceView(
+          number: $0.number, label: inline($0.label), anchor: "\(prefix)-src-\($0.number)",
+          backTo: "\(prefix)-cite-\($0.number)")
+      })
+  }
+
+  /// A whole number with commas between groups of three digits (`60,000`), whatever the locale.
+  static func grouped(_ number: Int) -> String {
+    let digits = Array(String(number.magnitude))
+    var text = number < 0 ? "-" : ""
+    for (index, digit) in digits.enumerated() {
+      if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
+      text.append(digit)
+    }
+    return text
   }
 
   /// One line of Markdown text: newlines become spaces.
@@ -328,7 +454,7 @@ struct PublishableCitations {
   /// The body with each `[#12, #15]` replaced by its source numbers, `[1, 2]`.
   let numberedBody: String
 
-  init(_ proceedings: WorkshopProceedings) {
+  init(_ proceedings: SummaryProceedings) {
     var numbers: [Int64: Int] = [:]
     var sources: [Source] = []
     for cited in proceedings.citations {
@@ -345,7 +471,7 @@ struct PublishableCitations {
           label: "\(what) (#\(cited.contribution.id)) — \(attributedTo ?? "not for publication")"))
     }
     self.sources = sources
-    let body = proceedings.summary?.body ?? ""
+    let body = proceedings.summary.body
     numberedBody = SummaryCitations.replacing(in: body) { ids in
       "[" + ids.map { numbers[$0].map(String.init) ?? "?" }.joined(separator: ", ") + "]"
     }

@@ -1,8 +1,10 @@
 import ConsultStore
 import Foundation
 
-/// Renders a proceedings summary as JSON, schema `consult.proceedings-summary/1`
-/// (JSON Schema: `Schema/json/proceedings-summary-1.schema.json`).
+/// Renders a proceedings summary as JSON, schema `consult.proceedings-summary/2`
+/// (JSON Schema: `Schema/json/proceedings-summary-2.schema.json`; version 2 adds the document's
+/// title, the consultation's own summary, the range of received dates and near-duplicate
+/// campaigns to version 1).
 ///
 /// Keys are snake_case and sorted; every key is always present (absent values
 /// are `null`); timestamps are ISO 8601 in UTC (`2015-09-17T07:30:00Z`);
@@ -15,7 +17,7 @@ import Foundation
 /// `distinct` counts each campaign once. Output is deterministic.
 public struct SummaryJSONExporter {
   /// The schema identifier written to the `schema` key.
-  public static let schema = "consult.proceedings-summary/1"
+  public static let schema = "consult.proceedings-summary/2"
 
   /// Makes an exporter.
   public init() {}
@@ -127,12 +129,18 @@ public struct SummaryJSONExporter {
     struct WrittenPart: Encodable {
       let total: Int
       let distinct: Int
+      let distinctNear: Int
+      let receivedFirst: Nullable<String>
+      let receivedLast: Nullable<String>
       let byThemeAndGroup: [WrittenRow]
       let organisations: [OrganisationPart]
       let campaigns: [CampaignPart]
+      let nearCampaigns: [CampaignPart]
     }
 
     let schema = SummaryJSONExporter.schema
+    let documentTitle: String
+    let consultationSummary: Nullable<SummaryPart>
     let consultation: ConsultationPart
     let themes: [ThemePart]
     let timeline: [TimelinePart]
@@ -171,19 +179,9 @@ public struct SummaryJSONExporter {
             accepted: participation.reduce(0) { $0 + $1.accepted },
             attended: participation.reduce(0) { $0 + $1.attended }),
           summary: Nullable(
-            proceedings.summary.map { summary in
-              SummaryPart(
-                title: summary.title, body: summary.body, revision: summary.revision, state: summary.state,
-                approvals: proceedings.approvals.map {
-                  ApprovalPart(
-                    event: $0.event, toState: $0.toState, actor: $0.actor, occurredAt: ExportJSON.timestamp($0.at),
-                    reason: Nullable($0.reason))
-                },
-                sources: PublishableCitations(proceedings).sources.map {
-                  SourcePart(
-                    number: $0.number, contributionId: $0.id, kind: $0.kind, workshop: Nullable($0.workshop),
-                    attributedTo: Nullable($0.attributedTo))
-                })
+            proceedings.summary.map {
+              Self.summaryPart(
+                SummaryProceedings(summary: $0, approvals: proceedings.approvals, citations: proceedings.citations))
             }),
           statements: published.themes.flatMap { group in
             group.statements.map {
@@ -192,8 +190,12 @@ public struct SummaryJSONExporter {
           },
           withheldStatements: published.withheld)
       }
+      documentTitle = data.documentTitle
+      consultationSummary = Nullable(data.consultationSummary.map(Self.summaryPart))
       writtenSubmissions = WrittenPart(
-        total: data.writtenTotal, distinct: data.writtenDistinct,
+        total: data.writtenTotal, distinct: data.writtenDistinct, distinctNear: data.writtenNearDistinct,
+        receivedFirst: Nullable(data.writtenReceived.map { ExportJSON.timestamp($0.lowerBound) }),
+        receivedLast: Nullable(data.writtenReceived.map { ExportJSON.timestamp($0.upperBound) }),
         byThemeAndGroup: data.writtenByTheme.flatMap { theme in
           theme.byGroup.map {
             WrittenRow(theme: Nullable(theme.theme), stakeholderGroupName: $0.group, count: $0.count)
@@ -202,6 +204,26 @@ public struct SummaryJSONExporter {
         organisations: data.writtenOrganisations.map { OrganisationPart(name: $0.name, count: $0.count) },
         campaigns: data.writtenCampaigns.map {
           CampaignPart(size: $0.size, kind: $0.kind.rawValue, excerpt: Nullable($0.excerpt))
+        },
+        nearCampaigns: data.writtenNearCampaigns.map {
+          CampaignPart(size: $0.size, kind: $0.kind.rawValue, excerpt: Nullable($0.excerpt))
+        })
+    }
+
+    /// A summary with its approvals and numbered sources.
+    static func summaryPart(_ proceedings: SummaryProceedings) -> SummaryPart {
+      let summary = proceedings.summary
+      return SummaryPart(
+        title: summary.title, body: summary.body, revision: summary.revision, state: summary.state,
+        approvals: proceedings.approvals.map {
+          ApprovalPart(
+            event: $0.event, toState: $0.toState, actor: $0.actor, occurredAt: ExportJSON.timestamp($0.at),
+            reason: Nullable($0.reason))
+        },
+        sources: PublishableCitations(proceedings).sources.map {
+          SourcePart(
+            number: $0.number, contributionId: $0.id, kind: $0.kind, workshop: Nullable($0.workshop),
+            attributedTo: Nullable($0.attributedTo))
         })
     }
   }

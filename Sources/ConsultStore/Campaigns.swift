@@ -236,7 +236,25 @@ extension ConsultStore {
   static func excerpt(_ text: String, attribution: String) -> String? {
     guard Contribution.Attribution(rawValue: attribution) != .notForPublication else { return nil }
     let words = text.split(whereSeparator: { $0.isWhitespace || $0.isNewline })
-    return String(words.joined(separator: " ").prefix(campaignExcerptLength))
+    return wordExcerpt(words.joined(separator: " "), limit: campaignExcerptLength)
+  }
+
+  /// `text` cut to at most `limit` characters at a word boundary, with "…" when something was cut
+  /// (a single word longer than the limit is cut inside it).
+  ///
+  /// - Parameters:
+  ///   - text: One line of text (whitespace already collapsed).
+  ///   - limit: The most characters to keep, the ellipsis not counted.
+  /// - Returns: The excerpt.
+  static func wordExcerpt(_ text: String, limit: Int) -> String {
+    guard text.count > limit else { return text }
+    let head = text.prefix(limit + 1)
+    if let space = head.lastIndex(of: " "), space > head.startIndex {
+      var kept = head[..<space]
+      while let last = kept.last, last.isWhitespace || (last.isPunctuation && last != ")") { kept.removeLast() }
+      return String(kept) + "…"
+    }
+    return String(text.prefix(limit)) + "…"
   }
 }
 

@@ -39,6 +39,22 @@ public enum SummaryCitations {
     return result
   }
 
+  /// Walks `text` as runs of plain text and citation groups, in order: `body` is called with
+  /// `(text, nil)` for plain text and `(nil, ids)` for each citation group.
+  ///
+  /// - Parameters:
+  ///   - text: A summary's paragraph.
+  ///   - body: Receives each run.
+  public static func split(_ text: String, _ body: (String?, [Int64]?) -> Void) {
+    var position = text.startIndex
+    for group in groups(in: text) {
+      if position < group.range.lowerBound { body(String(text[position..<group.range.lowerBound]), nil) }
+      body(nil, group.ids)
+      position = group.range.upperBound
+    }
+    if position < text.endIndex { body(String(text[position...]), nil) }
+  }
+
   private static func groups(in text: String) -> [(range: Range<String.Index>, ids: [Int64])] {
     guard let regex = try? Regex(pattern) else { return [] }
     return text.matches(of: regex).map { match in

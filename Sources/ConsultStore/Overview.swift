@@ -112,14 +112,14 @@ extension ConsultStore {
         }
         for row in try connection.query(
           """
-          SELECT p.id, w.key, p.state FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
-          WHERE p.consultation_id = $1 ORDER BY w.starts_at, w.key
+          SELECT p.id, w.key, p.state FROM proceedings_summaries p LEFT JOIN workshops w ON w.id = p.workshop_id
+          WHERE p.consultation_id = $1 ORDER BY w.starts_at NULLS FIRST, w.key
           """, [consultation.id])
         {
-          let key: String = try row.decode("key")
+          let key = try row.decode("key", as: String?.self)
           try describe(
-            EntityReference(.proceedingsSummary, try row.decode("id")), label: "summary of \(key)",
-            state: try row.decode("state"))
+            EntityReference(.proceedingsSummary, try row.decode("id")),
+            label: key.map { "summary of \($0)" } ?? "summary of the consultation", state: try row.decode("state"))
         }
         // Invitations still open (not in a final state), one entry each.
         if let invitationMachine = definition.machines[.invitation] {
@@ -213,8 +213,8 @@ extension ConsultStore {
                    WHEN 'consultation' THEN c.slug
                    WHEN 'workshop' THEN (SELECT key FROM workshops WHERE id = e.entity_id)
                    WHEN 'proceedings-summary' THEN 'summary of ' ||
-                     (SELECT w.key FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
-                      WHERE p.id = e.entity_id)
+                     coalesce((SELECT w.key FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
+                               WHERE p.id = e.entity_id), 'the consultation')
                    ELSE e.entity_kind || ' #' || e.entity_id
                  END AS entity
           FROM events e JOIN consultations c ON c.id = e.consultation_id

@@ -6,7 +6,7 @@ import Postgres
 public struct GroupParticipation: Sendable, Equatable, Encodable {
   /// Group key; nil for stakeholders without a group.
   public let groupKey: String?
-  /// Group display name ("Unclassified" when none).
+  /// Group display name ("No stakeholder group recorded" when none).
   public let groupName: String
   /// Invitations that left the invitation machine's initial state (sent or beyond).
   public let invited: Int
@@ -82,11 +82,34 @@ public struct CitedContribution: Sendable, Equatable {
   public let chathamHouse: Bool
 }
 
+/// A summary with what its export needs: the text, its approval trail and the contributions it
+/// cites; a workshop's proceedings summary or the consultation's own.
+public struct SummaryProceedings: Sendable, Equatable {
+  /// The summary.
+  public let summary: ProceedingsSummary
+  /// Its transitions after creation (review, approval, publication).
+  public let approvals: [ApprovalStep]
+  /// The contributions its text cites (``SummaryCitations``), in order of first citation.
+  public let citations: [CitedContribution]
+
+  /// Groups a summary with its approval trail and citations.
+  ///
+  /// - Parameters:
+  ///   - summary: The summary.
+  ///   - approvals: Its transitions after creation, oldest first.
+  ///   - citations: The contributions it cites, in order of first citation.
+  public init(summary: ProceedingsSummary, approvals: [ApprovalStep], citations: [CitedContribution]) {
+    self.summary = summary
+    self.approvals = approvals
+    self.citations = citations
+  }
+}
+
 /// Written submissions in one theme, counted by stakeholder group.
 public struct ThemeCount: Sendable, Equatable, Encodable {
   /// Theme key; nil for untagged submissions.
   public let theme: String?
-  /// Count per group display name ("Unclassified" when none), in group order.
+  /// Count per group display name ("No stakeholder group recorded" when none), in group order.
   public let byGroup: [GroupCount]
   /// Total in this theme.
   public let total: Int
@@ -112,6 +135,20 @@ public struct OrganisationCount: Sendable, Equatable, Encodable {
 public struct ProceedingsData: Sendable, Equatable {
   /// The consultation.
   public let consultation: Consultation
+  /// What the consultation's workflow calls this document (`summary-title:`, e.g. "Report on the
+  /// comments"); "Proceedings summary" by default.
+  public var documentTitle: String = "Proceedings summary"
+  /// The consultation's own summary (not a workshop's), if one was started: for a docket of
+  /// written comments, the report on the comments.
+  public var consultationSummary: SummaryProceedings? = nil
+  /// When the earliest and the latest written submission were received (UTC); nil without any.
+  public var writtenReceived: ClosedRange<Date>? = nil
+  /// Near-duplicate campaigns among the written submissions (texts that differ only slightly,
+  /// ``ConsultStore/campaigns(in:minSize:near:)`` with `near`), largest first; each includes
+  /// the exact copies of its texts.
+  public var writtenNearCampaigns: [CampaignSummary] = []
+  /// Written submissions counting each near-duplicate campaign once.
+  public var writtenNearDistinct: Int = 0
   /// Its themes, in order.
   public let themes: [Theme]
   /// The consultation's own transitions (its phase timeline), oldest first.
@@ -125,8 +162,8 @@ public struct ProceedingsData: Sendable, Equatable {
   /// Organisations that may be named, with counts, most first then by name.
   public let writtenOrganisations: [OrganisationCount]
   /// Exact campaigns among the written submissions (same normalised text, see
-  /// ``ConsultStore/campaigns(in:minSize:near:)``), largest first. Near-duplicates are
-  /// not merged here: finding them costs far more than an export should (see `near`).
+  /// ``ConsultStore/campaigns(in:minSize:near:)``), largest first; near-duplicates are in
+  /// ``writtenNearCampaigns``.
   public let writtenCampaigns: [CampaignSummary]
   /// Written submissions counting each campaign once: ``writtenTotal`` minus, for every
   /// campaign, its size less one.
@@ -148,9 +185,8 @@ extension ConsultStore {
         let themes = try themes(of: consultation.id)
         let timeline = try eventLog(of: slug, kinds: [.consultation])
         // A workflow without invitations (notice-and-comment) has none to count.
-        let initialInvitation =
-          try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
-          .machines[.invitation]?.initialState ?? ""
+        let definition = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+        let initialInvitation = definition.machines[.invitation]?.initialState ?? ""
         var workshopData: [WorkshopProceedings] = []
         for workshop in try workshops(in: slug) {
           let participation = try connection.query(
@@ -163,7 +199,7 @@ extension ConsultStore {
                              AND a.stakeholder_id = i.stakeholder_id) AS attended
               FROM invitations i WHERE i.workshop_id = $1
             )
-            SELECT g.key, coalesce(g.name, 'Unclassified') AS name,
+            SELECT g.key, coalesce(g.name, 'No stakeholder group recorded') AS name,
                    count(*) FILTER (WHERE p.state <> $2) AS invited,
                    count(*) FILTER (WHERE p.accepted) AS accepted,
                    count(*) FILTER (WHERE p.attended) AS attended
@@ -188,61 +224,23 @@ extension ConsultStore {
             WHERE k.workshop_id = $1 ORDER BY k.received_at, k.id
             """, [workshop.id]
           ).map(Self.decodeAttributable)
-          var summary: ProceedingsSummary?
-          var approvals: [ApprovalStep] = []
+          var proceedings = WorkshopProceedings(
+            workshop: workshop, participation: participation, statements: statements, summary: nil, approvals: [])
           if let row = try connection.query(
             "SELECT id FROM proceedings_summaries WHERE workshop_id = $1", [workshop.id]
           ).rows.first {
-            summary = try self.summary(for: workshop.key, in: slug)
-            approvals = try connection.query(
-              """
-              SELECT event, to_state, actor, occurred_at, reason FROM events
-              WHERE entity_kind = 'proceedings-summary' AND entity_id = $1 AND from_state IS NOT NULL
-              ORDER BY id
-              """, [try row.decode("id", as: Int64.self)]
-            ).map { row in
-              ApprovalStep(
-                event: try row.decode("event"), toState: try row.decode("to_state"), actor: try row.decode("actor"),
-                at: try row.decode("occurred_at", as: PostgresTimestamp.self).date,
-                reason: try row.decode("reason", as: String?.self))
-            }
-          }
-          var proceedings = WorkshopProceedings(
-            workshop: workshop, participation: participation, statements: statements, summary: summary,
-            approvals: approvals)
-          if let summary {
-            let cited = SummaryCitations.ids(in: summary.body)
-            if !cited.isEmpty {
-              let rows = try connection.query(
-                """
-                SELECT k.id, k.theme, k.text, k.attribution, k.kind, w.key AS workshop,
-                       coalesce(w.chatham_house, false) AS chatham_house,
-                       s.name AS contributor, s.kind = 'person' AS is_person,
-                       coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
-                       g.name AS group_name
-                FROM contributions k LEFT JOIN workshops w ON w.id = k.workshop_id
-                LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
-                LEFT JOIN stakeholders o ON o.id = k.organisation_id
-                LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
-                WHERE k.consultation_id = $1 AND k.id = ANY($2::bigint[])
-                """, [consultation.id, PostgresTextArray(cited.map(String.init))])
-              var byID: [Int64: CitedContribution] = [:]
-              for row in rows {
-                let contribution = try Self.decodeAttributable(row)
-                byID[contribution.id] = CitedContribution(
-                  contribution: contribution,
-                  kind: Contribution.Kind(rawValue: try row.decode("kind")) ?? .writtenSubmission,
-                  workshop: try row.decode("workshop", as: String?.self),
-                  chathamHouse: try row.decode("chatham_house"))
-              }
-              proceedings.citations = cited.compactMap { byID[$0] }
-            }
+            let found = try summaryProceedings(
+              try row.decode("id"), summary: try summary(for: workshop.key, in: slug), consultation: consultation)
+            proceedings = WorkshopProceedings(
+              workshop: workshop, participation: participation, statements: statements, summary: found.summary,
+              approvals: found.approvals)
+            proceedings.citations = found.citations
           }
           workshopData.append(proceedings)
         }
         let groupRows = try connection.query(
           """
-          SELECT k.theme, coalesce(g.name, 'Unclassified') AS group_name, count(*) AS count
+          SELECT k.theme, coalesce(g.name, 'No stakeholder group recorded') AS group_name, count(*) AS count
           FROM contributions k
           LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
           LEFT JOIN stakeholders o ON o.id = k.organisation_id
@@ -272,14 +270,90 @@ extension ConsultStore {
           """, [consultation.id]
         ).map { OrganisationCount(name: try $0.decode("name"), count: try $0.decode("count")) }
         let campaigns = try campaigns(consultationID: consultation.id, minSize: 2, near: false)
+        let near = try self.campaigns(consultationID: consultation.id, minSize: 2, near: true)
+          .filter { $0.kind == .near }
         let writtenTotal = byTheme.reduce(0) { $0 + $1.total }
-        return ProceedingsData(
+        var data = ProceedingsData(
           consultation: consultation, themes: themes, timeline: timeline, workshops: workshopData,
           writtenTotal: writtenTotal, writtenByTheme: byTheme, writtenOrganisations: organisations,
           writtenCampaigns: campaigns.map(CampaignSummary.init),
           writtenDistinct: writtenTotal - campaigns.reduce(0) { $0 + $1.size - 1 })
+        data.documentTitle = definition.summaryTitle ?? "Proceedings summary"
+        data.writtenNearCampaigns = near.map(CampaignSummary.init)
+        data.writtenNearDistinct = writtenTotal - near.reduce(0) { $0 + $1.size - 1 }
+        let range = try connection.query(
+          """
+          SELECT min(received_at) AS first, max(received_at) AS last FROM contributions
+          WHERE consultation_id = $1 AND kind = 'written-submission'
+          """, [consultation.id]
+        ).rows[0]
+        if let first = try range.decode("first", as: PostgresTimestamp?.self),
+          let last = try range.decode("last", as: PostgresTimestamp?.self)
+        {
+          data.writtenReceived = first.date...last.date
+        }
+        if let row = try connection.query(
+          "SELECT id FROM proceedings_summaries WHERE consultation_id = $1 AND workshop_id IS NULL", [consultation.id]
+        ).rows.first {
+          data.consultationSummary = try summaryProceedings(
+            try row.decode("id"), summary: try summary(for: nil, in: slug), consultation: consultation)
+        }
+        return data
       }
     }
+  }
+
+  /// A summary's approval trail and cited contributions, inside the caller's snapshot.
+  ///
+  /// - Parameters:
+  ///   - id: The summary's id.
+  ///   - summary: The summary.
+  ///   - consultation: Its consultation.
+  /// - Returns: The summary with its approvals and citations (in order of first citation).
+  func summaryProceedings(_ id: Int64, summary: ProceedingsSummary, consultation: Consultation) throws
+    -> SummaryProceedings
+  {
+    let approvals = try connection.query(
+      """
+      SELECT event, to_state, actor, occurred_at, reason FROM events
+      WHERE entity_kind = 'proceedings-summary' AND entity_id = $1 AND from_state IS NOT NULL
+        AND from_state <> to_state
+      ORDER BY id
+      """, [id]
+    ).map { row in
+      ApprovalStep(
+        event: try row.decode("event"), toState: try row.decode("to_state"), actor: try row.decode("actor"),
+        at: try row.decode("occurred_at", as: PostgresTimestamp.self).date,
+        reason: try row.decode("reason", as: String?.self))
+    }
+    var citations: [CitedContribution] = []
+    let cited = SummaryCitations.ids(in: summary.body)
+    if !cited.isEmpty {
+      let rows = try connection.query(
+        """
+        SELECT k.id, k.theme, k.text, k.attribution, k.kind, w.key AS workshop,
+               coalesce(w.chatham_house, false) AS chatham_house,
+               s.name AS contributor, s.kind = 'person' AS is_person,
+               coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
+               g.name AS group_name
+        FROM contributions k LEFT JOIN workshops w ON w.id = k.workshop_id
+        LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
+        LEFT JOIN stakeholders o ON o.id = k.organisation_id
+        LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
+        WHERE k.consultation_id = $1 AND k.id = ANY($2::bigint[])
+        """, [consultation.id, PostgresTextArray(cited.map(String.init))])
+      var byID: [Int64: CitedContribution] = [:]
+      for row in rows {
+        let contribution = try Self.decodeAttributable(row)
+        byID[contribution.id] = CitedContribution(
+          contribution: contribution,
+          kind: Contribution.Kind(rawValue: try row.decode("kind")) ?? .writtenSubmission,
+          workshop: try row.decode("workshop", as: String?.self),
+          chathamHouse: try row.decode("chatham_house"))
+      }
+      citations = cited.compactMap { byID[$0] }
+    }
+    return SummaryProceedings(summary: summary, approvals: approvals, citations: citations)
   }
 
   static func decodeAttributable(_ row: PostgresRow) throws -> AttributableContribution {

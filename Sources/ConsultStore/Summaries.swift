@@ -2,12 +2,13 @@ import ConsultCore
 import Foundation
 import Postgres
 
-/// The proceedings summary of a workshop, written by an editor.
+/// The proceedings summary of a workshop, or the consultation's own summary (no workshop: for a
+/// docket of written comments, the report on the comments), written by an editor.
 public struct ProceedingsSummary: Sendable, Equatable, Encodable {
   /// Database id.
   public let id: Int64
-  /// The workshop key.
-  public let workshop: String
+  /// The workshop key; nil for the consultation's own summary.
+  public let workshop: String?
   /// Title.
   public let title: String
   /// The editor's text (Markdown).
@@ -19,11 +20,12 @@ public struct ProceedingsSummary: Sendable, Equatable, Encodable {
 }
 
 extension ConsultStore {
-  /// Starts the proceedings summary of a workshop (one per workshop), in the
-  /// proceedings-summary machine's initial state, at revision 1.
+  /// Starts the proceedings summary of a workshop (one per workshop), or with no workshop the
+  /// consultation's own summary (one per consultation), in the proceedings-summary machine's
+  /// initial state, at revision 1.
   ///
   /// - Parameters:
-  ///   - workshopKey: The workshop.
+  ///   - workshopKey: The workshop; nil for the consultation's own summary.
   ///   - consultationSlug: The consultation.
   ///   - title: Title.
   ///   - body: Text (Markdown); may be empty at first.
@@ -32,13 +34,13 @@ extension ConsultStore {
   /// - Throws: ``StoreError`` (`.alreadyExists` when the workshop has one, `.notFound`).
   @discardableResult
   public func draftSummary(
-    for workshopKey: String, in consultationSlug: String, title: String, body: String, actor: String,
+    for workshopKey: String?, in consultationSlug: String, title: String, body: String, actor: String,
     at time: Date? = nil
   ) throws -> ProceedingsSummary {
-    try transaction("proceedings summary of \(workshopKey)") {
+    try transaction("summary of \(Self.summaryOwner(workshopKey, consultationSlug))") {
       let consultation = try consultation(consultationSlug)
       try checkCitations(in: body, consultationID: consultation.id)
-      let workshop = try workshop(workshopKey, in: consultationSlug)
+      let workshop = try workshopKey.map { try self.workshop($0, in: consultationSlug) }
       let initial = try initialState(.proceedingsSummary, in: consultation)
       let rows: PostgresResult
       do {
@@ -46,10 +48,12 @@ extension ConsultStore {
           """
           INSERT INTO proceedings_summaries (consultation_id, workshop_id, title, body, state)
           VALUES ($1, $2, $3, $4, $5) RETURNING id
-          """, [consultation.id, workshop.id, title, body, initial])
+          """, [consultation.id, workshop?.id, title, body, initial])
       } catch let error as PostgresError where error.sqlState == SQLState.uniqueViolation {
         throw StoreError(
-          .alreadyExists, "workshop '\(workshopKey)' already has a proceedings summary; edit it instead",
+          .alreadyExists,
+          "\(Self.summaryOwner(workshopKey, consultationSlug)) already has a summary; edit it instead "
+            + "(`consult summary edit`)",
           underlying: error)
       }
       let id: Int64 = try rows.rows[0].decode("id")
@@ -66,7 +70,7 @@ extension ConsultStore {
   /// shipped workflows): approved text is never changed.
   ///
   /// - Parameters:
-  ///   - workshopKey: The workshop.
+  ///   - workshopKey: The workshop; nil for the consultation's own summary.
   ///   - consultationSlug: The consultation.
   ///   - title: A new title, or nil to keep it.
   ///   - body: The new text (Markdown).
@@ -76,10 +80,10 @@ extension ConsultStore {
   ///   `.conflict` when edited concurrently).
   @discardableResult
   public func editSummary(
-    for workshopKey: String, in consultationSlug: String, title: String?, body: String, actor: String,
+    for workshopKey: String?, in consultationSlug: String, title: String?, body: String, actor: String,
     at time: Date? = nil
   ) throws -> ProceedingsSummary {
-    try transaction("proceedings summary of \(workshopKey)") {
+    try transaction("summary of \(Self.summaryOwner(workshopKey, consultationSlug))") {
       let current = try summary(for: workshopKey, in: consultationSlug)
       let consultation = try consultation(consultationSlug)
       try checkCitations(in: body, consultationID: consultation.id)
@@ -87,7 +91,8 @@ extension ConsultStore {
       guard current.state == initial else {
         throw StoreError(
           .invalidInput,
-          "the proceedings summary of '\(workshopKey)' is '\(current.state)'; its text can be edited only while '\(initial)'"
+          "the summary of \(Self.summaryOwner(workshopKey, consultationSlug)) is '\(current.state)'; "
+            + "its text can be edited only while '\(initial)'"
         )
       }
       let event = try recordChange(
@@ -105,7 +110,9 @@ extension ConsultStore {
         """, [body, title, current.id, initial, current.revision])
       if updated != 1 {
         throw StoreError(
-          .conflict, "the proceedings summary of '\(workshopKey)' was changed by someone else; reload and edit again")
+          .conflict,
+          "the summary of \(Self.summaryOwner(workshopKey, consultationSlug)) was changed by someone else; "
+            + "reload and edit again")
       }
       return try summary(for: workshopKey, in: consultationSlug)
     }
@@ -118,7 +125,7 @@ extension ConsultStore {
   /// - Throws: see ``fire(_:on:actor:reason:at:)``.
   @discardableResult
   public func advanceSummary(
-    for workshopKey: String, in consultationSlug: String, event: String, actor: String, reason: String? = nil,
+    for workshopKey: String?, in consultationSlug: String, event: String, actor: String, reason: String? = nil,
     at time: Date? = nil
   ) throws -> TransitionRecord {
     let current = try summary(for: workshopKey, in: consultationSlug)
@@ -127,27 +134,34 @@ extension ConsultStore {
       reason: reason ?? "revision \(current.revision)", at: time)
   }
 
-  /// The proceedings summary of a workshop.
+  /// The proceedings summary of a workshop, or with no workshop the consultation's own summary.
   ///
   /// - Throws: ``StoreError`` (`.notFound`).
-  public func summary(for workshopKey: String, in consultationSlug: String) throws -> ProceedingsSummary {
-    try translatingErrors("proceedings summary") {
+  public func summary(for workshopKey: String?, in consultationSlug: String) throws -> ProceedingsSummary {
+    try translatingErrors("summary") {
       let rows = try connection.query(
         """
         SELECT p.id, w.key AS workshop, p.title, p.body, p.revision, p.state
-        FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
+        FROM proceedings_summaries p LEFT JOIN workshops w ON w.id = p.workshop_id
         JOIN consultations c ON c.id = p.consultation_id
-        WHERE c.slug = $1 AND w.key = $2
+        WHERE c.slug = $1 AND w.key IS NOT DISTINCT FROM $2
         """, [consultationSlug, workshopKey])
       guard let row = rows.rows.first else {
+        if workshopKey != nil { _ = try workshop(workshopKey!, in: consultationSlug) }
         throw StoreError(
           .notFound,
-          "workshop '\(workshopKey)' of '\(consultationSlug)' has no proceedings summary (start one with `consult summary draft`)"
+          "\(Self.summaryOwner(workshopKey, consultationSlug)) has no summary yet (start one with `consult summary draft`)"
         )
       }
       return ProceedingsSummary(
-        id: try row.decode("id"), workshop: try row.decode("workshop"), title: try row.decode("title"),
+        id: try row.decode("id"), workshop: try row.decode("workshop", as: String?.self),
+        title: try row.decode("title"),
         body: try row.decode("body"), revision: try row.decode("revision"), state: try row.decode("state"))
     }
+  }
+
+  /// "workshop 'cyber' of 'wp'" or "consultation 'wp'", for messages.
+  static func summaryOwner(_ workshopKey: String?, _ consultationSlug: String) -> String {
+    workshopKey.map { "workshop '\($0)' of '\(consultationSlug)'" } ?? "consultation '\(consultationSlug)'"
   }
 }

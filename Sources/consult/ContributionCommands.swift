@@ -264,15 +264,22 @@ struct ContributionsCommand: ParsableCommand {
 
 struct SummaryCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "summary", abstract: "Write and approve a workshop's proceedings summary.",
+    commandName: "summary",
+    abstract: "Write and approve a workshop's proceedings summary, or the consultation's own summary.",
+    discussion: """
+      Without a workshop key, the commands act on the consultation's own summary: for a docket of \
+      written comments, the report on the comments (the name its workflow gives the document). \
+      Cite contributions as [#12] or [#12, #15]; exports number them as sources.
+      """,
     subcommands: [Draft.self, Edit.self, AdvanceSummary.self, ShowSummary.self])
 
   struct Draft: StoreCommand {
-    static let configuration = CommandConfiguration(abstract: "Start the proceedings summary of a workshop.")
+    static let configuration = CommandConfiguration(
+      abstract: "Start the proceedings summary of a workshop, or the consultation's own summary.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    @Argument(help: "The workshop key.") var workshop: String
+    @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
     @Option(help: "Title.") var title: String
     @Option(help: "The text (Markdown).") var text: String?
     @Option(help: "Read the text from FILE (- for standard input).") var file: String?
@@ -282,16 +289,17 @@ struct SummaryCommand: ParsableCommand {
       let s = try store.draftSummary(
         for: workshop, in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
-      print("Started the proceedings summary of \(workshop) (\(s.state), revision \(s.revision))")
+      print("Started the summary of \(workshop ?? "the consultation") (\(s.state), revision \(s.revision))")
     }
   }
 
   struct Edit: StoreCommand {
-    static let configuration = CommandConfiguration(abstract: "Replace the summary's text (only while drafting).")
+    static let configuration = CommandConfiguration(
+      abstract: "Replace the summary's text (only while drafting); the previous revision is kept.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    @Argument(help: "The workshop key.") var workshop: String
+    @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
     @Option(help: "New title.") var title: String?
     @Option(help: "The text (Markdown).") var text: String?
     @Option(help: "Read the text from FILE (- for standard input).") var file: String?
@@ -301,7 +309,7 @@ struct SummaryCommand: ParsableCommand {
       let s = try store.editSummary(
         for: workshop, in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
-      print("Saved revision \(s.revision) of the proceedings summary of \(workshop)")
+      print("Saved revision \(s.revision) of the summary of \(workshop ?? "the consultation")")
     }
   }
 
@@ -311,15 +319,25 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    @Argument(help: "The workshop key.") var workshop: String
-    @Argument(help: "The event.") var event: String
+    @Argument(
+      help: ArgumentHelp(
+        "[WORKSHOP] EVENT: the workshop key (omit it for the consultation's own summary) and the event.",
+        valueName: "workshop-and-event"))
+    var workshopAndEvent: [String]
     @Option(help: "A note recorded in the event log (default: the revision).") var reason: String?
+    var workshop: String? { workshopAndEvent.count == 2 ? workshopAndEvent[0] : nil }
+    var event: String { workshopAndEvent.last ?? "" }
+    func validate() throws {
+      guard (1...2).contains(workshopAndEvent.count) else {
+        throw ValidationError("give the event, after the workshop key for a workshop's summary")
+      }
+    }
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let time = try when.time()
       let record = try store.advanceSummary(
         for: workshop, in: consultation, event: event, actor: actor, reason: reason, at: time)
-      try printTransition(record, label: "summary of \(workshop)", json: output.json)
+      try printTransition(record, label: "summary of \(workshop ?? "the consultation")", json: output.json)
     }
   }
 
@@ -329,7 +347,7 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    @Argument(help: "The workshop key.") var workshop: String
+    @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
     func execute(_ store: ConsultStore, actor: String) throws {
       let s = try store.summary(for: workshop, in: consultation)
       if output.json { return try printJSON(s) }

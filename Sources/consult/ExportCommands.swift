@@ -112,7 +112,7 @@ struct Export: ParsableCommand {
       abstract: "Export the proceedings summary (attribution rules applied: Chatham House Rule, consent levels).",
       discussion: """
         markdown: CommonMark with GFM tables. html: one self-contained HTML file (inline CSS, print stylesheet). \
-        json: schema consult.proceedings-summary/1 (Schema/json/proceedings-summary-1.schema.json). \
+        json: schema consult.proceedings-summary/2 (Schema/json/proceedings-summary-2.schema.json). \
         pdf: the HTML printed by headless Chromium (needs a chromium binary: Debian `apt-get install chromium`, \
         or CONSULT_CHROMIUM=/path/to/chrome). --template FILE renders markdown, html or pdf from your own \
         Mustache template; `consult export template html` prints the shipped one to start from.

@@ -117,6 +117,6 @@ struct WorkflowMatrixTests {
     #expect(
       refused.stderr.contains(
         "follows workflow 'notice-and-comment', which has no workshop machine (it declares: consultation, "
-          + "contribution), so it records no workshops"), "\(refused.stderr)")
+          + "contribution, proceedings-summary), so it records no workshops"), "\(refused.stderr)")
   }
 }

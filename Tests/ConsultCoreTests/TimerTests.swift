@@ -137,7 +137,8 @@ struct ShippedWorkflowsTests {
   @Test("notice-and-comment: the comment period closes at the deadline; a report follows the review")
   func noticeAndComment() throws {
     let definition = try Self.load("notice-and-comment")
-    #expect(Set(definition.machines.keys) == [.consultation, .contribution])
+    #expect(Set(definition.machines.keys) == [.consultation, .contribution, .proceedingsSummary])
+    #expect(definition.summaryTitle == "Report on the comments")
     let machine = try definition.machine(for: .consultation)
     #expect(machine.initialState == "notice-drafting")
     let close = try #require(machine.transition(for: "close-comment-period", from: "comment-period"))

@@ -36,7 +36,16 @@ struct CampaignSearchTests {
       exact[0].excerpt?.hasPrefix(
         "Please reinstate work requirements for food stamps and support conservative waiver reform.") == true)
     #expect(exact[1].excerpt?.hasPrefix("Please reinstate work requirements for food stamps. Re:") == true)
-    #expect(exact[0].excerpt?.count == ConsultStore.campaignExcerptLength)
+    // Cut at a word boundary, marked with an ellipsis.
+    let excerpt = try #require(exact[0].excerpt)
+    #expect(excerpt.count <= ConsultStore.campaignExcerptLength + 1 && excerpt.hasSuffix("…"))
+    let full = try db.store.connection.query(
+      "SELECT text FROM contributions WHERE text LIKE 'Please reinstate work requirements for food stamps and support%' LIMIT 1"
+    ).rows[0].decode("text", as: String.self)
+    let words = full.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    let kept = String(excerpt.dropLast())
+    #expect(words.hasPrefix(kept))
+    #expect(words.dropFirst(kept.count).first.map { $0 == " " || $0.isPunctuation } == true)
     // "See attached file(s)" twice is a placeholder, not a campaign.
     let placeholders = try db.store.connection.query(
       "SELECT count(*) AS n, count(fingerprint) AS f FROM contributions WHERE text = 'See attached file(s)'")

@@ -132,7 +132,9 @@ struct ExportTests {
 
     let html = String(decoding: exports["summary.html"]!, as: UTF8.self)
     #expect(html.contains("<html lang=\"en\">"))
-    #expect(html.contains("They agreed on &lt;capacity&gt; &amp; &quot;coordination&quot; [2, 3]."))
+    #expect(html.contains("They agreed on &lt;capacity&gt; &amp; &quot;coordination&quot; ["))
+    #expect(
+      html.contains("<a href=\"#w1-src-2\" id=\"w1-cite-2\">2</a>, <a href=\"#w1-src-3\" id=\"w1-cite-3\">3</a>]"))
     #expect(!html.contains("<capacity>"))
     #expect(html.contains("<th scope=\"col\">Stakeholder group</th>"))
     #expect(html.contains("@media print"))
@@ -147,7 +149,7 @@ struct ExportTests {
 
     let summary = try #require(
       try JSONSerialization.jsonObject(with: exports["summary.json"]!) as? [String: Any])
-    #expect(summary["schema"] as? String == "consult.proceedings-summary/1")
+    #expect(summary["schema"] as? String == "consult.proceedings-summary/2")
     let workshop = try #require((summary["workshops"] as? [[String: Any]])?.first)
     #expect(workshop["starts_at"] as? String == "2015-09-17T07:30:00Z")
     #expect(workshop["chatham_house"] as? Bool == true)
@@ -195,11 +197,16 @@ struct ExportTests {
     let data = try db.store.proceedings(of: Scenario.slug)
     try #require(data.writtenCampaigns.map(\.size) == [3])
     let markdown = try MarkdownExporter().render(data)
-    #expect(markdown.contains("4 written submission(s), 2 when each campaign counts once."))
+    #expect(
+      markdown.contains(
+        "4 written submissions, received between 2015-10-01 and 2015-10-04 (UTC). 2 when identical copies count once."))
     #expect(markdown.contains("| 1 | 3 | identical | \(letter) |\n"))
     #expect(markdown.components(separatedBy: letter).count == 2)  // once: the campaign, not each member
     let html = try HTMLExporter().render(data)
-    #expect(html.contains("<p>4 written submission(s), 2 when each campaign counts once.</p>"))
+    #expect(
+      html.contains(
+        "<p>4 written submissions, received between 2015-10-01 and 2015-10-04 (UTC). 2 when identical copies count once.</p>"
+      ))
     #expect(html.contains("<tr><td class=\"number\">1</td><td class=\"number\">3</td><td>identical</td><td>"))
     let json = try #require(
       try JSONSerialization.jsonObject(with: Data(try SummaryJSONExporter().render(data).utf8)) as? [String: Any])
@@ -241,7 +248,7 @@ struct ExportTests {
     try publishSummary(db.store)
     let json = Data(try SummaryJSONExporter().render(try db.store.proceedings(of: Scenario.slug)).utf8)
     let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("Schema/json/proceedings-summary-1.schema.json")
+      .deletingLastPathComponent().appendingPathComponent("Schema/json/proceedings-summary-2.schema.json")
     #expect(FileManager.default.fileExists(atPath: schema.path))
     let script = """
       import json, sys, jsonschema

@@ -87,6 +87,17 @@ struct ShippedWorkflowRunTests {
     }
     #expect(unassessed?.contains("needs contributions.received == 0; has 1") == true, "\(unassessed ?? "")")
     try store.fire("reject", on: EntityReference(.contribution, comments[2]), actor: "reviewer")
+    // The report on the comments is the consultation's own summary; it must be published first.
+    let unpublished = Self.refusal {
+      try store.advanceConsultation("proposed-rule", event: "publish-report", actor: "agency")
+    }
+    #expect(unpublished?.contains("needs summaries.published >= 1; has 0") == true, "\(unpublished ?? "")")
+    try store.draftSummary(
+      for: nil, in: "proposed-rule", title: "Report on the comments", body: "Two comments [#\(comments[0])].",
+      actor: "agency")
+    for event in ["submit-for-review", "approve", "publish"] {
+      try store.advanceSummary(for: nil, in: "proposed-rule", event: event, actor: "agency")
+    }
     try store.advanceConsultation("proposed-rule", event: "publish-report", actor: "agency")
     try store.advanceConsultation("proposed-rule", event: "close", actor: "agency")
     #expect(try store.consultation("proposed-rule").state == "closed")
