@@ -108,7 +108,7 @@ struct DB: ParsableCommand {
         throw Exit.failure
       }
       do {
-        guard case .running = try target.cluster.status() else {
+        guard case .running = try target.cluster.settledStatus() else {
           print("Embedded PostgreSQL was not running")
           return
         }
