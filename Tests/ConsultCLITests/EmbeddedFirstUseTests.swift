@@ -102,11 +102,15 @@ final class EmbeddedHome {
 
 @Suite("First use of the embedded database")
 struct EmbeddedFirstUseTests {
-  @Test("four consult commands started at once on a fresh CONSULT_HOME all succeed; the database is migrated once")
+  @Test("five consult commands started at once on a fresh CONSULT_HOME all succeed; the database is migrated once")
   func concurrentFirstUse() throws {
     let home = EmbeddedHome()
+    // Two `open`s also register the shipped workflow at the same time.
     let outcomes = try runConcurrently(
-      [["open", "first", "--title", "First"], ["list"], ["db", "status"], ["db", "migrate"]],
+      [
+        ["open", "first", "--title", "First"], ["list"], ["db", "status"], ["db", "migrate"],
+        ["open", "second", "--title", "Second"],
+      ],
       environment: home.environment)
     for outcome in outcomes {
       #expect(outcome.status == 0, "exit \(outcome.status): \(outcome.stderr)")
@@ -124,7 +128,8 @@ struct EmbeddedFirstUseTests {
     #expect(try rows.rows[0].decode("n", as: Int.self) == applied)
     #expect(try rows.rows[0].decode("d", as: Int.self) == applied)
     connection.close()
-    #expect(try home.ok(["list"]).stdout.contains("first"))
+    let list = try home.ok(["list"]).stdout
+    #expect(list.contains("first") && list.contains("second"))
 
     // A server that lost its database (say a first start killed before creating it) gets it
     // back, migrated, at the next command.
