@@ -67,8 +67,10 @@ public struct Migrator {
   ///   changed, or the database records a migration this program lacks.
   public func status(on connection: PostgresConnection) throws -> [Status] {
     try translatingErrors("reading the migration status") {
-      try ensureTable(on: connection)
-      let applied = try appliedMigrations(on: connection)
+      // Read only: a database without the table has applied nothing. (Creating the table here
+      // raced with a concurrent `migrate` creating it: two `CREATE TABLE IF NOT EXISTS` at
+      // once can fail with a unique violation on the catalog.)
+      let applied = try tableExists(on: connection) ? try appliedMigrations(on: connection) : [:]
       return try migrations.map { migration in
         guard let record = applied[migration.number] else {
           return Status(migration: migration, appliedAt: nil)
@@ -79,20 +81,32 @@ public struct Migrator {
     }
   }
 
+  /// The key of the session-level advisory lock that ``migrate(on:)`` holds while it runs
+  /// (PostgreSQL docs §9.27.10 "Advisory Lock Functions"). Advisory locks are per database,
+  /// so migrators of different databases on one server do not wait for each other.
+  static let advisoryLockKey: Int64 = 727_400_001
+
   /// Applies every pending migration, each in its own transaction.
   ///
+  /// Safe to run concurrently against one database, from any number of processes and
+  /// machines: everything, from creating `schema_migrations` to the last migration, happens
+  /// under a session-level advisory lock, so a second migrator waits for the first and then
+  /// finds its migrations applied (each migration is applied exactly once).
+  ///
   /// - Parameter connection: The database to migrate.
-  /// - Returns: The migrations applied now (empty when already current).
+  /// - Returns: The migrations applied now (empty when already current, also when a
+  ///   concurrent migrator applied them meanwhile).
   /// - Throws: ``StoreError``: `.schema` when an applied file changed; the
   ///   translated database error when a migration fails (that migration is
   ///   rolled back; earlier ones stay applied).
   @discardableResult
   public func migrate(on connection: PostgresConnection) throws -> [Migration] {
     try translatingErrors("migrating the database") {
+      // Session-level advisory lock: one migrator at a time, taken before anything is read or
+      // created (the table too: two concurrent `CREATE TABLE IF NOT EXISTS` can collide).
+      try connection.query("SELECT pg_advisory_lock($1)", [Self.advisoryLockKey])
+      defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [Self.advisoryLockKey]) }
       try ensureTable(on: connection)
-      // Session-level advisory lock (PostgreSQL docs §9.27.10): one migrator at a time.
-      try connection.query("SELECT pg_advisory_lock(727400001)")
-      defer { _ = try? connection.query("SELECT pg_advisory_unlock(727400001)") }
       let applied = try appliedMigrations(on: connection)
       var done: [Migration] = []
       for migration in migrations {
@@ -141,6 +155,13 @@ public struct Migrator {
         applied_at timestamptz NOT NULL DEFAULT now()
       )
       """)
+  }
+
+  /// Whether `schema_migrations` exists (in the search path), without creating it.
+  private func tableExists(on connection: PostgresConnection) throws -> Bool {
+    let rows = try connection.query(
+      "SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
+    return try rows.rows[0].decode("present")
   }
 
   private func appliedMigrations(on connection: PostgresConnection) throws -> [Int: AppliedRecord] {

@@ -31,8 +31,27 @@ extension ConsultStore {
     return definition
   }
 
-  /// The body of ``registerWorkflow(source:file:)`` for a caller that holds an open transaction.
+  /// The body of ``registerWorkflow(source:file:)`` for a caller that holds an open transaction
+  /// (at the default isolation level, read committed).
+  ///
+  /// Safe when several processes register the same version at once (say, commands started
+  /// together on a fresh database that each `open` a consultation): the insert does nothing
+  /// when a concurrent transaction inserted the row first, and that row is then judged like
+  /// any registered one.
   func register(_ definition: WorkflowDefinition, source: String, file: String) throws {
+    if try registerIfAbsent(definition, source: source, file: file) { return }
+    // A concurrent registration inserted the version after our look and has committed (the
+    // insert waited for it); this statement's snapshot sees it.
+    if try registerIfAbsent(definition, source: source, file: file) { return }
+    throw StoreError(
+      .conflict,
+      "workflow \(definition.name) version \(definition.version) changed while it was being registered; try again")
+  }
+
+  /// One attempt of ``register(_:source:file:)``: judges the registered row if there is one
+  /// (returns `true`), else inserts it unless a concurrent transaction did first (returns
+  /// whether the version is now settled: `false` when that concurrent insert won).
+  private func registerIfAbsent(_ definition: WorkflowDefinition, source: String, file: String) throws -> Bool {
     // FOR UPDATE: a concurrent `open` pinning this version waits (its foreign key check needs
     // the row), so nothing starts using the version between the check and a replacement.
     let existing = try connection.query(
@@ -42,7 +61,7 @@ extension ConsultStore {
       """, [definition.name, definition.version, source])
     if let row = existing.rows.first {
       let same: Bool = try row.decode("same")
-      if same { return }
+      if same { return true }
       let users = try workflowUsers(name: definition.name, version: definition.version)
       if !users.pinned.isEmpty || !users.history.isEmpty {
         var uses: [String] = []
@@ -64,13 +83,15 @@ extension ConsultStore {
         WHERE name = $1 AND version = $2
         """, [definition.name, definition.version, source])
       workflowCache["\(definition.name)@\(definition.version)"] = nil
-      return
+      return true
     }
-    try connection.execute(
+    let inserted = try connection.execute(
       """
       INSERT INTO workflow_definitions (name, version, content_hash, source)
       VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), $3)
+      ON CONFLICT (name, version) DO NOTHING
       """, [definition.name, definition.version, source])
+    return inserted == 1
   }
 
   /// The consultations that use a registered version: those pinned to it now, and those (pinned

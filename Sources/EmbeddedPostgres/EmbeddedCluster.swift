@@ -24,8 +24,14 @@ import Foundation
 /// "Starting the Database Server", the `initdb` and `pg_ctl` reference pages): superuser
 /// `consult`, trust authentication (safe because the socket and its directory are only
 /// accessible to their owner), UTF-8, locale `C.UTF-8`. When this process is root, the
-/// files belong to, and the server runs as, the `postgres` system user, because PostgreSQL
-/// refuses to run as root; the tools are then run through `runuser -u postgres --`.
+/// server's files (`data/`, `run/`, `log/`) belong to, and the server runs as, the
+/// `postgres` system user, because PostgreSQL refuses to run as root; the tools are then run
+/// through `runuser -u postgres --`. How ``root`` is made reachable for that user is
+/// described at ``prepareRoot(account:runner:)``.
+///
+/// Any number of processes may use one cluster at once, also on first use: creating,
+/// starting and stopping happen under an exclusive `flock(2)` on `lock`, and
+/// ``settledStatus()`` reads the status under a shared one.
 public struct EmbeddedCluster: Sendable {
   /// The status of a cluster, as read from its data directory.
   public enum Status: Sendable, Equatable {
@@ -38,7 +44,8 @@ public struct EmbeddedCluster: Sendable {
   }
 
   /// The directory holding everything: `data/`, `run/` (the socket), `log/server.log` and
-  /// the lock file. Created (mode 0700) on first start when missing.
+  /// the lock file. Created on first start when missing (mode 0700; 0711 as root, so the
+  /// server's account can pass through).
   public var root: URL
   /// The directory holding `initdb`, `pg_ctl`, `postgres` and `createdb`, or `nil` to find
   /// it with ``findBinDirectory(environment:)`` when a tool is first needed.
@@ -181,6 +188,19 @@ public struct EmbeddedCluster: Sendable {
     return kill(pid, 0) == 0 ? .running(pid: pid) : .stopped
   }
 
+  /// ``status()`` read under a shared lock on `root/lock`, so that it never reports a
+  /// server that another process is still creating, starting (and creating the database
+  /// in) or stopping: it waits until that process is done. Use it before connecting to a
+  /// server that ``status()`` says runs.
+  ///
+  /// - Returns: as ``status()``.
+  /// - Throws: as ``status()``.
+  public func settledStatus() throws(EmbeddedClusterError) -> Status {
+    try withSharedFileLockIfPresent(at: lockFile) { () throws(EmbeddedClusterError) in
+      try status()
+    }
+  }
+
   // MARK: - Start
 
   /// Makes sure the cluster exists and its server runs, then returns how to connect.
@@ -196,22 +216,25 @@ public struct EmbeddedCluster: Sendable {
   ///    `pg_ctl start -w -l root/log/server.log`, and creates database `consult` with
   ///    `createdb` over the socket unless it exists.
   ///
-  /// A running server is left alone, so a second call does nothing but take the lock (and
-  /// does not check the database: one dropped by hand, or never made because a caller died
-  /// between starting the server and `createdb`, comes back at the next start). Tools run
-  /// with every `PG*` variable removed from their environment and `LC_ALL=C`, and as user
-  /// `postgres` (with the directories chowned to it) when this process is root.
+  /// Before the lock, ``root`` is created when missing and, as root, made reachable for
+  /// `postgres` (``prepareRoot(account:runner:)``). A running server is left alone, so a
+  /// second call does nothing but take the lock (and does not check the database: one
+  /// dropped by hand, or never made because a caller died between starting the server and
+  /// `createdb`, is made again by ``ensureDatabase()``). Tools run with every `PG*` variable
+  /// removed from their environment and `LC_ALL=C`, and as user `postgres` (with the
+  /// directories it writes chowned to it) when this process is root.
   ///
   /// - Returns: ``connectionParameters``.
   /// - Throws: ``EmbeddedClusterError`` when the socket path is too long (over 107 bytes
   ///   on Linux, `unix(7)`), the server programs are missing, the process is root and user
-  ///   `postgres` does not exist, or a tool fails (its output and the new server log lines
-  ///   are in ``EmbeddedClusterError/log``).
+  ///   `postgres` does not exist or cannot reach ``root`` (the message says how to fix it),
+  ///   or a tool fails (its output and the new server log lines are in
+  ///   ``EmbeddedClusterError/log``).
   @discardableResult
   public func ensureRunning() throws(EmbeddedClusterError) -> [String: String] {
     try checkSocketPathLength()
     let account = try ServerAccount.forCurrentProcess()
-    try createRootIfMissing(account: account)
+    try prepareRoot(account: account, runner: ToolRunner(account: account))
     try withFileLock(at: lockFile) { () throws(EmbeddedClusterError) in
       let current = try status()
       if case .running = current { return }
@@ -224,6 +247,27 @@ public struct EmbeddedCluster: Sendable {
       try createDatabaseIfMissing(binDirectory: binDirectory, runner: runner)
     }
     return connectionParameters
+  }
+
+  /// Creates database `consult` when it is missing from the running server (`createdb`,
+  /// under the same lock as ``ensureRunning()``; a database that exists is fine). For a
+  /// caller that found the server running but could not connect because the database does
+  /// not exist.
+  ///
+  /// - Throws: ``EmbeddedClusterError`` when the server is not running, or `createdb` fails.
+  public func ensureDatabase() throws(EmbeddedClusterError) {
+    let account = try ServerAccount.forCurrentProcess()
+    try withFileLock(at: lockFile) { () throws(EmbeddedClusterError) in
+      guard case .running = try status() else {
+        throw EmbeddedClusterError(
+          message: "The embedded PostgreSQL server (data directory \(dataDirectory.path)) is not running."
+        )
+      }
+      try createDatabaseIfMissing(
+        binDirectory: try resolvedBinDirectory(),
+        runner: ToolRunner(account: account)
+      )
+    }
   }
 
   /// Creates the cluster if needed and starts its server: ``ensureRunning()`` without the
@@ -273,15 +317,25 @@ public struct EmbeddedCluster: Sendable {
   /// terminating NUL (108 - 1 = 107 bytes on Linux, `unix(7)`; 103 on macOS).
   static let maximumSocketPathLength = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
 
+  /// The longest ``root`` path whose socket path fits: ``maximumSocketPathLength`` less
+  /// `/run/.s.PGSQL.5432` (89 bytes on Linux).
+  static var maximumRootPathLength: Int {
+    maximumSocketPathLength - "/run/.s.PGSQL.\(port)".utf8.count
+  }
+
   /// Fails when ``socketFile``'s path is too long to bind, as the server would at start.
   func checkSocketPathLength() throws(EmbeddedClusterError) {
     let length = socketFile.path.utf8.count
     guard length <= Self.maximumSocketPathLength else {
+      let suggestion = geteuid() == 0 ? "/var/lib/consult" : "~/.consult"
       throw EmbeddedClusterError(
         message: """
           The embedded database's socket path \(socketFile.path) is \(length) bytes long, \
-          more than the \(Self.maximumSocketPathLength) bytes a Unix socket path may have. \
-          Set CONSULT_HOME to a shorter directory (for example ~/.consult).
+          more than the \(Self.maximumSocketPathLength) bytes a Unix socket path may have \
+          (unix(7)), so the server could not listen there. Set CONSULT_HOME to a directory \
+          whose path is at most \(Self.maximumRootPathLength) bytes long (this one is \
+          \(root.path.utf8.count)), for example \(suggestion); or use a server of your own \
+          (CONSULT_DATABASE_URL).
           """
       )
     }
@@ -291,13 +345,6 @@ public struct EmbeddedCluster: Sendable {
   func resolvedBinDirectory() throws(EmbeddedClusterError) -> URL {
     if let binDirectory { return binDirectory }
     return try Self.findBinDirectory()
-  }
-
-  /// Creates ``root`` (mode 0700, owned by `account` when given) when it does not exist.
-  /// An existing root is left as it is.
-  func createRootIfMissing(account: ServerAccount?) throws(EmbeddedClusterError) {
-    guard !FileManager.default.fileExists(atPath: root.path) else { return }
-    try createDirectory(root, account: account)
   }
 
   /// Creates `directory` (with missing parents) if needed and gives it mode 0700 and, when
@@ -380,7 +427,8 @@ public struct EmbeddedCluster: Sendable {
       if let account {
         message += """
            The server runs as user \(account.name), which must be able to enter every \
-          directory leading to \(root.path); set CONSULT_HOME elsewhere if it cannot.
+          directory leading to \(root.path) and write in it; set CONSULT_HOME to a \
+          directory it can reach (such as /var/lib/consult) if it cannot.
           """
       }
       throw EmbeddedClusterError(message: message, log: result.output)

@@ -17,6 +17,9 @@ struct ServerAccount: Sendable, Equatable {
   var name: String
   var uid: uid_t
   var gid: gid_t
+  /// Every group the account is in: its primary group and the supplementary ones
+  /// (`getgrouplist(3)`), which decide whether it may enter a directory by its group bits.
+  var groups: [gid_t] = []
 
   /// The name of the account used when running as root.
   static let defaultName = "postgres"
@@ -46,7 +49,46 @@ struct ServerAccount: Sendable, Equatable {
           """
       )
     }
-    return ServerAccount(name: name, uid: entry.pw_uid, gid: entry.pw_gid)
+    return ServerAccount(
+      name: name,
+      uid: entry.pw_uid,
+      gid: entry.pw_gid,
+      groups: groupList(name: name, primary: entry.pw_gid)
+    )
+  }
+
+  /// The groups of user `name` whose primary group is `primary` (`getgrouplist(3)`);
+  /// at least `[primary]`.
+  static func groupList(name: String, primary: gid_t) -> [gid_t] {
+    var count: Int32 = 64
+    for _ in 0..<4 {
+      let capacity = count
+      #if canImport(Darwin)
+        // Darwin declares the groups as `int`.
+        var found = [Int32](repeating: 0, count: Int(count))
+        if getgrouplist(name, Int32(bitPattern: primary), &found, &count) >= 0 {
+          return found.prefix(Int(count)).map { gid_t(bitPattern: $0) }
+        }
+      #else
+        var found = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(name, primary, &found, &count) >= 0 {
+          return Array(found.prefix(Int(count)))
+        }
+      #endif
+      // Too small: `count` now holds the number needed (glibc); grow and try again.
+      count = max(count, capacity * 2)
+    }
+    return [primary]
+  }
+
+  /// Whether this account may enter (search) a directory with the given owner, group and
+  /// mode, by the permission bits alone (`path_resolution(7)`): the owner bits when it owns
+  /// it, else the group bits when it is in the group, else the bits for others. Access
+  /// control lists are not read; see ``EmbeddedCluster`` for how a "no" is double-checked.
+  func maySearch(owner: uid_t, group: gid_t, mode: mode_t) -> Bool {
+    if owner == uid { return mode & S_IXUSR != 0 }
+    if group == gid || groups.contains(group) { return mode & S_IXGRP != 0 }
+    return mode & S_IXOTH != 0
   }
 }
 
@@ -309,6 +351,29 @@ struct ToolRunner: Sendable {
     }
   }
 #endif
+
+/// A shared advisory lock on the lock file at `url` (`flock(2)`, `LOCK_SH`), held while
+/// `body` runs: it waits while another process holds the exclusive lock of
+/// ``withFileLock(at:_:)`` (starting or stopping the server), and readers do not wait for
+/// one another. When the file does not exist or cannot be opened for reading, `body` runs
+/// without the lock (nothing was ever started there, or the files belong to another user,
+/// which `body` then reports).
+///
+/// - Throws: whatever `body` throws.
+func withSharedFileLockIfPresent<T>(
+  at url: URL,
+  _ body: () throws(EmbeddedClusterError) -> T
+) throws(EmbeddedClusterError) -> T {
+  let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+  guard descriptor >= 0 else { return try body() }
+  defer { close(descriptor) }
+  while flock(descriptor, LOCK_SH) != 0 {
+    if errno == EINTR { continue }
+    return try body()
+  }
+  defer { flock(descriptor, LOCK_UN) }
+  return try body()
+}
 
 /// An exclusive advisory lock on a file (`flock(2)`), held while `body` runs.
 ///

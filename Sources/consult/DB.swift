@@ -36,12 +36,15 @@ struct DB: ParsableCommand {
           let cluster = target.cluster
           info["server"] = "embedded"
           info["data_directory"] = cluster.dataDirectory.path
-          switch try cluster.status() {
+          // Settled: waits while another consult creates, starts or stops the cluster, so a
+          // server reported as running is ready and has its database.
+          let state = try cluster.settledStatus()
+          switch state {
           case .notInitialised: info["state"] = "not initialised"
           case .stopped: info["state"] = "stopped"
           case .running(let pid): info["state"] = "running (pid \(pid))"
           }
-          guard case .running = try cluster.status() else {
+          guard case .running = state else {
             return try emit(info, pending: nil)
           }
         }
@@ -84,10 +87,10 @@ struct DB: ParsableCommand {
         throw Exit.failure
       }
       do {
-        let parameters = try target.cluster.ensureRunning()
-        let applied = try Migrator().migrate(on: try PostgresConnection(parameters: parameters))
+        let cluster = target.cluster
+        let applied = try Migrator().migrate(on: try connectToEmbedded(cluster))
         print(
-          "Embedded PostgreSQL running; socket in \(parameters["host"] ?? "?"); \(applied.count) migration(s) applied now"
+          "Embedded PostgreSQL running; socket in \(cluster.socketDirectory.path); \(applied.count) migration(s) applied now"
         )
       } catch {
         throw report(error, verbose: connection.verbose)
@@ -105,7 +108,7 @@ struct DB: ParsableCommand {
         throw Exit.failure
       }
       do {
-        guard case .running = try target.cluster.status() else {
+        guard case .running = try target.cluster.settledStatus() else {
           print("Embedded PostgreSQL was not running")
           return
         }
@@ -128,7 +131,7 @@ struct DB: ParsableCommand {
         if target.configured {
           conn = try PostgresConnection(url: target.url, parameters: ["application_name": "consult"])
         } else {
-          conn = try PostgresConnection(parameters: try target.cluster.ensureRunning())
+          conn = try connectToEmbedded(target.cluster)
         }
         let applied = try Migrator().migrate(on: conn)
         if applied.isEmpty {

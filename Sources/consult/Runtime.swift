@@ -38,14 +38,35 @@ struct ConnectionOptions: ParsableArguments {
       connection = try PostgresConnection(url: url, parameters: ["application_name": "consult"])
       try Migrator().requireCurrent(on: connection)
     } else {
-      let cluster = EmbeddedCluster(root: EmbeddedCluster.defaultRoot())
-      var parameters = try cluster.ensureRunning()
-      parameters["application_name"] = "consult"
-      connection = try PostgresConnection(parameters: parameters)
+      connection = try connectToEmbedded(EmbeddedCluster(root: EmbeddedCluster.defaultRoot()))
       try Migrator().migrate(on: connection)
     }
     return ConsultStore(connection: connection)
   }
+}
+
+/// Creates and starts the embedded cluster when needed and connects to its database.
+///
+/// Safe when several consult processes do it at once on a fresh home: the cluster is
+/// created and started under a file lock, and migrations (the caller's) under an advisory
+/// lock. A server that runs without database `consult` (a first start killed between
+/// starting the server and creating it) gets it created, then the connection is retried.
+///
+/// - Parameter cluster: the embedded cluster to use.
+/// - Returns: a connection to database `consult`, with `application_name` `consult`.
+/// - Throws: `EmbeddedClusterError` when the cluster cannot be created or started;
+///   `PostgresError` when connecting fails.
+func connectToEmbedded(_ cluster: EmbeddedCluster) throws -> PostgresConnection {
+  var parameters = try cluster.ensureRunning()
+  parameters["application_name"] = "consult"
+  let missing = "database \"\(parameters["dbname"] ?? "")\" does not exist"
+  do {
+    return try PostgresConnection(parameters: parameters)
+  } catch {
+    guard error.kind == .connection, error.message.contains(missing) else { throw error }
+  }
+  try cluster.ensureDatabase()
+  return try PostgresConnection(parameters: parameters)
 }
 
 /// `--at TIME`, taken by every command that records something: when it happened, so a finished

@@ -72,6 +72,61 @@ struct ConcurrencyTests {
   }
 }
 
+@Suite("Concurrent first registration")
+struct ConcurrentRegistrationTests {
+  @Test("a workflow version registered by two transactions at once: both succeed, one row")
+  func concurrentRegistration() throws {
+    let db = try TestDatabase()
+    let source = try String(contentsOf: Scenario.workflowFile, encoding: .utf8)
+    let definition = try WorkflowDefinition.parse(yaml: source, file: Scenario.workflowFile.path)
+    // A: registers the version in an open transaction (as a concurrent `consult open` would).
+    let first = try db.connect()
+    try first.execute("BEGIN")
+    try first.execute(
+      """
+      INSERT INTO workflow_definitions (name, version, content_hash, source)
+      VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), $3)
+      """, [definition.name, definition.version, source])
+
+    // B: looks, finds nothing committed, inserts and waits for A.
+    let name = db.name
+    let outcome = OutcomeBox()
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      defer { done.signal() }
+      do {
+        let other = ConsultStore(connection: try TestDatabase.connect(name))
+        _ = try other.registerWorkflow(source: source, file: Scenario.workflowFile.path)
+        outcome.set("registered")
+      } catch {
+        outcome.set("failed: \(error)")
+      }
+    }
+    let watcher = try db.connect()
+    var blocked = false
+    for _ in 0..<1000 {  // up to 20 s on a slow machine
+      let rows = try watcher.query(
+        """
+        SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = $1 AND wait_event_type = 'Lock' AND application_name = 'consult-tests'
+        """, [name])
+      if try rows.rows[0].decode("n", as: Int.self) > 0 {
+        blocked = true
+        break
+      }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    try first.execute("COMMIT")
+    done.wait()
+    #expect(blocked, "the second registration should have waited for the first one's insert")
+    #expect(outcome.get() == "registered")
+    let rows = try db.store.connection.query(
+      "SELECT count(*) AS n FROM workflow_definitions WHERE name = $1 AND version = $2",
+      [definition.name, definition.version])
+    #expect(try rows.rows[0].decode("n", as: Int.self) == 1)
+  }
+}
+
 /// A string set on one thread and read on another.
 final class OutcomeBox: @unchecked Sendable {
   private let lock = NSLock()

@@ -10,8 +10,9 @@ final class TestDatabase {
   let store: ConsultStore
 
   /// Creates `consult_test_<random>` and applies every migration, or with `through`, the
-  /// migrations numbered up to it (to test an upgrade from that schema).
-  init(through lastMigration: Int? = nil) throws {
+  /// migrations numbered up to it (to test an upgrade from that schema), or with `migrated`
+  /// false none at all (an empty database, to test the migrator itself).
+  init(through lastMigration: Int? = nil, migrated: Bool = true) throws {
     let env = ProcessInfo.processInfo.environment
     try #require(
       env["PGHOST"] != nil || env["CONSULT_DATABASE_URL"] != nil,
@@ -21,6 +22,7 @@ final class TestDatabase {
     try admin.execute("CREATE DATABASE " + admin.quoteIdentifier(name))
     admin.close()
     store = ConsultStore(connection: try Self.connect(name))
+    if !migrated { return }
     if let lastMigration {
       let older = try ScratchDirectory()
       for migration in try Migrator().migrations where migration.number <= lastMigration {

@@ -82,14 +82,21 @@ struct EmbeddedClusterTests {
       let attributes = try FileManager.default.attributesOfItem(atPath: cluster.dataDirectory.path)
       #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
       let rootAttributes = try FileManager.default.attributesOfItem(atPath: cluster.root.path)
-      #expect((rootAttributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+      // As root, the server's account must pass through the root (0711); otherwise 0700.
+      #expect(
+        (rootAttributes[.posixPermissions] as? NSNumber)?.intValue == (geteuid() == 0 ? 0o711 : 0o700))
+      #expect((rootAttributes[.ownerAccountID] as? NSNumber)?.uint32Value == geteuid())
       if geteuid() == 0 {
-        // Run as root: everything the server touches belongs to `postgres`.
+        // Run as root: everything the server touches belongs to `postgres`; the root and the
+        // lock file stay root's, so the server's account cannot replace them.
         let postgres = try #require(getpwnam("postgres")).pointee.pw_uid
-        for url in [cluster.root, cluster.dataDirectory, cluster.socketDirectory, cluster.logFile] {
+        for url in [cluster.dataDirectory, cluster.socketDirectory, cluster.logFile] {
           let owner = try FileManager.default.attributesOfItem(atPath: url.path)[.ownerAccountID]
           #expect((owner as? NSNumber)?.uint32Value == postgres, "owner of \(url.path)")
         }
+        let lockOwner = try FileManager.default.attributesOfItem(atPath: cluster.lockFile.path)[
+          .ownerAccountID]
+        #expect((lockOwner as? NSNumber)?.uint32Value == 0)
       }
     }
   }
@@ -141,27 +148,133 @@ struct EmbeddedClusterTests {
   }
 
   @Test(
-    "as root, a root the postgres user cannot reach fails with advice",
+    "as root, a parent the postgres user cannot enter is left alone and named with the command that fixes it",
     .enabled(if: geteuid() == 0, "only root switches to the postgres user")
   )
-  func unreachableRootAsRoot() throws {
+  func unreachableParentAsRoot() throws {
     let parent = temporaryRoot()
     defer { try? FileManager.default.removeItem(at: parent) }
     try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
     try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: parent.path)
     let cluster = EmbeddedCluster(
-      root: parent.appendingPathComponent("home", isDirectory: true),
+      root: parent.appendingPathComponent("home/consult", isDirectory: true),
       binDirectory: try serverBinDirectory()
     )
     defer { destroy(cluster) }
     let error = try #require(throws: EmbeddedClusterError.self) { try cluster.ensureRunning() }
-    #expect(error.message.contains("initdb"))
-    #expect(error.message.contains("postgres"))
-    #expect(error.message.contains("CONSULT_HOME"))
-    #expect(error.log?.contains("Permission denied") == true)
-    #expect(error.log?.contains("locale \"C.UTF-8\"") == true)  // no retry with C
-    #expect(try cluster.status() == .notInitialised)
-    #expect(!FileManager.default.fileExists(atPath: cluster.stagingDirectory.path))
+    #expect(error.message.contains("'postgres' cannot enter \(parent.path), on the way to"))
+    #expect(error.message.contains("`chmod o+x \(parent.path)`"))
+    #expect(error.message.contains("set CONSULT_HOME to a directory the user 'postgres' can reach"))
+    #expect(error.message.contains("/var/lib/consult"))
+    // Nothing was created, and the parent consult did not create keeps its mode.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).isEmpty)
+    let mode = try FileManager.default.attributesOfItem(atPath: parent.path)[.posixPermissions]
+    #expect((mode as? NSNumber)?.intValue == 0o700)
+
+    // The command the message names is enough.
+    try FileManager.default.setAttributes([.posixPermissions: 0o701], ofItemAtPath: parent.path)
+    try cluster.prepareRoot(account: try ServerAccount.lookUp("postgres"), runner: postgresRunner())
+    for path in [parent.path + "/home", cluster.root.path] {
+      let created = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]
+      #expect((created as? NSNumber)?.intValue == 0o711, "mode of \(path), which consult created")
+    }
+  }
+
+  @Test(
+    "as root, an empty 0700 root (mktemp -d) is handed over: o+x added, nothing else changed",
+    .enabled(if: geteuid() == 0, "only root switches to the postgres user")
+  )
+  func handedOverRootAsRoot() throws {
+    let root = temporaryRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
+    // The lock file is consult's own, so a home left by an earlier attempt counts as empty.
+    #expect(FileManager.default.createFile(atPath: root.appendingPathComponent("lock").path, contents: nil))
+    let cluster = EmbeddedCluster(root: root)
+    let account = try ServerAccount.lookUp("postgres")
+    try cluster.prepareRoot(account: account, runner: postgresRunner())
+    let attributes = try FileManager.default.attributesOfItem(atPath: root.path)
+    #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o701)
+    #expect((attributes[.ownerAccountID] as? NSNumber)?.uint32Value == 0)
+    #expect(try cluster.runsTestSearchable(root.path, runner: postgresRunner()))
+  }
+
+  @Test(
+    "as root, a root with other files in it that postgres cannot enter fails and stays as it was",
+    .enabled(if: geteuid() == 0, "only root switches to the postgres user")
+  )
+  func foreignUnreachableRootAsRoot() throws {
+    let root = temporaryRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
+    try Data("mine".utf8).write(to: root.appendingPathComponent("notes.txt"))
+    let cluster = EmbeddedCluster(root: root, binDirectory: try serverBinDirectory())
+    let error = try #require(throws: EmbeddedClusterError.self) { try cluster.ensureRunning() }
+    #expect(error.message.contains("cannot enter \(root.path), the embedded database's directory"))
+    #expect(error.message.contains("`chmod o+x \(root.path)`"))
+    let mode = try FileManager.default.attributesOfItem(atPath: root.path)[.posixPermissions]
+    #expect((mode as? NSNumber)?.intValue == 0o700)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["notes.txt"])
+  }
+
+  @Test("settledStatus never reports a server that another caller is still creating or starting")
+  func settledStatusWaitsForStart() throws {
+    try withTemporaryCluster { cluster in
+      let finished = DispatchSemaphore(value: 0)
+      let outcome = ThreadResults<Result<[String: String], EmbeddedClusterError>>()
+      Thread.detachNewThread {
+        let result = Result { () throws(EmbeddedClusterError) in try cluster.ensureRunning() }
+        outcome.lock.withLock { outcome.values[0] = result }
+        finished.signal()
+      }
+      // From the moment the settled status says "running", the database answers (status()
+      // alone says so as soon as the postmaster writes its PID file, before it accepts
+      // connections and before `createdb`).
+      var sawRunning = false
+      for _ in 0..<3000 {  // up to 60 s on a slow machine
+        if case .running = try cluster.settledStatus() {
+          sawRunning = true
+          break
+        }
+        usleep(20_000)
+      }
+      #expect(sawRunning)
+      #expect(try psql(cluster, "select 1").text == "1")
+      finished.wait()
+      #expect(throws: Never.self) { try outcome.lock.withLock { outcome.values[0] }?.get() }
+    }
+  }
+
+  @Test("a server running without its database gets it back from ensureDatabase")
+  func ensureDatabaseRecreates() throws {
+    try withTemporaryCluster { cluster in
+      try cluster.ensureRunning()
+      let drop = try psqlMaintenance(cluster, "drop database consult")
+      #expect(drop.status == 0, "\(drop.text)")
+      #expect(try psql(cluster, "select 1").status != 0)
+      try cluster.ensureDatabase()
+      try cluster.ensureDatabase()  // an existing database is fine
+      #expect(try psql(cluster, "select 1").text == "1")
+    }
+  }
+
+  @Test("path prefixes, shell quoting and the permission-bit check")
+  func rootHelpers() {
+    #expect(EmbeddedCluster.pathPrefixes(of: "/") == ["/"])
+    #expect(EmbeddedCluster.pathPrefixes(of: "/a/b/c") == ["/", "/a", "/a/b", "/a/b/c"])
+    #expect(EmbeddedCluster.shellQuoted("/root") == "/root")
+    #expect(EmbeddedCluster.shellQuoted("/tmp/a b") == "'/tmp/a b'")
+    #expect(EmbeddedCluster.shellQuoted("/tmp/it's") == "'/tmp/it'\\''s'")
+    let account = ServerAccount(name: "postgres", uid: 101, gid: 104, groups: [104, 103])
+    #expect(account.maySearch(owner: 101, group: 0, mode: 0o700))
+    #expect(!account.maySearch(owner: 101, group: 104, mode: 0o070))  // the owner bits decide
+    #expect(account.maySearch(owner: 0, group: 103, mode: 0o710))
+    #expect(!account.maySearch(owner: 0, group: 103, mode: 0o701))  // the group bits decide
+    #expect(account.maySearch(owner: 0, group: 0, mode: 0o701))
+    #expect(!account.maySearch(owner: 0, group: 0, mode: 0o770))
+    #expect(EmbeddedCluster.maximumRootPathLength == EmbeddedCluster.maximumSocketPathLength - 18)
   }
 
   @Test("stop and status on a root that does not exist do nothing")

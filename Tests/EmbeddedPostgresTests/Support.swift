@@ -48,14 +48,15 @@ struct Output {
 }
 
 /// Runs `psql -X -h <socket> -p 5432 -U consult -d consult -Atc <sql>` from the bin
-/// directory, as this process's user, with no PG* variables in its environment.
-func psql(_ cluster: EmbeddedCluster, _ sql: String) throws -> Output {
+/// directory, as this process's user, with no PG* variables in its environment; `database`
+/// replaces `consult` after `-d`.
+func psql(_ cluster: EmbeddedCluster, _ sql: String, database: String? = nil) throws -> Output {
   let parameters = cluster.connectionParameters
   let process = Process()
   process.executableURL = try serverBinDirectory().appendingPathComponent("psql")
   process.arguments = [
     "-X", "-h", parameters["host"]!, "-p", parameters["port"]!, "-U", parameters["user"]!,
-    "-d", parameters["dbname"]!, "-Atc", sql,
+    "-d", database ?? parameters["dbname"]!, "-Atc", sql,
   ]
   process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
   let pipe = Pipe()
@@ -69,6 +70,17 @@ func psql(_ cluster: EmbeddedCluster, _ sql: String) throws -> Output {
     status: process.terminationStatus,
     text: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   )
+}
+
+/// `psql` as ``psql(_:_:database:)`` does, but connected to the `postgres` maintenance
+/// database (to drop or create `consult`).
+func psqlMaintenance(_ cluster: EmbeddedCluster, _ sql: String) throws -> Output {
+  try psql(cluster, sql, database: "postgres")
+}
+
+/// Runs tools as the `postgres` user (the tests that use it run as root).
+func postgresRunner() throws -> ToolRunner {
+  ToolRunner(account: try ServerAccount.lookUp("postgres"))
 }
 
 /// Runs `body(0) ... body(count - 1)` at the same time, each on its own thread, and
