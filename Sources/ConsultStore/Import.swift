@@ -140,8 +140,8 @@ extension ConsultStore {
         actor: actor, updateChanged: options.updateChanged)
       try connection.execute(
         """
-        INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor_id)
+        VALUES ($1, $2, $3, $4, $5, consult_actor($6))
         """, [consultation.id, format, fileName, read, staged.added, actor])
       var report = ImportReport(
         rowsRead: read, skipped: staged.skipped, added: staged.added,
@@ -309,26 +309,27 @@ extension ConsultStore {
       // record event logged, in one statement (data-modifying CTEs, PostgreSQL docs §7.8.4).
       try connection.execute(
         """
-        WITH changed AS (
+        WITH who AS (SELECT consult_actor($3) AS id), changed AS (
           SELECT k.id, k.text AS old_text, k.language AS old_language, k.state, s.text
           FROM import_staging s JOIN contributions k
             ON k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id
           WHERE k.text <> s.text
           FOR UPDATE OF k
         ), kept AS (
-          INSERT INTO contribution_revisions (contribution_id, revision, text, language, replaced_by, reason)
+          INSERT INTO contribution_revisions (contribution_id, revision, text, language, replaced_by_id, reason)
           SELECT c.id, coalesce((SELECT max(r.revision) FROM contribution_revisions r WHERE r.contribution_id = c.id), 0) + 1,
-                 c.old_text, c.old_language, $3, $4
-          FROM changed c
+                 c.old_text, c.old_language, who.id, $4
+          FROM changed c, who
           RETURNING contribution_id, revision
         ), updated AS (
-          UPDATE contributions k SET text = c.text FROM changed c WHERE k.id = c.id RETURNING k.id, k.state
+          UPDATE contributions k SET text = c.text, version = k.version + 1 FROM changed c WHERE k.id = c.id
+          RETURNING k.id, k.state, consult_contribution_content(k.text, k.attribution, k.stakeholder_id) AS content
         )
-        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
-                            workflow_name, workflow_version)
-        SELECT $1, 'contribution', u.id, $5, u.state, u.state, $3,
-               $4 || '; the previous text is revision ' || kept.revision, $6, $7
-        FROM updated u JOIN kept ON kept.contribution_id = u.id ORDER BY u.id
+        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                            workflow_name, workflow_version, content_hash)
+        SELECT $1, 'contribution', u.id, $5, u.state, u.state, who.id,
+               $4 || '; the previous text is revision ' || kept.revision, $6, $7, u.content
+        FROM updated u JOIN kept ON kept.contribution_id = u.id CROSS JOIN who ORDER BY u.id
         """,
         [
           consultation.id, scope, actor, "import \(fileName): the text changed at the source",
@@ -364,7 +365,7 @@ extension ConsultStore {
     // CTE, PostgreSQL docs §7.8.4), so every added row is logged exactly once.
     let addedRows = try connection.query(
       """
-      WITH added AS (
+      WITH who AS (SELECT consult_actor($4) AS id), added AS (
         INSERT INTO contributions (consultation_id, kind, text, language, stakeholder_id, organisation_id,
                                    attribution, source, source_id, title, received_at, posted_at, state,
                                    fingerprint, search_vector)
@@ -378,12 +379,12 @@ extension ConsultStore {
                           WHERE k.consultation_id = $1 AND k.source = $8 AND k.source_id = s.source_id)
         ORDER BY s.line
         ON CONFLICT (consultation_id, source, source_id) DO NOTHING
-        RETURNING id, state
+        RETURNING id, state, consult_contribution_content(text, attribution, stakeholder_id) AS content
       ), logged AS (
-        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
-                            workflow_name, workflow_version)
-        SELECT $1, 'contribution', id, 'create', NULL, state, $4, 'import ' || $5, $6, $7
-        FROM added ORDER BY id
+        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                            workflow_name, workflow_version, content_hash)
+        SELECT $1, 'contribution', added.id, 'create', NULL, state, who.id, 'import ' || $5, $6, $7, content
+        FROM added CROSS JOIN who ORDER BY added.id
         RETURNING 1
       )
       SELECT count(*) AS added FROM logged

@@ -298,8 +298,8 @@ extension ConsultStore {
         if importID == nil {
           importID = try connection.query(
             """
-            INSERT INTO import_batches (consultation_id, format, file_path, file_size, batch_size, records_digest, actor)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+            INSERT INTO import_batches (consultation_id, format, file_path, file_size, batch_size, records_digest, actor_id)
+            VALUES ($1, $2, $3, $4, $5, $6, consult_actor($7)) RETURNING id
             """,
             [
               consultation.id, format, filePath, fileSize, batchSize,
@@ -333,8 +333,8 @@ extension ConsultStore {
           ).rows[0]
           try connection.execute(
             """
-            INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor_id)
+            VALUES ($1, $2, $3, $4, $5, consult_actor($6))
             """,
             [
               consultation.id, format, fileName, try totals.decode("rows_committed", as: Int.self),

@@ -207,7 +207,8 @@ extension ConsultStore {
       let rows = try connection.query(
         """
         SELECT * FROM (
-          SELECT e.id, e.occurred_at, e.entity_kind, e.entity_id, e.event, e.from_state, e.to_state, e.actor,
+          SELECT e.id, e.occurred_at, e.entity_kind, e.entity_id, e.event, e.from_state, e.to_state,
+                 (SELECT handle FROM actors WHERE id = e.actor_id) AS actor,
                  e.reason, e.workflow_name || '@' || e.workflow_version AS workflow,
                  CASE e.entity_kind
                    WHEN 'consultation' THEN c.slug

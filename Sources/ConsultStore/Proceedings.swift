@@ -315,7 +315,8 @@ extension ConsultStore {
   {
     let approvals = try connection.query(
       """
-      SELECT event, to_state, actor, occurred_at, reason FROM events
+      SELECT event, to_state, (SELECT handle FROM actors WHERE id = actor_id) AS actor, occurred_at, reason
+      FROM events
       WHERE entity_kind = 'proceedings-summary' AND entity_id = $1 AND from_state IS NOT NULL
         AND from_state <> to_state
       ORDER BY id

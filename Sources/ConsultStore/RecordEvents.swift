@@ -17,13 +17,16 @@ extension ConsultStore {
   ///   - reason: An optional note.
   ///   - data: What is needed to reconstruct the change, stored as a JSON object of strings (or
   ///     null); times as ISO 8601 UTC.
+  ///   - contentHash: The SHA-256 (hex) of the content the event creates
+  ///     (``contentHash(summaryTitle:body:)``), for an event that changes an entity's content; nil
+  ///     otherwise.
   ///   - time: When the change happened, to record the past; nil: now.
   /// - Returns: The event logged (from and to the current state).
   /// - Throws: ``StoreError`` (`.notFound`, `.conflict` when the entity changed concurrently).
   @discardableResult
   func recordChange(
     _ event: String, on entity: EntityReference, actor: String, reason: String? = nil, data: [String: String?],
-    at time: Date? = nil
+    contentHash: String? = nil, at time: Date? = nil
   ) throws -> TransitionRecord {
     precondition(RecordEvent.names.contains(event), "\(event) is not a record event")
     let loaded = try load(entity)
@@ -32,7 +35,7 @@ extension ConsultStore {
       [
         loaded.state, entity.id, loaded.version, loaded.consultationID, entity.kind.rawValue, event, loaded.state,
         actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init),
-        Self.jsonObject(data),
+        Self.jsonObject(data), contentHash,
       ])
     guard let row = appended.rows.first else {
       throw StoreError(
@@ -49,11 +52,19 @@ extension ConsultStore {
     """
     WITH moved AS (\(updateStateSQL(kind)) RETURNING id)
     INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
-                        actor, reason, workflow_name, workflow_version, occurred_at, data)
-    SELECT $4, $5, moved.id, $6, $7, $1, $8, $9, $10, $11, coalesce($12::timestamptz, clock_timestamp()), $13::jsonb
+                        actor_id, reason, workflow_name, workflow_version, occurred_at, data, content_hash)
+    SELECT $4, $5, moved.id, $6, $7, $1, consult_actor($8), $9, $10, $11,
+           coalesce($12::timestamptz, clock_timestamp()), $13::jsonb, decode($14::text, 'hex')
     FROM moved
     RETURNING id
     """
+  }
+
+  /// The content hash of a summary revision (SQL `consult_summary_content`, migration 0012: the one
+  /// place it is computed).
+  func contentHash(summaryTitle title: String, body: String) throws -> String {
+    try connection.query("SELECT encode(consult_summary_content($1, $2), 'hex') AS h", [title, body]).rows[0]
+      .decode("h")
   }
 
   /// A JSON object text of string (or null) values, keys sorted.

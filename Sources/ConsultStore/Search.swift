@@ -150,21 +150,22 @@ extension ConsultStore {
       if !dryRun && tagged > 0 {
         try connection.execute(
           """
-          WITH changed AS (
+          WITH who AS (SELECT consult_actor($4) AS id), changed AS (
             UPDATE contributions k SET theme = $2, version = k.version + 1 FROM consult_tag_matches m
             WHERE k.id = m.id AND m.theme IS DISTINCT FROM $2
             RETURNING k.id, k.state, m.theme AS from_theme
           ), kept AS (
-            INSERT INTO contribution_tags (consultation_id, contribution_id, from_theme, to_theme, search_query, actor,
-                                           tagged_at)
-            SELECT $1, id, from_theme, $2, $3, $4, coalesce($5::timestamptz, clock_timestamp()) FROM changed ORDER BY id
+            INSERT INTO contribution_tags (consultation_id, contribution_id, from_theme, to_theme, search_query,
+                                           actor_id, tagged_at)
+            SELECT $1, changed.id, from_theme, $2, $3, who.id, coalesce($5::timestamptz, clock_timestamp())
+            FROM changed CROSS JOIN who ORDER BY changed.id
           )
-          INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
+          INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
                               workflow_name, workflow_version, occurred_at, data)
-          SELECT $1, 'contribution', id, $6, state, state, $4, 'search: ' || $3, $7, $8,
+          SELECT $1, 'contribution', changed.id, $6, state, state, who.id, 'search: ' || $3, $7, $8,
                  coalesce($5::timestamptz, clock_timestamp()),
                  jsonb_build_object('from_theme', from_theme, 'to_theme', $2, 'search_query', $3)
-          FROM changed ORDER BY id
+          FROM changed CROSS JOIN who ORDER BY changed.id
           """,
           [
             consultation.id, theme, query, actor, time.map(PostgresTimestamp.init), RecordEvent.tagged,

@@ -78,6 +78,10 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
     switch error.sqlState {
     case SQLState.uniqueViolation?:
       return StoreError(.alreadyExists, "\(what) already exists", underlying: error)
+    case SQLState.foreignKeyViolation? where error.message.hasPrefix("unknown actor"):
+      return StoreError(
+        .notFound, "\(error.message); register it first with `consult actor add HANDLE --name NAME`",
+        underlying: error)
     case SQLState.foreignKeyViolation?, SQLState.checkViolation?, SQLState.notNullViolation?:
       return StoreError(.invalidInput, "\(what): \(error.message)", underlying: error)
     case SQLState.serializationFailure?:

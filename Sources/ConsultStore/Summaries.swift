@@ -97,12 +97,13 @@ extension ConsultStore {
       }
       let event = try recordChange(
         RecordEvent.textRevised, on: EntityReference(.proceedingsSummary, current.id), actor: actor,
-        reason: "revision \(current.revision + 1)", data: ["revision": String(current.revision + 1)], at: time)
+        reason: "revision \(current.revision + 1)", data: ["revision": String(current.revision + 1)],
+        contentHash: try contentHash(summaryTitle: title ?? current.title, body: body), at: time)
       try connection.execute(
         """
-        INSERT INTO proceedings_summary_revisions (summary_id, revision, title, body, replaced_at, replaced_by)
-        SELECT $1, $2, $3, $4, occurred_at, $5 FROM events WHERE id = $6
-        """, [current.id, current.revision, current.title, current.body, actor, event.eventID])
+        INSERT INTO proceedings_summary_revisions (summary_id, revision, title, body, replaced_at, replaced_by_id)
+        SELECT $1, $2, $3, $4, occurred_at, actor_id FROM events WHERE id = $5
+        """, [current.id, current.revision, current.title, current.body, event.eventID])
       let updated = try connection.execute(
         """
         UPDATE proceedings_summaries SET body = $1, title = coalesce($2, title), revision = revision + 1

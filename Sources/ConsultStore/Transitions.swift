@@ -116,14 +116,16 @@ extension ConsultStore {
     """
     WITH moved AS (\(updateStateSQL(kind)) RETURNING id)
     INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
-                        actor, reason, workflow_name, workflow_version, occurred_at)
-    SELECT $4, $5, moved.id, $6, $7, $1, $8, $9, $10, $11, coalesce($12::timestamptz, clock_timestamp())
+                        actor_id, reason, workflow_name, workflow_version, occurred_at)
+    SELECT $4, $5, moved.id, $6, $7, $1, consult_actor($8), $9, $10, $11, coalesce($12::timestamptz, clock_timestamp())
     FROM moved
     RETURNING id
     """
   }
 
-  /// Appends one row to the event log.
+  /// Appends one row to the event log (the `events_chain` trigger chains and hashes it); a
+  /// contribution's or summary's creation event pins the entity's content (its `content_hash`,
+  /// migration 0012).
   func appendEvent(
     consultationID: Int64, entity: EntityReference, event: String, from: String?, to: String, actor: String,
     reason: String?, workflow: (name: String, version: String), at time: Date? = nil
@@ -131,8 +133,14 @@ extension ConsultStore {
     let rows = try connection.query(
       """
       INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
-                          actor, reason, workflow_name, workflow_version, occurred_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, clock_timestamp()))
+                          actor_id, reason, workflow_name, workflow_version, occurred_at, content_hash)
+      VALUES ($1, $2, $3, $4, $5, $6, consult_actor($7), $8, $9, $10, coalesce($11, clock_timestamp()),
+              CASE WHEN $5::text IS NULL AND $2 = 'contribution' THEN
+                     (SELECT consult_contribution_content(k.text, k.attribution, k.stakeholder_id)
+                      FROM contributions k WHERE k.id = $3)
+                   WHEN $5::text IS NULL AND $2 = 'proceedings-summary' THEN
+                     (SELECT consult_summary_content(p.title, p.body) FROM proceedings_summaries p WHERE p.id = $3)
+              END)
       RETURNING id
       """,
       [

@@ -163,10 +163,11 @@ extension ConsultStore {
   /// workflow name and version, `$7` the event name.
   static func logMigrationSQL(_ kind: EntityKind) -> String {
     """
-    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
+    WITH who AS (SELECT consult_actor($3) AS id)
+    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
                         workflow_name, workflow_version)
-    SELECT $1, '\(kind.rawValue)', t.id, $7, t.state, m.value, $3, $4, $5, $6
-    FROM \(tableName(of: kind)) t JOIN jsonb_each_text($2::jsonb) m ON m.key = t.state
+    SELECT $1, '\(kind.rawValue)', t.id, $7, t.state, m.value, who.id, $4, $5, $6
+    FROM \(tableName(of: kind)) t JOIN jsonb_each_text($2::jsonb) m ON m.key = t.state CROSS JOIN who
     WHERE t.consultation_id = $1
     ORDER BY t.id
     """

@@ -133,8 +133,8 @@ extension ConsultStore {
       try connection.execute(
         """
         INSERT INTO workshop_reschedules (workshop_id, old_starts_at, old_ends_at, old_time_zone,
-                                          new_starts_at, new_ends_at, new_time_zone, actor, reason, recorded_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, clock_timestamp()))
+                                          new_starts_at, new_ends_at, new_time_zone, actor_id, reason, recorded_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, consult_actor($8), $9, coalesce($10, clock_timestamp()))
         """,
         [
           current.id, PostgresTimestamp(current.startsAt), PostgresTimestamp(current.endsAt), current.timeZone,

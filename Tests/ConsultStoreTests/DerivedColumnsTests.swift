@@ -123,8 +123,8 @@ struct DerivedColumnsTests {
   @Test("upgrading a database with contributions to 0008 keeps their values; later ones join their campaigns")
   func upgradeKeepsStoredValues() throws {
     let db = try TestDatabase(through: 7)
-    try Scenario.build(db.store)
-    for second in 1...2 { try CampaignSearchTests.write(db.store, "Protect the Rhine!", at: Double(second)) }
+    let id = try db.legacyConsultation(Scenario.slug)
+    for second in 1...2 { try db.legacyContribution(id, text: "Protect the Rhine!", seconds: Double(second)) }
     let snapshot = """
       SELECT string_agg(id || ' ' || coalesce(fingerprint, '-') || ' ' || search_vector::text, E'\n' ORDER BY id)
         AS rows FROM contributions

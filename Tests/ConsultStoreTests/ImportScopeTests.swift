@@ -128,7 +128,8 @@ struct ImportScopeTests {
     #expect(updated.added == 0 && updated.unchanged == 2 && updated.changed == ["1"] && updated.updated)
     let row = try db.store.connection.query(
       """
-      SELECT k.text, r.revision, r.text AS old, r.replaced_by, e.event, e.from_state = e.to_state AS same, e.actor
+      SELECT k.text, r.revision, r.text AS old, (SELECT handle FROM actors WHERE id = r.replaced_by_id) AS replaced_by,
+             e.event, e.from_state = e.to_state AS same, (SELECT handle FROM actors WHERE id = e.actor_id) AS actor
       FROM contributions k JOIN contribution_revisions r ON r.contribution_id = k.id
       JOIN events e ON e.entity_kind = 'contribution' AND e.entity_id = k.id AND e.event = 'revise-text'
       WHERE k.source_id = '1'
@@ -177,13 +178,15 @@ struct ImportScopeTests {
   @Test("upgrade: CSV rows imported before 0009 take their file's scope, so re-importing the file adds nothing")
   func upgradeBackfillsScopes() throws {
     let db = try TestDatabase(through: 8)
-    try open(db, "c")
+    let id = try db.legacyConsultation("c")
     let scratch = try ScratchDirectory()
     let file = try scratch.write("legacy.csv", "Ref,Comment,Name\n1,One,Alice\n2,Two,Bob\n")
-    _ = try db.store.importSubmissions(MappedCSVSource(file, mapping: Self.mapping), into: "c", actor: "t")
-    // As 0008's import wrote them: the format alone.
-    try db.store.connection.execute("UPDATE contributions SET source = 'csv'")
+    // As 0008's import wrote them: the format alone as the source.
+    for (row, text) in [("1", "One"), ("2", "Two")] {
+      try db.legacyContribution(id, text: text, language: nil, source: "csv", sourceID: row, reason: "import legacy.csv")
+    }
     try Migrator().migrate(on: db.store.connection)
+    try db.store.registerActor("t")
     #expect(try int(db, "SELECT count(*) AS n FROM contributions WHERE source = 'csv:legacy.csv'") == 2)
     let again = try db.store.importSubmissions(MappedCSVSource(file, mapping: Self.mapping), into: "c", actor: "t")
     #expect(again.added == 0 && again.unchanged == 2)

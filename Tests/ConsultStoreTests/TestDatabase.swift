@@ -1,3 +1,4 @@
+import ConsultCore
 import ConsultStore
 import Foundation
 import Postgres
@@ -23,6 +24,12 @@ final class TestDatabase {
     admin.close()
     store = ConsultStore(connection: try Self.connect(name))
     if !migrated { return }
+    defer {
+      // The actors the tests record as (registered explicitly, as `consult actor add` would).
+      if lastMigration ?? Int.max >= 12 {
+        for handle in Self.actors { _ = try? store.registerActor(handle) }
+      }
+    }
     if let lastMigration {
       let older = try ScratchDirectory()
       for migration in try Migrator().migrations where migration.number <= lastMigration {
@@ -33,6 +40,56 @@ final class TestDatabase {
       try Migrator().migrate(on: store.connection)
     }
   }
+
+  /// On a database migrated only up to an older schema (`init(through:)`), where today's store
+  /// cannot write: the shipped white-paper workflow registered and consultation `slug` opened,
+  /// by plain SQL valid for schemas 0004 to 0011. Returns the consultation's id.
+  func legacyConsultation(_ slug: String) throws -> Int64 {
+    let source = try String(contentsOf: Scenario.workflowFile, encoding: .utf8)
+    let definition = try WorkflowDefinition.parse(yaml: source, file: "white-paper.yaml")
+    try store.connection.execute(
+      """
+      INSERT INTO workflow_definitions (name, version, content_hash, source)
+      VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), $3) ON CONFLICT DO NOTHING
+      """, [definition.name, definition.version, source])
+    return try store.connection.query(
+      """
+      INSERT INTO consultations (slug, title, workflow_name, workflow_version, state)
+      VALUES ($1, $1, $2, $3, 'preparation') RETURNING id
+      """, [slug, definition.name, definition.version]
+    ).rows[0].decode("id")
+  }
+
+  /// A written submission written by plain SQL on an older schema (see ``legacyConsultation(_:)``),
+  /// with its creation event (the event log's `actor` text column of schemas before 0012).
+  @discardableResult
+  func legacyContribution(
+    _ consultationID: Int64, text: String, language: String? = "en", source: String = "manual",
+    sourceID: String? = nil, reason: String? = nil, seconds: Double = 0
+  ) throws -> Int64 {
+    let id: Int64 = try store.connection.query(
+      """
+      INSERT INTO contributions (consultation_id, kind, text, language, attribution, source, source_id, state,
+                                 received_at)
+      VALUES ($1, 'written-submission', $2, $3, 'named', $4, $5, 'received', to_timestamp($6))
+      RETURNING id
+      """, [consultationID, text, language, source, sourceID, 1_500_000_000 + seconds]
+    ).rows[0].decode("id")
+    try store.connection.execute(
+      """
+      INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor, reason,
+                          workflow_name, workflow_version)
+      SELECT $1, 'contribution', $2, 'create', NULL, 'received', 'clerk', $3, workflow_name, workflow_version
+      FROM consultations WHERE id = $1
+      """, [consultationID, id, reason])
+    return id
+  }
+
+  /// The handles the tests act as.
+  static let actors = [
+    "a", "admin", "agency", "alice", "bob", "chair", "clerk", "editor", "head", "i", "importer", "late",
+    "planner", "press", "random", "rapporteur", "reviewer", "secretariat", "t", "tagger", "x", "cli-test",
+  ]
 
   /// Another connection to the same database (for concurrency tests).
   func connect() throws -> PostgresConnection { try Self.connect(name) }

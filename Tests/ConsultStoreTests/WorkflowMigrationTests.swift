@@ -167,9 +167,10 @@ struct WorkflowMigrationTests {
     let error = try #require(throws: PostgresError.self) {
       try db.store.connection.execute(
         """
-        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor,
+        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id,
                             workflow_name, workflow_version)
-        VALUES ($1, 'consultation', $1, 'cancel', 'participatory-phase', 'cancelled', 'late', 'white-paper', $2)
+        VALUES ($1, 'consultation', $1, 'cancel', 'participatory-phase', 'cancelled', consult_actor('late'),
+                'white-paper', $2)
         """, [id, try WhitePaperVersions.shipped])
     }
     #expect(error.sqlState == SQLState.serializationFailure)
