@@ -16,6 +16,7 @@ struct Consult: ParsableCommand {
       2 usage error; 3 conflict (someone else changed it first; nothing was \
       written, try again); 4 database unavailable, not migrated or failed.
       """,
+    version: ConsultVersion.current,
     subcommands: [
       Open.self, List.self, Show.self, Advance.self, Log.self,
       ThemeCommand.self, StakeholderCommand.self, WorkshopCommand.self,
