@@ -68,7 +68,7 @@ extension ConsultStore {
   ///   `.conflict` when edited concurrently).
   @discardableResult
   public func editSummary(
-    for workshopKey: String, in consultationSlug: String, title: String?, body: String, actor: String
+    for workshopKey: String, in consultationSlug: String, title: String?, body: String
   ) throws -> ProceedingsSummary {
     try transaction("proceedings summary of \(workshopKey)") {
       let current = try summary(for: workshopKey, in: consultationSlug)

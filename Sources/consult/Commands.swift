@@ -3,13 +3,14 @@ import ConsultCore
 import ConsultStore
 import Foundation
 
-struct Open: StoreCommand {
+struct Open: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Open a consultation on a workflow.",
     discussion:
       "Example: consult open white-paper-2016 --title \"White Paper 2016\" --workflow white-paper --theme challenges=\"Challenges for security policy\""
   )
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "Short name for the consultation, e.g. white-paper-2016.") var slug: String
   @Option(help: "Title.") var title: String
@@ -49,7 +50,7 @@ struct List: StoreCommand {
   static let configuration = CommandConfiguration(abstract: "List consultations.")
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let all = try store.consultations()
     if output.json { return try printJSON(all) }
     if all.isEmpty { print("No consultations yet; open one with `consult open`.") }
@@ -57,11 +58,12 @@ struct List: StoreCommand {
   }
 }
 
-struct Advance: StoreCommand {
+struct Advance: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fire an event on a consultation (advance its phase).",
     discussion: "`consult show CONSULTATION` lists the events possible now and what blocks the others.")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The event, e.g. open-participation.") var event: String
@@ -93,7 +95,7 @@ struct Show: StoreCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let overview = try store.overview(of: consultation)
     if output.json { return try printJSON(overview) }
     let c = overview.consultation
@@ -148,7 +150,7 @@ struct LogShow: StoreCommand {
       throw ValidationError("--kind \(k): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
     }
   }
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let entries = try store.eventLog(of: consultation, kinds: kind.compactMap(EntityKind.init(rawValue:)), limit: limit)
     if output.json { return try printJSON(entries) }
     let formatter = ISO8601DateFormatter()
@@ -165,13 +167,18 @@ struct ThemeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "theme", abstract: "Manage a consultation's themes.", subcommands: [Add.self, ListThemes.self])
   struct Add: StoreCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a theme (guiding question).")
+    static let configuration = CommandConfiguration(
+      abstract: "Add a theme (guiding question).",
+      discussion: "Example: consult theme add white-paper-2016 instruments --title \"Instruments and alliances\"")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "Theme key, e.g. instruments.") var key: String
-    @Argument(help: "Theme title.") var title: String
-    func execute(_ store: ConsultStore, actor: String) throws {
-      try store.addTheme(Theme(key: key, title: title), to: consultation)
+    @Option(help: "Title (the guiding question).") var title: String
+    func execute(_ store: ConsultStore) throws {
+      let theme = Theme(key: key, title: title)
+      try store.addTheme(theme, to: consultation)
+      if output.json { return try printJSON(theme) }
       print("Added theme \(key) to \(consultation)")
     }
   }
@@ -180,7 +187,7 @@ struct ThemeCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let themes = try store.themes(of: try store.consultation(consultation).id)
       if output.json { return try printJSON(themes) }
       for t in themes { print("\(t.key)\t\(t.title)") }

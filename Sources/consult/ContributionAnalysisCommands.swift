@@ -21,7 +21,7 @@ extension ContributionsCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "Only campaigns of at least N contributions (at least 2).") var minSize: Int = 2
     @Flag(help: "Also group near-duplicates (the same form letter with a sentence added).") var near = false
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let campaigns = try store.campaigns(in: consultation, minSize: minSize, near: near)
       if output.json { return try printJSON(campaigns) }
       if campaigns.isEmpty { return print("No campaigns of \(minSize) or more contributions.") }
@@ -50,7 +50,7 @@ extension ContributionsCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "What to look for.") var query: String
     @Option(help: "At most N hits.") var limit: Int = 20
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let hits = try store.searchContributions(in: consultation, query: query, limit: limit)
       if output.json { return try printJSON(hits) }
       if hits.isEmpty { return print("No contributions match.") }
@@ -62,7 +62,7 @@ extension ContributionsCommand {
   }
 
   /// `consult contributions tag`: sets a theme on every search match.
-  struct Tag: StoreCommand {
+  struct Tag: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Set a theme on every contribution matching a search (one transaction).",
       discussion: """
@@ -71,6 +71,7 @@ extension ContributionsCommand {
         a workflow transition, so it is not in the event log).
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "The search query (web-search syntax).") var search: String

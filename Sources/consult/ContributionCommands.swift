@@ -7,11 +7,12 @@ import Foundation
 extension Contribution.Attribution: ExpressibleByArgument {}
 extension SourceEncoding: ExpressibleByArgument {}
 
-struct Contribute: StoreCommand {
+struct Contribute: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Record a contribution: an oral statement at a workshop (--workshop) or a written submission.",
     discussion: "The text comes from --text, --file FILE, or standard input (--file -).")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Option(help: "Handle of the contributing stakeholder.") var stakeholder: String?
@@ -55,7 +56,7 @@ struct ContributionsCommand: ParsableCommand {
     case csv
   }
 
-  struct Import: StoreCommand {
+  struct Import: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Import written submissions from a file (all or nothing; re-running adds nothing).",
       discussion: """
@@ -109,6 +110,7 @@ struct ContributionsCommand: ParsableCommand {
         then, without --resume, that the database is writing what was read.
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The file or directory to import.") var file: String
@@ -243,7 +245,7 @@ struct ContributionsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "At most N.") var limit: Int?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.contributions(in: consultation, limit: limit)
       if output.json { return try printJSON(all) }
       for c in all {
@@ -259,9 +261,10 @@ struct SummaryCommand: ParsableCommand {
     commandName: "summary", abstract: "Write and approve a workshop's proceedings summary.",
     subcommands: [Draft.self, Edit.self, AdvanceSummary.self, ShowSummary.self])
 
-  struct Draft: StoreCommand {
+  struct Draft: WritingCommand {
     static let configuration = CommandConfiguration(abstract: "Start the proceedings summary of a workshop.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
@@ -285,18 +288,19 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "New title.") var title: String?
     @Option(help: "The text (Markdown).") var text: String?
     @Option(help: "Read the text from FILE (- for standard input).") var file: String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let body = try text ?? readText(path: file ?? "-")
-      let s = try store.editSummary(for: workshop, in: consultation, title: title, body: body, actor: actor)
+      let s = try store.editSummary(for: workshop, in: consultation, title: title, body: body)
       if output.json { return try printJSON(s) }
       print("Saved revision \(s.revision) of the proceedings summary of \(workshop)")
     }
   }
 
-  struct AdvanceSummary: StoreCommand {
+  struct AdvanceSummary: WritingCommand {
     static let configuration = CommandConfiguration(
       commandName: "advance", abstract: "Fire a summary event (submit-for-review, approve, request-changes, publish).")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
@@ -319,7 +323,7 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let s = try store.summary(for: workshop, in: consultation)
       if output.json { return try printJSON(s) }
       print("\(s.title) — revision \(s.revision), \(s.state)\n\n\(s.body)")

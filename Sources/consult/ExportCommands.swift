@@ -115,7 +115,7 @@ struct Export: ParsableCommand {
         json: schema consult.proceedings-summary/1 (Schema/json/proceedings-summary-1.schema.json). \
         pdf: the HTML printed by headless Chromium (needs a chromium binary: Debian `apt-get install chromium`, \
         or CONSULT_CHROMIUM=/path/to/chrome). --template FILE renders markdown, html or pdf from your own \
-        Mustache template; `consult export template html` prints the shipped one to start from.
+        Mustache template; `consult export template --format html` prints the shipped one to start from.
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The consultation.") var consultation: String
@@ -124,7 +124,7 @@ struct Export: ParsableCommand {
       String?
     @Option(help: "A Mustache template of your own instead of the shipped one (markdown, html, pdf).")
     var template: String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       if format == .json, template != nil {
         throw InputError(message: "--template applies to markdown, html and pdf only")
       }
@@ -165,9 +165,13 @@ struct Export: ParsableCommand {
         Copy it, edit it, and pass it with `consult export summary CONSULTATION --format markdown|html|pdf \
         --template FILE`. The keys a template can use are listed in the README (Templates).
         """)
-    @Argument(help: "markdown or html.") var format: TemplateFormat
+    @Option(help: "Template format: markdown, html.") var format: TemplateFormat = .markdown
+    /// The format as a positional argument, its spelling before it became `--format` like every other
+    /// export's; still accepted.
+    @Argument(help: .hidden) var formatArgument: TemplateFormat?
     func run() throws {
-      let text = format == .markdown ? MarkdownExporter.defaultTemplate : HTMLExporter.defaultTemplate
+      let chosen = formatArgument ?? format
+      let text = chosen == .markdown ? MarkdownExporter.defaultTemplate : HTMLExporter.defaultTemplate
       print(text)
     }
   }
@@ -186,7 +190,7 @@ struct Export: ParsableCommand {
     @Option(help: "Output format: csv, json.") var format: TableFormat = .csv
     @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
       String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       try Destination.writing(to: output) { destination in
         let exporter = ContributionsExporter(
           format: format.tabular, consultation: consultation, sink: destination.write)
@@ -208,7 +212,7 @@ struct Export: ParsableCommand {
     @Option(help: "Output format: csv, json.") var format: TableFormat = .csv
     @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
       String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let records = try store.attendanceRecords(of: consultation)
       let data = try AttendanceExporter().render(records, consultation: consultation, format: format.tabular)
       try Destination.writing(to: output) { try $0.write(data) }
@@ -224,7 +228,7 @@ struct Export: ParsableCommand {
     @Option(help: "Output format: ics.") var format: CalendarFormat = .ics
     @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
       String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let title = try store.consultation(consultation).title
       let workshops = try store.calendarWorkshops(of: consultation)
       let text = CalendarExporter().render(workshops, consultation: consultation, title: title)

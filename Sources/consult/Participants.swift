@@ -24,7 +24,7 @@ struct StakeholderCommand: ParsableCommand {
     @Option(help: "Handle of the organisation a person belongs to.") var organisation: String?
     @Option(help: "Role or position, e.g. President.") var role: String?
     @Option(help: "Contact e-mail address.") var email: String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let s = try store.addStakeholder(
         handle: handle, kind: kind, name: name, group: group, organisation: organisation, role: role, email: email)
       if output.json { return try printJSON(s) }
@@ -39,7 +39,7 @@ struct StakeholderCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Flag(help: "Include stakeholders created by imports.") var all = false
     @Option(help: "At most N.") var limit: Int?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.stakeholders(includeImported: self.all, limit: limit)
       if output.json { return try printJSON(all) }
       for s in all {
@@ -54,7 +54,7 @@ struct StakeholderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the stakeholder groups.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let groups = try store.stakeholderGroups()
       if output.json { return try printJSON(groups) }
       for g in groups { print("\(g.key)\t\(g.name)") }
@@ -67,11 +67,12 @@ struct WorkshopCommand: ParsableCommand {
     commandName: "workshop", abstract: "Manage workshops.",
     subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self])
 
-  struct Reschedule: StoreCommand {
+  struct Reschedule: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Move a workshop to other times (calendar exports bump its SEQUENCE).",
       discussion: "Times are local to --time-zone (default: the workshop's) unless they carry an offset.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
@@ -107,19 +108,20 @@ struct WorkshopCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
     @Flag(help: "Withhold the list again (the default for Chatham House workshops).") var withhold = false
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       try store.setAttendancePublication(!withhold, for: workshop, in: consultation)
       print("The attendance list of \(workshop) \(withhold ? "is withheld" : "may be published")")
     }
   }
 
-  struct Add: StoreCommand {
+  struct Add: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a workshop with its co-hosts.",
       discussion:
         "Times are local to --time-zone unless they carry an offset: --starts 2015-09-17T09:30 --time-zone Europe/Berlin"
     )
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "Short key for the workshop, e.g. cyber-security.") var key: String
@@ -153,7 +155,7 @@ struct WorkshopCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.workshops(in: consultation)
       if output.json { return try printJSON(all) }
       let formatter = ISO8601DateFormatter()
@@ -161,10 +163,11 @@ struct WorkshopCommand: ParsableCommand {
     }
   }
 
-  struct AdvanceWorkshop: StoreCommand {
+  struct AdvanceWorkshop: WritingCommand {
     static let configuration = CommandConfiguration(
       commandName: "advance", abstract: "Fire a workshop event (schedule, hold, summarise, cancel…).")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
@@ -181,9 +184,10 @@ struct WorkshopCommand: ParsableCommand {
   }
 }
 
-struct Invite: StoreCommand {
+struct Invite: WritingCommand {
   static let configuration = CommandConfiguration(abstract: "Invite stakeholders to a workshop.")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The workshop key.") var workshop: String
@@ -200,12 +204,13 @@ struct Invite: StoreCommand {
   }
 }
 
-struct RSVP: StoreCommand {
+struct RSVP: WritingCommand {
   static let configuration = CommandConfiguration(
     commandName: "rsvp", abstract: "Record a stakeholder's RSVP to a workshop invitation.",
     discussion:
       "RESPONSE is an invitation event of the workflow: accept, decline or tentative in the shipped workflows.")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The workshop key.") var workshop: String
@@ -217,10 +222,11 @@ struct RSVP: StoreCommand {
   }
 }
 
-struct Attendance: StoreCommand {
+struct Attendance: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Record who attended a workshop and who did not (all in one transaction).")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The workshop key.") var workshop: String
@@ -250,15 +256,16 @@ struct InvitationCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.invitations(to: workshop, in: consultation)
       if output.json { return try printJSON(all) }
       for i in all { print("\(i.stakeholder)\t\(i.state)") }
     }
   }
-  struct AdvanceInvitation: StoreCommand {
+  struct AdvanceInvitation: WritingCommand {
     static let configuration = CommandConfiguration(commandName: "advance", abstract: "Fire an invitation event.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String

@@ -6,7 +6,7 @@ import EmbeddedPostgres
 import Foundation
 import Postgres
 
-/// Options every command that touches the database shares.
+/// Options every command that touches the database shares: which server, and how much error detail.
 struct ConnectionOptions: ParsableArguments {
   @Option(
     name: .customLong("database-url"),
@@ -15,18 +15,8 @@ struct ConnectionOptions: ParsableArguments {
       valueName: "url"))
   var databaseURL: String?
 
-  @Option(help: "Who is acting, recorded in the event log (default: the login name).")
-  var actor: String?
-
   @Flag(help: "Print full error detail (SQLSTATE, server fields).")
   var verbose = false
-
-  /// The actor to record: --actor, else $CONSULT_ACTOR, else the login name.
-  var resolvedActor: String {
-    if let actor, !actor.isEmpty { return actor }
-    let env = ProcessInfo.processInfo.environment
-    return env["CONSULT_ACTOR"] ?? env["USER"] ?? env["LOGNAME"] ?? NSUserName()
-  }
 
   /// Opens the store: the configured server as it is (its schema must be
   /// current), or the embedded cluster, started and migrated on demand.
@@ -45,6 +35,37 @@ struct ConnectionOptions: ParsableArguments {
       try Migrator().migrate(on: connection)
     }
     return ConsultStore(connection: connection)
+  }
+
+  /// Opens the store and runs `body` with it, mapping every error to its message on stderr and
+  /// its documented exit code (``report(_:verbose:)``).
+  func withStore(_ body: (ConsultStore) throws -> Void) throws {
+    do {
+      try body(try openStore())
+    } catch let error as ExitCode {
+      throw error
+    } catch {
+      throw report(error, verbose: verbose)
+    }
+  }
+}
+
+/// `--actor`, taken only by commands whose changes record who made them (``WritingCommand``).
+struct ActorOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Who is acting, recorded with the change (default: $CONSULT_ACTOR, else the login name).",
+      valueName: "name"))
+  var actor: String?
+
+  /// The actor to record: --actor, else $CONSULT_ACTOR, else the login name.
+  var resolved: String {
+    if let actor, !actor.isEmpty { return actor }
+    let env = ProcessInfo.processInfo.environment
+    for name in ["CONSULT_ACTOR", "USER", "LOGNAME"] {
+      if let value = env[name], !value.isEmpty { return value }
+    }
+    return NSUserName()
   }
 }
 
@@ -143,23 +164,37 @@ struct InputError: Error {
   let message: String
 }
 
-/// A command that runs against the store; `execute` does the work, errors are
-/// mapped to exit codes by ``report(_:verbose:)``.
+/// A command that runs against the store and records no actor, so it takes no `--actor`: it
+/// reads, or changes something that keeps no author (a theme, a stakeholder, a deadline, a
+/// summary's draft text). `execute` does the work; errors are mapped to exit codes by
+/// ``report(_:verbose:)``.
 protocol StoreCommand: ParsableCommand {
+  /// The server to use.
   var connection: ConnectionOptions { get }
-  func execute(_ store: ConsultStore, actor: String) throws
+  /// Does the command's work with an open store.
+  func execute(_ store: ConsultStore) throws
 }
 
 extension StoreCommand {
   func run() throws {
-    do {
-      let store = try connection.openStore()
-      try execute(store, actor: connection.resolvedActor)
-    } catch let error as ExitCode {
-      throw error
-    } catch {
-      throw report(error, verbose: connection.verbose)
-    }
+    try connection.withStore { try execute($0) }
+  }
+}
+
+/// A command that changes something and records who did it (in the event log or an audit
+/// table): the only kind of command that takes `--actor`.
+protocol WritingCommand: ParsableCommand {
+  /// The server to use.
+  var connection: ConnectionOptions { get }
+  /// Who is acting.
+  var acting: ActorOptions { get }
+  /// Does the command's work with an open store, as `actor`.
+  func execute(_ store: ConsultStore, actor: String) throws
+}
+
+extension WritingCommand {
+  func run() throws {
+    try connection.withStore { try execute($0, actor: acting.resolved) }
   }
 }
 

@@ -18,7 +18,7 @@ struct Tick: StoreCommand {
   @Option(help: "The time to tick at (YYYY-MM-DD[THH:MM] UTC, or RFC 3339), for tests and rehearsals; default now.")
   var now: String?
 
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let time = try now.map { try parseTime($0, zone: "UTC", field: "--now") } ?? Date()
     let report = try store.tick(now: time)
     if output.json { return try printJSON(report) }
@@ -65,7 +65,7 @@ struct DeadlineCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The deadline: YYYY-MM-DD[THH:MM] (UTC), or RFC 3339 with an offset.") var time: String
 
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let deadline = try parseTime(time, zone: "UTC", field: "deadline")
       let updated = try store.setDeadline(of: consultation, to: deadline)
       if output.json { return try printJSON(updated) }
@@ -80,7 +80,7 @@ struct DeadlineCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
 
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let updated = try store.setDeadline(of: consultation, to: nil)
       if output.json { return try printJSON(updated) }
       print("\(updated.slug): no deadline")

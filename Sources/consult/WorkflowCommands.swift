@@ -50,13 +50,18 @@ struct WorkflowCommand: ParsableCommand {
     }
     @Argument(help: "A shipped workflow's name (e.g. white-paper) or a workflow YAML file.") var workflow: String
     @Option(help: "mermaid (stateDiagram-v2) or dot (Graphviz).") var format: Format = .mermaid
-    @Option(help: "Draw only this machine (consultation, invitation, workshop, contribution, proceedings-summary).")
-    var machine: String?
+    @Option(
+      help:
+        "Draw only this entity kind's machine (consultation, workshop, invitation, contribution, proceedings-summary).")
+    var kind: String?
+    /// The name this option had before it was spelled like `consult log --kind`; still accepted.
+    @Option(name: .customLong("machine"), help: .hidden) var machine: String?
 
     func validate() throws {
-      if let machine, EntityKind(rawValue: machine) == nil {
+      if kind != nil && machine != nil { throw ValidationError("give --kind only (--machine is its old name)") }
+      if let kind = kind ?? machine, EntityKind(rawValue: kind) == nil {
         throw ValidationError(
-          "--machine \(machine): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+          "--kind \(kind): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
       }
     }
 
@@ -76,7 +81,7 @@ struct WorkflowCommand: ParsableCommand {
           )
         }
         let definition = try WorkflowDefinition.parse(yaml: try readText(path: path), file: path)
-        let diagram = try WorkflowDiagram(definition, machine: machine.flatMap(EntityKind.init(rawValue:)))
+        let diagram = try WorkflowDiagram(definition, machine: (kind ?? machine).flatMap(EntityKind.init(rawValue:)))
         print(diagram.render(format == .dot ? .dot : .mermaid), terminator: "")
       } catch {
         throw report(error, verbose: false)
@@ -90,7 +95,7 @@ struct WorkflowCommand: ParsableCommand {
       commandName: "list", abstract: "List the workflow versions registered in the database and their use.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let workflows = try store.registeredWorkflows()
       if output.json { return try printJSON(workflows) }
       if workflows.isEmpty { print("No workflows registered yet; `consult open` registers the one it uses.") }
@@ -104,7 +109,7 @@ struct WorkflowCommand: ParsableCommand {
 
 extension WorkflowCommand {
   /// `consult workflow migrate CONSULTATION --to VERSION [--map OLD=NEW ...] [--file FILE]`.
-  struct Migrate: StoreCommand {
+  struct Migrate: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Move a consultation and all its entities to another version of its workflow.",
       discussion: """
@@ -114,6 +119,7 @@ extension WorkflowCommand {
         Example: consult workflow migrate white-paper-2016 --to 2 --file my-white-paper.yaml --map workshop.held=took-place
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "The version to move to (registered, or registered from --file).") var to: String
@@ -164,7 +170,7 @@ struct LogCheck: StoreCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "Only this consultation (default: the whole database).") var consultation: String?
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let result = try store.checkLog(of: consultation)
     if output.json {
       try printJSON(result)

@@ -33,4 +33,66 @@ struct ConventionsTests {
     let outcome = try cli.ok(["--version"])
     #expect(outcome.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, "\(outcome.stdout)")
   }
+
+  /// Commands that record no actor: they read, or change what keeps no author.
+  static let withoutActor: [[String]] = [
+    ["list"], ["show", "wp"], ["log", "wp"], ["log", "check"], ["theme", "list", "wp"], ["stakeholder", "list"],
+    ["stakeholder", "groups"], ["workshop", "list", "wp"], ["invitation", "list", "wp", "ws"],
+    ["contributions", "list", "wp"], ["contributions", "campaigns", "wp"], ["contributions", "search", "wp", "x"],
+    ["summary", "show", "wp", "ws"], ["export", "summary", "wp"], ["export", "contributions", "wp"],
+    ["export", "attendance", "wp"], ["export", "calendar", "wp"], ["export", "template", "html"],
+    ["workflow", "list"], ["workflow", "graph", "white-paper"], ["db", "status"], ["db", "migrate"],
+    ["theme", "add", "wp", "k", "--title", "T"], ["stakeholder", "add", "h", "--name", "N"],
+    ["workshop", "attendance-list", "wp", "ws"], ["deadline", "set", "wp", "2030-01-01"], ["deadline", "clear", "wp"],
+    ["summary", "edit", "wp", "ws", "--text", "x"], ["tick"],
+  ]
+
+  /// Commands whose changes record who made them.
+  static let withActor: [[String]] = [
+    ["open"], ["advance"], ["workshop", "add"], ["workshop", "advance"], ["workshop", "reschedule"], ["invite"],
+    ["rsvp"], ["attendance"], ["invitation", "advance"], ["contribute"], ["contributions", "import"],
+    ["contributions", "tag"], ["summary", "draft"], ["summary", "advance"], ["workflow", "migrate"],
+  ]
+
+  @Test("--actor only where a change records it; its help names $CONSULT_ACTOR")
+  func actorOnlyOnWritingCommands() throws {
+    let cli = try CLI()
+    for command in Self.withoutActor {
+      let outcome = try cli.run(command + ["--actor", "someone"])
+      #expect(outcome.status == 2, "consult \(command.joined(separator: " ")) --actor: \(outcome.stderr)")
+      #expect(outcome.stderr.contains("Unknown option '--actor'"), "\(command): \(outcome.stderr)")
+    }
+    for command in Self.withActor {
+      let help = try cli.ok(command + ["--help"]).stdout
+      #expect(help.contains("--actor <name>"), "\(command)")
+      #expect(help.contains("$CONSULT_ACTOR, else the login name"), "\(command): \(help)")
+    }
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper", "--actor", "planner"])
+    let log = try cli.ok(["log", "wp", "--json"])
+    let entries = try #require(try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]])
+    #expect(entries.first?["actor"] as? String == "planner")
+  }
+
+  @Test("one option name per thing: theme add --title, workflow graph --kind, export template --format")
+  func sameOptionNames() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper"])
+    let added = try cli.ok(["theme", "add", "wp", "instruments", "--title", "Instruments and alliances", "--json"])
+    #expect(try Self.object(added)["title"] as? String == "Instruments and alliances")
+    #expect(try cli.ok(["theme", "list", "wp"]).stdout.contains("instruments\tInstruments and alliances"))
+    #expect(try cli.run(["theme", "add", "wp", "other", "Other title"]).status == 2)
+    let graph = try cli.ok(["workflow", "graph", "white-paper", "--kind", "workshop"]).stdout
+    #expect(graph.contains("workshop__planned") && !graph.contains("consultation__"), "\(graph)")
+    #expect(try cli.ok(["workflow", "graph", "white-paper", "--machine", "workshop"]).stdout == graph)
+    #expect(try cli.run(["workflow", "graph", "white-paper", "--kind", "workshops"]).status == 2)
+    let template = try cli.ok(["export", "template", "--format", "html"]).stdout
+    #expect(template.contains("<html"))
+    #expect(try cli.ok(["export", "template", "html"]).stdout == template)
+    #expect(try cli.ok(["export", "template"]).stdout.contains("## "))
+    for command in [["open"], ["workshop", "add"], ["summary", "draft"], ["summary", "edit"], ["theme", "add"]] {
+      #expect(try cli.ok(command + ["--help"]).stdout.contains("--title <title>"), "\(command)")
+    }
+  }
 }

@@ -16,8 +16,7 @@ struct ScenarioTests {
       for: "cyber-security", in: Scenario.slug, title: "Summary of the proceedings", body: "first draft",
       actor: "editor")
     try store.editSummary(
-      for: "cyber-security", in: Scenario.slug, title: nil, body: "Participants discussed norms and capacity building.",
-      actor: "editor")
+      for: "cyber-security", in: Scenario.slug, title: nil, body: "Participants discussed norms and capacity building.")
     for (event, actor) in [("submit-for-review", "editor"), ("approve", "head"), ("publish", "press")] {
       try store.advanceSummary(for: "cyber-security", in: Scenario.slug, event: event, actor: actor)
     }
