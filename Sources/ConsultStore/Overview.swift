@@ -54,7 +54,8 @@ public struct EntityOverview: Sendable, Equatable, Encodable {
 public struct ConsultationOverview: Sendable, Equatable, Encodable {
   /// The consultation.
   public let consultation: Consultation
-  /// Counts by state: "workshops", "invitations", "contributions", "proceedings-summaries" → state → count.
+  /// Counts by state: "workshops", "invitations", "contributions", "proceedings_summaries" → state → count
+  /// (snake_case, as every JSON key consult writes).
   public let counts: [String: [String: Int]]
   /// The consultation itself first, then each workshop and proceedings
   /// summary, open invitations, and groups of open contributions.
@@ -85,7 +86,7 @@ extension ConsultStore {
             "SELECT state, count(*) AS count FROM contributions WHERE consultation_id = $1 GROUP BY state"
           ),
           (
-            "proceedings-summaries",
+            "proceedings_summaries",
             "SELECT state, count(*) AS count FROM proceedings_summaries WHERE consultation_id = $1 GROUP BY state"
           ),
         ]

@@ -104,11 +104,13 @@ struct Show: StoreCommand {
     if let owner = c.owner { print("  owner: \(owner)") }
     print("")
     print("Counts")
-    for name in ["workshops", "invitations", "contributions", "proceedings-summaries"] {
+    for name in ["workshops", "invitations", "contributions", "proceedings_summaries"] {
       let byState = overview.counts[name] ?? [:]
       let total = byState.values.reduce(0, +)
-      let detail = byState.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-      print("  \(name): \(total)\(detail.isEmpty ? "" : " (\(detail))")")
+      let detail = byState.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
+        .joined(separator: ", ")
+      print(
+        "  \(name.replacingOccurrences(of: "_", with: " ")): \(grouped(total))\(detail.isEmpty ? "" : " (\(detail))")")
     }
     for entity in overview.entities {
       print("")

@@ -105,10 +105,13 @@ func grouped(_ number: Int) -> String {
   return text
 }
 
-/// Prints an encodable value as pretty, key-sorted JSON (ISO 8601 UTC dates).
+/// Prints an encodable value as pretty, key-sorted JSON with snake_case keys (`event_id`,
+/// `workflow_name`: the one key style of every `--json` output and JSON export) and ISO 8601 UTC
+/// dates.
 func printJSON<T: Encodable>(_ value: T) throws {
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+  encoder.keyEncodingStrategy = .convertToSnakeCase
   encoder.dateEncodingStrategy = .custom { date, encoder in
     var container = encoder.singleValueContainer()
     let formatter = ISO8601DateFormatter()

@@ -95,4 +95,52 @@ struct ConventionsTests {
       #expect(try cli.ok(command + ["--help"]).stdout.contains("--title <title>"), "\(command)")
     }
   }
+
+  @Test("every --json output and JSON export uses snake_case keys")
+  func snakeCaseJSON() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper", "--theme", "cyber=Cyber security", "--owner", "Ministry"])
+    try cli.ok(["stakeholder", "add", "host", "--kind", "organisation", "--name", "Host", "--group", "ministries"])
+    try cli.ok(["stakeholder", "add", "expert", "--name", "Expert", "--group", "academia"])
+    try cli.ok([
+      "workshop", "add", "wp", "ws", "--title", "Workshop", "--starts", "2015-09-17T09:30", "--ends",
+      "2015-09-17T17:00", "--time-zone", "Europe/Berlin", "--host", "host",
+    ])
+    try cli.ok(["invite", "wp", "ws", "expert", "--send"])
+    try cli.ok(["advance", "wp", "open-participation"])
+    try cli.ok(["workshop", "advance", "wp", "ws", "schedule"])
+    try cli.ok(["rsvp", "wp", "ws", "expert", "accept"])
+    try cli.ok(["workshop", "advance", "wp", "ws", "hold"])
+    try cli.ok(["attendance", "wp", "ws", "--attended", "expert"])
+    try cli.ok(["contribute", "wp", "--workshop", "ws", "--stakeholder", "expert", "--text", "Norms matter."])
+    try cli.ok(["contribute", "wp", "--stakeholder", "host", "--theme", "cyber", "--text", "Norms matter too."])
+    try cli.ok(["summary", "draft", "wp", "ws", "--title", "Summary", "--text", "We discussed norms [#1]."])
+    let outputs: [[String]] = [
+      ["list"], ["show", "wp"], ["log", "wp"], ["log", "check"], ["theme", "list", "wp"], ["stakeholder", "list"],
+      ["stakeholder", "groups"], ["workshop", "list", "wp"], ["invitation", "list", "wp", "ws"],
+      ["contributions", "list", "wp"], ["contributions", "campaigns", "wp", "--min-size", "2"],
+      ["contributions", "search", "wp", "norms"], ["summary", "show", "wp", "ws"], ["workflow", "list"],
+      ["db", "status"], ["tick", "--now", "2015-01-01"], ["deadline", "set", "wp", "2030-01-01"],
+      ["summary", "advance", "wp", "ws", "submit-for-review"],
+      ["contributions", "tag", "wp", "--search", "norms", "--theme", "cyber", "--dry-run"],
+      ["workshop", "reschedule", "wp", "ws", "--starts", "2015-09-17T10:00", "--ends", "2015-09-17T17:00"],
+    ]
+    var exports: [[String]] = [
+      ["export", "summary", "wp", "--format", "json"], ["export", "contributions", "wp", "--format", "json"],
+      ["export", "attendance", "wp", "--format", "json"],
+    ]
+    exports += outputs.map { $0 + ["--json"] }
+    for command in exports {
+      let outcome = try cli.ok(command)
+      let value = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8))
+      let keys = Self.keys(value)
+      #expect(keys.allSatisfy(Self.isSnakeCase), "consult \(command.joined(separator: " ")): \(keys.sorted())")
+    }
+    let show = try Self.object(try cli.ok(["show", "wp", "--json"]))
+    let consultation = try #require(show["consultation"] as? [String: Any])
+    #expect(consultation["workflow_name"] as? String == "white-paper")
+    #expect((show["counts"] as? [String: Any])?["proceedings_summaries"] != nil)
+    #expect(try cli.ok(["show", "wp"]).stdout.contains("proceedings summaries: 1 ("))
+  }
 }
