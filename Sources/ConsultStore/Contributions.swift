@@ -108,17 +108,7 @@ extension ConsultStore {
     guard !text.isEmpty else { throw StoreError(.invalidInput, "the contribution text is empty") }
     return try transaction("contribution") {
       let consultation = try consultation(consultationSlug)
-      if let theme = contribution.theme,
-        try connection.query(
-          "SELECT 1 FROM themes WHERE consultation_id = $1 AND key = $2", [consultation.id, theme]
-        ).isEmpty
-      {
-        let known = try themes(of: consultation.id).map(\.key)
-        throw StoreError(
-          .invalidInput,
-          "unknown theme '\(theme)' in '\(consultationSlug)'; known themes: \(known.isEmpty ? "none (add with `consult theme add`)" : known.joined(separator: ", "))"
-        )
-      }
+      if let theme = contribution.theme { try requireTheme(theme, in: consultation) }
       let workshopID = try contribution.workshop.map { try workshop($0, in: consultationSlug).id }
       let stakeholder = try contribution.stakeholder.map { try self.stakeholder($0) }
       if let workshopID, let key = contribution.workshop {

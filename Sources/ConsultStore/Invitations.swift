@@ -125,7 +125,20 @@ extension ConsultStore {
       WHERE c.slug = $1 AND w.key = $2 AND s.handle = $3
       """, [consultationSlug, workshopKey, handle])
     guard let row = rows.rows.first else {
-      throw StoreError(.notFound, "\(handle) is not invited to workshop '\(workshopKey)' of '\(consultationSlug)'")
+      // Say which name is wrong, with the one perhaps meant: the workshop, the stakeholder, or the invitation.
+      let workshop = try workshop(workshopKey, in: consultationSlug)
+      _ = try stakeholder(handle)
+      let invited = try connection.query(
+        """
+        SELECT s.handle FROM invitations i JOIN stakeholders s ON s.id = i.stakeholder_id
+        WHERE i.workshop_id = $1 AND s.handle IS NOT NULL ORDER BY s.handle
+        """, [workshop.id]
+      ).map { try $0.decode("handle", as: String.self) }
+      throw StoreError(
+        .notFound,
+        "\(handle) is not invited to workshop '\(workshopKey)' of '\(consultationSlug)'"
+          + "\(Phrasing.didYouMean(handle, among: invited)); see `consult invitation list \(consultationSlug) \(workshopKey)`"
+      )
     }
     let id: Int64 = try row.decode("id")
     let record = try applyTransition(

@@ -35,7 +35,8 @@ extension ConsultStore {
     for workshopKey: String, in consultationSlug: String, title: String, body: String, actor: String,
     at time: Date? = nil
   ) throws -> ProceedingsSummary {
-    try transaction("proceedings summary of \(workshopKey)") {
+    try NameRule.requireText(title, "the summary's title")
+    return try transaction("proceedings summary of \(workshopKey)") {
       let consultation = try consultation(consultationSlug)
       try checkCitations(in: body, consultationID: consultation.id)
       let workshop = try workshop(workshopKey, in: consultationSlug)
@@ -70,7 +71,8 @@ extension ConsultStore {
   public func editSummary(
     for workshopKey: String, in consultationSlug: String, title: String?, body: String
   ) throws -> ProceedingsSummary {
-    try transaction("proceedings summary of \(workshopKey)") {
+    if let title { try NameRule.requireText(title, "the summary's title") }
+    return try transaction("proceedings summary of \(workshopKey)") {
       let current = try summary(for: workshopKey, in: consultationSlug)
       let consultation = try consultation(consultationSlug)
       try checkCitations(in: body, consultationID: consultation.id)
@@ -124,6 +126,7 @@ extension ConsultStore {
         WHERE c.slug = $1 AND w.key = $2
         """, [consultationSlug, workshopKey])
       guard let row = rows.rows.first else {
+        _ = try workshop(workshopKey, in: consultationSlug)  // not found: says so, with the one perhaps meant
         throw StoreError(
           .notFound,
           "workshop '\(workshopKey)' of '\(consultationSlug)' has no proceedings summary (start one with `consult summary draft`)"

@@ -212,9 +212,9 @@ extension ConsultStore {
   @discardableResult
   public func setDeadline(of slug: String, to deadline: Date?) throws -> Consultation {
     try transaction("deadline of \(slug)") {
-      let updated = try connection.execute(
+      try connection.execute(
         "UPDATE consultations SET deadline = $2 WHERE slug = $1", [slug, deadline.map(PostgresTimestamp.init)])
-      guard updated == 1 else { throw StoreError(.notFound, "no consultation '\(slug)' (see `consult list`)") }
+      // No row: `consultation(_:)` says there is no such consultation, with the one perhaps meant.
       return try consultation(slug)
     }
   }

@@ -113,8 +113,8 @@ extension ConsultStore {
           .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
         throw StoreError(
           .notFound,
-          "no shipped workflow '\(reference)' (shipped: \(shipped.joined(separator: ", "))); or give the path of a workflow file"
-        )
+          "no shipped workflow '\(reference)'\(Phrasing.didYouMean(reference, among: shipped)); "
+            + "shipped: \(shipped.joined(separator: ", ")); or give the path of a workflow file")
       }
       throw StoreError(.notFound, "workflow \(reference): cannot read \(url.path)")
     }

@@ -149,7 +149,9 @@ struct LogShow: StoreCommand {
   var kind: [String] = []
   func validate() throws {
     for k in kind where EntityKind(rawValue: k) == nil {
-      throw ValidationError("--kind \(k): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+      let kinds = EntityKind.allCases.map(\.rawValue)
+      throw ValidationError(
+        "--kind \(k)\(Phrasing.didYouMean(k, among: kinds)): use one of \(kinds.joined(separator: ", "))")
     }
   }
   func execute(_ store: ConsultStore) throws {

@@ -87,22 +87,16 @@ enum Exit {
   static let database = ExitCode(4)
 }
 
-/// `count` with `noun` in the singular for 1 and with an `s` otherwise: `1 record`, `2 records`
-/// (every noun the CLI counts takes a plain `s`).
-func counted(_ count: Int, _ noun: String) -> String {
-  "\(grouped(count)) \(noun)\(count == 1 ? "" : "s")"
+/// `count` with `noun` in the singular for 1 and in the plural otherwise, the count grouped:
+/// `1 record`, `60,000 records` (``Phrasing/counted(_:_:plural:)``; `plural` for irregular nouns).
+func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+  Phrasing.counted(count, noun, plural: plural)
 }
 
 /// A whole number with a comma between each group of three digits, whatever the locale: `60,000`,
-/// `-1,234`. Every count the CLI prints goes through this.
+/// `-1,234` (``Phrasing/grouped(_:)``). Every count the CLI prints goes through this.
 func grouped(_ number: Int) -> String {
-  let digits = Array(String(number.magnitude))
-  var text = number < 0 ? "-" : ""
-  for (index, digit) in digits.enumerated() {
-    if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
-    text.append(digit)
-  }
-  return text
+  Phrasing.grouped(number)
 }
 
 /// Prints an encodable value as pretty, key-sorted JSON with snake_case keys (`event_id`,

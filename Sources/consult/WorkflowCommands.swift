@@ -60,8 +60,9 @@ struct WorkflowCommand: ParsableCommand {
     func validate() throws {
       if kind != nil && machine != nil { throw ValidationError("give --kind only (--machine is its old name)") }
       if let kind = kind ?? machine, EntityKind(rawValue: kind) == nil {
+        let kinds = EntityKind.allCases.map(\.rawValue)
         throw ValidationError(
-          "--kind \(kind): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+          "--kind \(kind)\(Phrasing.didYouMean(kind, among: kinds)): use one of \(kinds.joined(separator: ", "))")
       }
     }
 

@@ -143,4 +143,119 @@ struct ConventionsTests {
     #expect((show["counts"] as? [String: Any])?["proceedings_summaries"] != nil)
     #expect(try cli.ok(["show", "wp"]).stdout.contains("proceedings summaries: 1 ("))
   }
+
+  /// Runs a command expected to be refused with exit 1 and returns its message.
+  static func refused(_ cli: CLI, _ arguments: [String]) throws -> String {
+    let outcome = try cli.run(arguments)
+    #expect(outcome.status == 1, "consult \(arguments.joined(separator: " ")): \(outcome.stderr)")
+    #expect(!outcome.stderr.contains("constraint"), "\(outcome.stderr)")
+    #expect(!outcome.stderr.contains("violates"), "\(outcome.stderr)")
+    return outcome.stderr
+  }
+
+  @Test("names breaking the schema's rules are refused with the rule, never a constraint name")
+  func constraintRules() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    let slug = try Self.refused(cli, ["open", "White Paper", "--title", "WP"])
+    #expect(slug.contains("consultation slug 'White Paper' is not allowed"), "\(slug)")
+    #expect(slug.contains("lower-case letters a–z, digits 0–9 and '-', and starts with a letter or digit"))
+    #expect(slug.contains("e.g. 'white-paper'"), "\(slug)")
+    #expect(try Self.refused(cli, ["open", "wp", "--title", " "]).contains("the consultation's title is empty"))
+    #expect(
+      try Self.refused(cli, ["open", "wp", "--title", "WP", "--theme", "Cyber=Cyber"]).contains(
+        "theme key 'Cyber' is not allowed"))
+    #expect(
+      try Self.refused(cli, ["open", "wp", "--title", "WP", "--theme", "a=A", "--theme", "a=B"]).contains(
+        "theme 'a' is given twice"))
+    try cli.ok(["open", "wp", "--title", "White Paper", "--theme", "cyber=Cyber"])
+    #expect(try Self.refused(cli, ["open", "wp", "--title", "Again"]).contains("already exists"))
+
+    let handle = try Self.refused(cli, ["stakeholder", "add", "ICT4Peace Foundation", "--name", "ICT4Peace"])
+    #expect(handle.contains("stakeholder handle 'ICT4Peace Foundation' is not allowed"), "\(handle)")
+    #expect(handle.contains("digits 0–9 and '-', '.' and '_'"), "\(handle)")
+    #expect(handle.contains("e.g. 'ict4peace-foundation'"), "\(handle)")
+    #expect(try Self.refused(cli, ["stakeholder", "add", "x", "--name", ""]).contains("name is empty"))
+    try cli.ok(["stakeholder", "add", "ict4peace", "--name", "ICT4Peace", "--kind", "organisation"])
+    #expect(
+      try Self.refused(cli, ["stakeholder", "add", "ict4peace", "--name", "Other"]).contains(
+        "a stakeholder with this handle already exists"))
+
+    #expect(try Self.refused(cli, ["theme", "add", "wp", "Bad Key", "--title", "T"]).contains("theme key 'Bad Key'"))
+    #expect(
+      try Self.refused(cli, ["theme", "add", "wp", "ok", "--title", ""]).contains("title of theme 'ok' is empty"))
+    #expect(
+      try Self.refused(cli, ["theme", "add", "wp", "cyber", "--title", "T"]).contains(
+        "already has a theme with this key"))
+
+    let times = ["--starts", "2015-09-17T09:30", "--ends", "2015-09-17T17:00"]
+    let key = try Self.refused(cli, ["workshop", "add", "wp", "Cyber Security", "--title", "W"] + times)
+    #expect(key.contains("workshop key 'Cyber Security' is not allowed") && key.contains("e.g. 'cyber-security'"))
+    #expect(try Self.refused(cli, ["workshop", "add", "wp", "ws", "--title", ""] + times).contains("title is empty"))
+    try cli.ok(["workshop", "add", "wp", "ws", "--title", "W"] + times)
+    #expect(
+      try Self.refused(cli, ["workshop", "add", "wp", "ws", "--title", "W"] + times).contains(
+        "already has a workshop with this key"))
+    #expect(try Self.refused(cli, ["summary", "draft", "wp", "ws", "--title", ""]).contains("title is empty"))
+
+    // A name only the database checks (the workflow file's name may not start with '-'): the rule, translated.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let workflow = directory.appendingPathComponent("draft.yaml")
+    try Data(
+      WorkflowMatrixTests.phasesOnly.replacingOccurrences(of: "workflow: phases-only", with: "workflow: -draft").utf8
+    )
+    .write(to: workflow)
+    let translated = try Self.refused(cli, ["open", "other", "--title", "Other", "--workflow", workflow.path])
+    #expect(translated.contains("a workflow name uses only lower-case letters"), "\(translated)")
+  }
+
+  @Test("an unknown consultation, stakeholder, workshop, theme, group, event or workflow: did you mean …?")
+  func didYouMean() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "white-paper-2016", "--title", "White Paper", "--theme", "instruments=Instruments"])
+    try cli.ok(["stakeholder", "add", "ict4peace", "--name", "ICT4Peace", "--kind", "organisation"])
+    try cli.ok(["stakeholder", "add", "expert", "--name", "Expert"])
+    try cli.ok([
+      "workshop", "add", "white-paper-2016", "cyber-security", "--title", "W", "--starts", "2015-09-17T09:30",
+      "--ends", "2015-09-17T17:00",
+    ])
+    try cli.ok(["invite", "white-paper-2016", "cyber-security", "expert"])
+    let cases: [([String], String)] = [
+      (["show", "white-papr-2016"], "no consultation 'white-papr-2016' (did you mean 'white-paper-2016'?)"),
+      (["show", "White-Paper-2016"], "(did you mean 'white-paper-2016'?)"),
+      (["export", "summary", "white-paper-2106"], "(did you mean 'white-paper-2016'?)"),
+      (["deadline", "set", "white-paper-216", "2030-01-01"], "(did you mean 'white-paper-2016'?)"),
+      (
+        ["invite", "white-paper-2016", "cyber-security", "ict4peac"],
+        "no stakeholder 'ict4peac' (did you mean 'ict4peace'?)"
+      ),
+      (["stakeholder", "add", "x", "--name", "X", "--group", "acadmia"], "(did you mean 'academia'?)"),
+      (["workshop", "advance", "white-paper-2016", "cyber", "schedule"], "(did you mean 'cyber-security'?)"),
+      (["summary", "show", "white-paper-2016", "cyber-securty"], "(did you mean 'cyber-security'?)"),
+      (
+        ["workshop", "advance", "white-paper-2016", "cyber-security", "shedule"],
+        "no event 'shedule' (did you mean 'schedule'?)"
+      ),
+      (["advance", "white-paper-2016", "open-particpation"], "(did you mean 'open-participation'?)"),
+      (["rsvp", "white-paper-2016", "cyber-security", "expert", "acept"], "(did you mean 'accept'?)"),
+      (["rsvp", "white-paper-2016", "cyber-security", "ict4peace", "accept"], "ict4peace is not invited"),
+      (["contribute", "white-paper-2016", "--text", "x", "--theme", "instrument"], "(did you mean 'instruments'?)"),
+      (
+        ["contributions", "tag", "white-paper-2016", "--search", "x", "--theme", "instrumnets"],
+        "(did you mean 'instruments'?)"
+      ),
+      (["open", "other", "--title", "O", "--workflow", "white-papr"], "(did you mean 'white-paper'?)"),
+    ]
+    for (arguments, expected) in cases {
+      let message = try Self.refused(cli, arguments)
+      #expect(message.contains(expected), "consult \(arguments.joined(separator: " ")): \(message)")
+    }
+    let far = try Self.refused(cli, ["show", "nothing-like-it"])
+    #expect(!far.contains("did you mean"), "\(far)")
+    let kind = try cli.run(["log", "white-paper-2016", "--kind", "workshops"])
+    #expect(kind.status == 2 && kind.stderr.contains("(did you mean 'workshop'?)"), "\(kind.stderr)")
+  }
 }
