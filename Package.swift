@@ -40,7 +40,9 @@ let package = Package(
     // Parsers that turn external submission files into contribution records; no database.
     .target(
       name: "ConsultImport",
-      dependencies: [.product(name: "CSV", package: "CSV.swift"), .product(name: "Yams", package: "Yams")],
+      dependencies: [
+        "ConsultCore", .product(name: "CSV", package: "CSV.swift"), .product(name: "Yams", package: "Yams"),
+      ],
       swiftSettings: swiftSettings
     ),
     // Creates, starts and stops the private local PostgreSQL cluster used when no server is configured.

@@ -158,13 +158,13 @@ public struct HTMLExporter {
     {{/statements}}
     {{/statementThemes}}
     {{#withheld}}
-    <p class="note">{{.}} statement(s) not for publication are counted but not shown.</p>
+    <p class="note">{{withheldNote}}</p>
     {{/withheld}}
     {{/hasStatements}}
     </section>
     {{/workshops}}
     <h2>Written submissions</h2>
-    <p>{{writtenTotal}} written submission(s){{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.</p>
+    <p>{{writtenSubmissions}}{{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.</p>
     {{#hasWritten}}
     <h3>By theme and stakeholder group</h3>
     <table>

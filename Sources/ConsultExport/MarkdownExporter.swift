@@ -43,8 +43,8 @@ public struct MarkdownExporter {
   /// `invited`, `accepted`, `attended`), `totalInvited`, `totalAccepted`,
   /// `totalAttended`, `summary` (`body`, `paragraphs`, `status`),
   /// `hasStatements`, `statementThemes` (`title`, `count`, `statements`
-  /// (`quote`, `paragraphs`, `source`)), `withheld`), `writtenTotal`,
-  /// `writtenDistinct`, `hasWritten`, `writtenRows` (`theme`, `group`,
+  /// (`quote`, `paragraphs`, `source`)), `withheld`, `withheldNote`), `writtenTotal`,
+  /// `writtenSubmissions`, `writtenDistinct`, `hasWritten`, `writtenRows` (`theme`, `group`,
   /// `count`), `hasOrganisations`, `organisations` (`name`, `count`),
   /// `hasCampaigns`, `campaigns` (`number`, `size`, `kind`, `excerpt`). Every
   /// value is already formatted and publishable; names appear only as the
@@ -127,14 +127,14 @@ public struct MarkdownExporter {
     {{/statements}}
     {{/statementThemes}}
     {{#withheld}}
-    *{{.}} statement(s) not for publication are counted but not shown.*
+    *{{withheldNote}}*
 
     {{/withheld}}
     {{/hasStatements}}
     {{/workshops}}
     ## Written submissions
 
-    {{writtenTotal}} written submission(s){{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.
+    {{writtenSubmissions}}{{#hasCampaigns}}, {{writtenDistinct}} when each campaign counts once{{/hasCampaigns}}.
 
     {{#hasWritten}}
     ### By theme and stakeholder group

@@ -1,3 +1,4 @@
+import ConsultCore
 import ConsultStore
 import Foundation
 
@@ -7,7 +8,9 @@ import Foundation
 /// The same keys reach the Markdown and the HTML template (``MarkdownExporter``,
 /// ``HTMLExporter``, `consult export summary --template FILE`); in Markdown,
 /// table cells escape `|` and `quote` is a ready block quote, in HTML values are
-/// plain text that `{{…}}` escapes. Dates are UTC unless stated.
+/// plain text that `{{…}}` escapes. Dates are UTC unless stated; counts are grouped by three
+/// with commas (`60,000`, ``Phrasing/grouped(_:)``), and phrases with a count use the singular
+/// for one.
 ///
 /// - `consultation`: `title`, `owner` (absent when none), `slug`, `state`,
 ///   `workflowName`, `workflowVersion`; `openedOn` (`yyyy-MM-dd`).
@@ -25,8 +28,10 @@ import Foundation
 ///   the rule allows); `hasStatements`; `statementThemes`: `title`, `count`,
 ///   `statements`: `quote` (Markdown block quote), `paragraphs`, `source` (the
 ///   attribution the rule allows, e.g. "a participant" under the rule);
-///   `withheld` (statements not for publication; absent when none).
-/// - `writtenTotal`; `writtenDistinct` (counting each campaign once);
+///   `withheld` (statements not for publication; absent when none), `withheldNote` (the sentence
+///   saying so: "1 statement not for publication is counted but not shown.").
+/// - `writtenTotal`; `writtenSubmissions` (`writtenTotal` with its noun: "1 written submission");
+///   `writtenDistinct` (counting each campaign once);
 ///   `hasWritten`; `writtenRows`: `theme`, `group`, `count`;
 ///   `hasOrganisations`; `organisations`: `name`, `count`;
 ///   `hasCampaigns`; `campaigns`: `number`, `size`, `kind` ("identical" or
@@ -60,9 +65,9 @@ struct ProceedingsView {
   }
   struct ParticipationRow {
     let group: String
-    let invited: Int
-    let accepted: Int
-    let attended: Int
+    let invited: String
+    let accepted: String
+    let attended: String
   }
   struct SummaryView {
     let body: String
@@ -82,7 +87,7 @@ struct ProceedingsView {
   }
   struct StatementTheme {
     let title: String
-    let count: Int
+    let count: String
     let statements: [StatementView]
   }
   struct WorkshopView {
@@ -93,26 +98,27 @@ struct ProceedingsView {
     let state: String
     let chathamHouse: Bool
     let participation: [ParticipationRow]
-    let totalInvited: Int
-    let totalAccepted: Int
-    let totalAttended: Int
+    let totalInvited: String
+    let totalAccepted: String
+    let totalAttended: String
     let summary: SummaryView?
     let hasStatements: Bool
     let statementThemes: [StatementTheme]
-    let withheld: Int?
+    let withheld: String?
+    let withheldNote: String?
   }
   struct WrittenRow {
     let theme: String
     let group: String
-    let count: Int
+    let count: String
   }
   struct OrganisationRow {
     let name: String
-    let count: Int
+    let count: String
   }
   struct CampaignRow {
     let number: Int
-    let size: Int
+    let size: String
     let kind: String
     let excerpt: String?
   }
@@ -123,12 +129,13 @@ struct ProceedingsView {
   let themes: [ThemeView]
   let timeline: [TimelineRow]
   let workshops: [WorkshopView]
-  let writtenTotal: Int
+  let writtenTotal: String
+  let writtenSubmissions: String
   let hasWritten: Bool
   let writtenRows: [WrittenRow]
   let hasOrganisations: Bool
   let organisations: [OrganisationRow]
-  let writtenDistinct: Int
+  let writtenDistinct: String
   let hasCampaigns: Bool
   let campaigns: [CampaignRow]
 
@@ -158,7 +165,8 @@ struct ProceedingsView {
       let published = PublishableStatements(proceedings, themes: data.themes)
       let statementThemes = published.themes.map { group in
         StatementTheme(
-          title: group.theme.flatMap { themeTitles[$0] } ?? "Without theme", count: group.statements.count,
+          title: group.theme.flatMap { themeTitles[$0] } ?? "Without theme",
+          count: Phrasing.grouped(group.statements.count),
           statements: group.statements.map {
             StatementView(
               quote: markdown ? Self.blockquote($0.text) : $0.text, paragraphs: Self.paragraphs($0.text),
@@ -187,29 +195,36 @@ struct ProceedingsView {
         state: workshop.state, chathamHouse: chatham,
         participation: proceedings.participation.map {
           ParticipationRow(
-            group: cell($0.groupName), invited: $0.invited, accepted: $0.accepted, attended: $0.attended)
+            group: cell($0.groupName), invited: Phrasing.grouped($0.invited),
+            accepted: Phrasing.grouped($0.accepted), attended: Phrasing.grouped($0.attended))
         },
-        totalInvited: proceedings.participation.reduce(0) { $0 + $1.invited },
-        totalAccepted: proceedings.participation.reduce(0) { $0 + $1.accepted },
-        totalAttended: proceedings.participation.reduce(0) { $0 + $1.attended },
+        totalInvited: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.invited }),
+        totalAccepted: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.accepted }),
+        totalAttended: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.attended }),
         summary: summary, hasStatements: !proceedings.statements.isEmpty, statementThemes: statementThemes,
-        withheld: withheld > 0 ? withheld : nil)
+        withheld: withheld > 0 ? Phrasing.grouped(withheld) : nil,
+        withheldNote: withheld > 0
+          ? Phrasing.counted(withheld, "statement") + " not for publication "
+            + (withheld == 1 ? "is" : "are") + " counted but not shown." : nil)
     }
-    writtenTotal = data.writtenTotal
+    writtenTotal = Phrasing.grouped(data.writtenTotal)
+    writtenSubmissions = Phrasing.counted(data.writtenTotal, "written submission")
     writtenRows = data.writtenByTheme.flatMap { theme in
       theme.byGroup.map {
         WrittenRow(
           theme: cell(theme.theme.flatMap { themeTitles[$0] } ?? "Without theme"), group: cell($0.group),
-          count: $0.count)
+          count: Phrasing.grouped($0.count))
       }
     }
     hasWritten = !writtenRows.isEmpty
-    organisations = data.writtenOrganisations.map { OrganisationRow(name: Self.inline($0.name), count: $0.count) }
+    organisations = data.writtenOrganisations.map {
+      OrganisationRow(name: Self.inline($0.name), count: Phrasing.grouped($0.count))
+    }
     hasOrganisations = !organisations.isEmpty
-    writtenDistinct = data.writtenDistinct
+    writtenDistinct = Phrasing.grouped(data.writtenDistinct)
     campaigns = data.writtenCampaigns.enumerated().map {
       CampaignRow(
-        number: $0.offset + 1, size: $0.element.size,
+        number: $0.offset + 1, size: Phrasing.grouped($0.element.size),
         kind: $0.element.kind == .exact ? "identical" : "near-identical", excerpt: $0.element.excerpt.map(cell))
     }
     hasCampaigns = !campaigns.isEmpty

@@ -40,7 +40,7 @@ public struct EntityOverview: Sendable, Equatable, Encodable {
   /// `consultation`, `workshop`, `proceedings-summary`.
   public let kind: String
   /// A label users recognise: the slug, workshop key, "summary of <key>",
-  /// "of <handle> to <workshop>" (invitations), "12 written submission(s)".
+  /// "of <handle> to <workshop>" (invitations), "12 written submissions", "1 statement at cyber".
   public let label: String
   /// Current state.
   public let state: String
@@ -155,8 +155,8 @@ extension ConsultStore {
             if contributionMachine.isFinal(state) { continue }
             let count: Int = try row.decode("n")
             let label =
-              try row.decode("workshop", as: String?.self).map { "\(count) statement(s) at \($0)" }
-              ?? "\(count) written submission(s)"
+              try row.decode("workshop", as: String?.self).map { "\(Phrasing.counted(count, "statement")) at \($0)" }
+              ?? Phrasing.counted(count, "written submission")
             try describe(EntityReference(.contribution, try row.decode("sample")), label: label, state: state)
           }
         }

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 import Postgres
 
@@ -160,7 +161,8 @@ extension ConsultStore {
     let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !trimmed.isEmpty else { throw StoreError(.invalidInput, "the search query is empty") }
     guard trimmed.count <= maximumSearchQueryLength else {
-      throw StoreError(.invalidInput, "the search query is longer than \(maximumSearchQueryLength) characters")
+      throw StoreError(
+        .invalidInput, "the search query is longer than \(Phrasing.counted(maximumSearchQueryLength, "character"))")
     }
     guard !trimmed.contains("\u{0}") else { throw StoreError(.invalidInput, "the search query contains a NUL byte") }
     return trimmed

@@ -24,11 +24,11 @@ extension ContributionsCommand {
     func execute(_ store: ConsultStore) throws {
       let campaigns = try store.campaigns(in: consultation, minSize: minSize, near: near)
       if output.json { return try printJSON(campaigns) }
-      if campaigns.isEmpty { return print("No campaigns of \(minSize) or more contributions.") }
+      if campaigns.isEmpty { return print("No campaigns of \(grouped(minSize)) or more contributions.") }
       for c in campaigns {
-        let variants = c.kind == .near ? " (\(c.distinctTexts) variants)" : ""
+        let variants = c.kind == .near ? " (\(counted(c.distinctTexts, "variant")))" : ""
         print(
-          "\(c.size)\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt ?? "[not for publication]")"
+          "\(grouped(c.size))\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt ?? "[not for publication]")"
         )
       }
       let members = campaigns.reduce(0) { $0 + $1.size }
@@ -83,7 +83,8 @@ extension ContributionsCommand {
       if output.json { return try printJSON(report) }
       let verb = dryRun ? "Would tag" : "Tagged"
       print(
-        "\(verb) \(report.tagged) of \(report.matched) matching contributions with '\(report.theme)' (\(report.retagged) had another theme; \(report.unchanged) already had it)"
+        "\(verb) \(grouped(report.tagged)) of \(counted(report.matched, "matching contribution")) with '\(report.theme)' "
+          + "(\(grouped(report.retagged)) had another theme; \(grouped(report.unchanged)) already had it)"
       )
     }
   }

@@ -207,16 +207,16 @@ struct ContributionsCommand: ParsableCommand {
       print("Read \(counted(total, "record")) from \(source.mainFile.lastPathComponent)")
       if let id = report.importID {
         print(
-          "  import #\(id): \(report.batches) batches committed now"
+          "  import #\(id): \(counted(report.batches, "batch", plural: "batches")) committed now"
             + (report.committedEarlier > 0
-              ? "; continued after \(report.committedEarlier) records committed by an earlier run" : ""))
+              ? "; continued after \(counted(report.committedEarlier, "record")) committed by an earlier run" : ""))
       }
       if let rejectsFile {
         print("  rejected \(counted(report.invalid, "invalid record")) (written to \(rejectsFile.url.path))")
       }
       if !report.skipped.isEmpty {
         print(
-          "  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"
+          "  skipped \(grouped(report.skipped.count)) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"
         )
       }
       print(
@@ -226,7 +226,9 @@ struct ContributionsCommand: ParsableCommand {
             ? "; new stakeholders: \(counted(report.organisationsAdded, "organisation")), "
               + "\(counted(report.personsAdded, "person"))" : ""))
       if report.rejectedByModeration > 0 {
-        print("  \(report.rejectedByModeration) rejected by the source's moderation: kept, counted, never published")
+        print(
+          "  \(grouped(report.rejectedByModeration)) rejected by the source's moderation: kept, counted, never published"
+        )
       }
       if !report.changed.isEmpty {
         let ids = report.changed.prefix(20).joined(separator: ", ") + (report.changed.count > 20 ? ", …" : "")

@@ -87,7 +87,7 @@ struct DB: ParsableCommand {
         let parameters = try target.cluster.ensureRunning()
         let applied = try Migrator().migrate(on: try PostgresConnection(parameters: parameters))
         print(
-          "Embedded PostgreSQL running; socket in \(parameters["host"] ?? "?"); \(applied.count) migration(s) applied now"
+          "Embedded PostgreSQL running; socket in \(parameters["host"] ?? "?"); \(counted(applied.count, "migration")) applied now"
         )
       } catch {
         throw report(error, verbose: connection.verbose)

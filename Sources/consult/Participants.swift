@@ -241,7 +241,7 @@ struct Attendance: WritingCommand {
     let records = try store.recordAttendance(
       attended: attended, noShow: noShow, at: workshop, in: consultation, actor: actor)
     if output.json { return try printJSON(records) }
-    print("Recorded attendance at \(workshop): \(attended.count) attended, \(noShow.count) no-show")
+    print("Recorded attendance at \(workshop): \(grouped(attended.count)) attended, \(grouped(noShow.count)) no-show")
   }
 }
 

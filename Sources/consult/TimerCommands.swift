@@ -45,7 +45,8 @@ struct Tick: StoreCommand {
     }
     let blocked = report.timers.count - report.fired.count
     print(
-      "\(formatter.string(from: time)): \(report.fired.count) fired\(blocked > 0 ? ", \(blocked) not fired" : "")")
+      "\(formatter.string(from: time)): \(grouped(report.fired.count)) fired\(blocked > 0 ? ", \(grouped(blocked)) not fired" : "")"
+    )
   }
 }
 

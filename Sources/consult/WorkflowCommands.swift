@@ -101,8 +101,7 @@ struct WorkflowCommand: ParsableCommand {
       if output.json { return try printJSON(workflows) }
       if workflows.isEmpty { print("No workflows registered yet; `consult open` registers the one it uses.") }
       for w in workflows {
-        let uses = w.consultations == 1 ? "1 consultation" : "\(w.consultations) consultations"
-        print("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(uses)")
+        print("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(counted(w.consultations, "consultation"))")
       }
     }
   }
@@ -149,7 +148,8 @@ extension WorkflowCommand {
       if output.json { return try printJSON(result) }
       print("Migrated \(result.consultation) from \(result.workflow)@\(result.fromVersion) to @\(result.toVersion)")
       for move in result.moves {
-        print("  \(move.kind) \(move.from)\(move.from == move.to ? " (kept)" : " → \(move.to)"): \(move.count)")
+        print(
+          "  \(move.kind) \(move.from)\(move.from == move.to ? " (kept)" : " → \(move.to)"): \(grouped(move.count))")
       }
       print("\(counted(result.eventsLogged, "event")) logged")
     }
@@ -176,13 +176,13 @@ struct LogCheck: StoreCommand {
     if output.json {
       try printJSON(result)
     } else if result.isConsistent {
-      let entities = "\(result.entities) \(result.entities == 1 ? "entity" : "entities")"
-      print("ok: \(counted(result.events, "event")), \(entities) replayed")
+      print(
+        "ok: \(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed")
     } else {
       for discrepancy in result.discrepancies { print(discrepancy.description) }
       printError(
-        "consult: \(result.discrepancies.count) \(result.discrepancies.count == 1 ? "discrepancy" : "discrepancies") "
-          + "(\(result.events) events, \(result.entities) entities replayed)"
+        "consult: \(counted(result.discrepancies.count, "discrepancy", plural: "discrepancies")) "
+          + "(\(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed)"
       )
     }
     if !result.isConsistent { throw Exit.failure }

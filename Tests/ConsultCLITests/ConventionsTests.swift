@@ -258,4 +258,49 @@ struct ConventionsTests {
     let kind = try cli.run(["log", "white-paper-2016", "--kind", "workshops"])
     #expect(kind.status == 2 && kind.stderr.contains("(did you mean 'workshop'?)"), "\(kind.stderr)")
   }
+
+  @Test("numbers are grouped with commas and plurals are real everywhere: CLI output and summaries")
+  func numbersAndPlurals() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "c", "--title", "Comments", "--theme", "farming=Farming"])
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let mapping = directory.appendingPathComponent("m.yaml")
+    try Data("id: Ref\ntext: Comment\n".utf8).write(to: mapping)
+    let file = directory.appendingPathComponent("r.csv")
+    var rows = "Ref,Comment\n"
+    for id in 1...1_000 { rows += "\(id),Please protect family farms and rural water.\n" }
+    rows += "1001,A text of its own about irrigation.\n"
+    try Data(rows.utf8).write(to: file)
+    var outputs: [String] = []
+    func ok(_ arguments: [String]) throws -> String {
+      let out = try cli.ok(arguments).stdout
+      outputs.append(out)
+      return out
+    }
+    let imported = try ok(["contributions", "import", "c", file.path, "--format", "csv", "--mapping", mapping.path])
+    #expect(imported.contains("Read 1,001 records from r.csv"), "\(imported)")
+    #expect(imported.contains("1,001 new written submissions, 0 unchanged, 0 changed"), "\(imported)")
+    #expect(try ok(["show", "c"]).contains("contributions: 1,001 (received 1,001)"))
+    let campaigns = try ok(["contributions", "campaigns", "c"])
+    #expect(campaigns.hasPrefix("1,000\texact\t#1\t"), "\(campaigns)")
+    #expect(campaigns.contains("1 campaign, 1,000 contributions"), "\(campaigns)")
+    let tag = try ok(["contributions", "tag", "c", "--search", "farms", "--theme", "farming", "--dry-run"])
+    #expect(tag.contains("Would tag 1,000 of 1,000 matching contributions with 'farming'"), "\(tag)")
+    let one = try ok(["contributions", "tag", "c", "--search", "irrigation", "--theme", "farming"])
+    #expect(one.contains("Tagged 1 of 1 matching contribution with 'farming'"), "\(one)")
+    #expect(try ok(["log", "check", "c"]).contains("ok: 1,002 events, 1,002 entities replayed"))
+    let summary = try ok(["export", "summary", "c", "--format", "markdown"])
+    #expect(summary.contains("1,001 written submissions, 2 when each campaign counts once."), "\(summary)")
+    #expect(summary.contains("| 1 | 1,000 | identical |"), "\(summary)")
+    let html = try ok(["export", "summary", "c", "--format", "html"])
+    #expect(html.contains("<p>1,001 written submissions, 2 when each campaign counts once.</p>"))
+    try cli.ok(["open", "d", "--title", "One"])
+    try cli.ok(["contribute", "d", "--text", "Only one."])
+    #expect(try ok(["export", "summary", "d"]).contains("1 written submission."))
+    #expect(try ok(["workflow", "list"]).contains("\t2 consultations"))
+    for output in outputs { #expect(!output.contains("(s)"), "\(output)") }
+  }
 }

@@ -195,11 +195,11 @@ struct ExportTests {
     let data = try db.store.proceedings(of: Scenario.slug)
     try #require(data.writtenCampaigns.map(\.size) == [3])
     let markdown = try MarkdownExporter().render(data)
-    #expect(markdown.contains("4 written submission(s), 2 when each campaign counts once."))
+    #expect(markdown.contains("4 written submissions, 2 when each campaign counts once."))
     #expect(markdown.contains("| 1 | 3 | identical | \(letter) |\n"))
     #expect(markdown.components(separatedBy: letter).count == 2)  // once: the campaign, not each member
     let html = try HTMLExporter().render(data)
-    #expect(html.contains("<p>4 written submission(s), 2 when each campaign counts once.</p>"))
+    #expect(html.contains("<p>4 written submissions, 2 when each campaign counts once.</p>"))
     #expect(html.contains("<tr><td class=\"number\">1</td><td class=\"number\">3</td><td>identical</td><td>"))
     let json = try #require(
       try JSONSerialization.jsonObject(with: Data(try SummaryJSONExporter().render(data).utf8)) as? [String: Any])
