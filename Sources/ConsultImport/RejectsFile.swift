@@ -24,6 +24,12 @@ public final class RejectsFile {
   /// - Throws: ``ImportError`` if the file cannot be created or written.
   public init(url: URL) throws(ImportError) {
     self.url = url
+    var isDirectory: ObjCBool = false
+    let directory = url.deletingLastPathComponent().path
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw ImportError(
+        file: url.path, message: "cannot create the rejects file: the directory \(directory) does not exist")
+    }
     partial = url.deletingLastPathComponent().appendingPathComponent(
       ".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
     guard let stream = OutputStream(url: partial, append: false) else {

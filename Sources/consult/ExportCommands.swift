@@ -35,11 +35,32 @@ struct Export: ParsableCommand {
 
   /// Where an export goes: `--output FILE` (written to a temporary file next
   /// to it, then renamed, so a failed export leaves no partial file; the path
-  /// is printed) or standard output.
+  /// is printed) or standard output. FILE's directory must exist: a mistyped
+  /// directory is an error (exit 1), never created.
   struct Destination {
     let output: String?
     private var handle: FileHandle
     private var temporary: URL?
+
+    /// Refuses an `--output` path whose directory does not exist (or is not a directory), or that
+    /// names a directory; run before reading anything, so the mistake costs nothing.
+    ///
+    /// - Throws: ``InputError`` naming the directory.
+    static func check(_ output: String?) throws {
+      guard let output else { return }
+      let url = URL(fileURLWithPath: output)
+      let directory = url.deletingLastPathComponent().path
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+        throw InputError(message: "\(output): the directory \(directory) does not exist (create it first)")
+      }
+      guard isDirectory.boolValue else {
+        throw InputError(message: "\(output): \(directory) is not a directory")
+      }
+      if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw InputError(message: "\(output): is a directory; give a file name")
+      }
+    }
 
     init(_ output: String?) throws {
       self.output = output
@@ -47,12 +68,11 @@ struct Export: ParsableCommand {
         handle = FileHandle.standardOutput
         return
       }
+      try Self.check(output)
       let url = URL(fileURLWithPath: output)
       let temporary = url.deletingLastPathComponent().appendingPathComponent(
         ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
       do {
-        try FileManager.default.createDirectory(
-          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
           throw CocoaError(.fileWriteNoPermission)
         }
@@ -128,6 +148,7 @@ struct Export: ParsableCommand {
       if format == .json, template != nil {
         throw InputError(message: "--template applies to markdown, html and pdf only")
       }
+      try Destination.check(output)
       // Look for the converter before reading anything, so a missing one fails fast.
       let chromium = format == .pdf ? try PDFConverter.locate() : nil
       let source = try template.map { path in (path, try readText(path: path)) }
@@ -169,10 +190,16 @@ struct Export: ParsableCommand {
     /// The format as a positional argument, its spelling before it became `--format` like every other
     /// export's; still accepted.
     @Argument(help: .hidden) var formatArgument: TemplateFormat?
+    @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
+      String?
     func run() throws {
       let chosen = formatArgument ?? format
       let text = chosen == .markdown ? MarkdownExporter.defaultTemplate : HTMLExporter.defaultTemplate
-      print(text)
+      do {
+        try Destination.writing(to: output) { try $0.write(Data((text + "\n").utf8)) }
+      } catch {
+        throw report(error, verbose: false)
+      }
     }
   }
 
@@ -213,6 +240,7 @@ struct Export: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
       String?
     func execute(_ store: ConsultStore) throws {
+      try Destination.check(output)
       let records = try store.attendanceRecords(of: consultation)
       let data = try AttendanceExporter().render(records, consultation: consultation, format: format.tabular)
       try Destination.writing(to: output) { try $0.write(data) }
@@ -229,6 +257,7 @@ struct Export: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
       String?
     func execute(_ store: ConsultStore) throws {
+      try Destination.check(output)
       let title = try store.consultation(consultation).title
       let workshops = try store.calendarWorkshops(of: consultation)
       let text = CalendarExporter().render(workshops, consultation: consultation, title: title)

@@ -303,4 +303,49 @@ struct ConventionsTests {
     #expect(try ok(["workflow", "list"]).contains("\t2 consultations"))
     for output in outputs { #expect(!output.contains("(s)"), "\(output)") }
   }
+
+  @Test("--output into a directory that does not exist is an error naming it, for every export (and --rejects)")
+  func outputDirectoryMustExist() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper"])
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let missing = directory.appendingPathComponent("no-such-dir")
+    let target = missing.appendingPathComponent("out.file").path
+    let exports: [[String]] = [
+      ["export", "summary", "wp", "--format", "markdown"], ["export", "summary", "wp", "--format", "html"],
+      ["export", "summary", "wp", "--format", "json"], ["export", "summary", "wp", "--format", "pdf"],
+      ["export", "contributions", "wp"], ["export", "attendance", "wp", "--format", "json"],
+      ["export", "calendar", "wp"], ["export", "template", "--format", "html"],
+    ]
+    for command in exports {
+      for flag in ["--output", "-o"] {
+        let outcome = try cli.run(command + [flag, target])
+        #expect(outcome.status == 1, "\(command) \(flag): \(outcome.stderr)")
+        #expect(
+          outcome.stderr.contains("the directory \(missing.path) does not exist"), "\(command): \(outcome.stderr)")
+        #expect(outcome.stdout.isEmpty)
+      }
+    }
+    #expect(!FileManager.default.fileExists(atPath: missing.path))
+    let intoDirectory = try cli.run(["export", "contributions", "wp", "--output", directory.path])
+    #expect(intoDirectory.status == 1 && intoDirectory.stderr.contains("is a directory"), "\(intoDirectory.stderr)")
+    let written = directory.appendingPathComponent("template.md").path
+    #expect(try cli.ok(["export", "template", "--output", written]).stdout.hasSuffix("template.md\n"))
+    #expect(try String(contentsOfFile: written, encoding: .utf8) == (try cli.ok(["export", "template"]).stdout))
+
+    let file = directory.appendingPathComponent("comments.csv")
+    try Data(
+      "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n1600000001000,,1,7,0,0,0,fine\n"
+        .utf8
+    )
+    .write(to: file)
+    let rejects = try cli.run([
+      "contributions", "import", "wp", file.path, "--format", "polis", "--skip-invalid", "--rejects", target,
+    ])
+    #expect(rejects.status == 1 && rejects.stderr.contains("the directory \(missing.path) does not exist"))
+    #expect(try cli.ok(["contributions", "list", "wp"]).stdout.isEmpty)
+  }
 }
