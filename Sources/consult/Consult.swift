@@ -25,6 +25,7 @@ struct Consult: ParsableCommand {
       DB.self,
       WorkflowCommand.self,
       Tick.self, DeadlineCommand.self,
+      Completions.self, Manual.self,
     ]
   )
 

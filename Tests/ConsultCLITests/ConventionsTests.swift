@@ -348,4 +348,68 @@ struct ConventionsTests {
     #expect(rejects.status == 1 && rejects.stderr.contains("the directory \(missing.path) does not exist"))
     #expect(try cli.ok(["contributions", "list", "wp"]).stdout.isEmpty)
   }
+
+  /// Runs an executable found on PATH with `arguments` and `input`; nil when it is not installed.
+  static func tool(_ name: String, _ arguments: [String], input: String) throws -> (status: Int32, stderr: String)? {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+      .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let path else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let inp = Pipe()
+    let err = Pipe()
+    process.standardInput = inp
+    process.standardError = err
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    inp.fileHandleForWriting.write(Data(input.utf8))
+    try inp.fileHandleForWriting.close()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+  }
+
+  @Test("shell completions and the manual page are generated from the command tree")
+  func completionsAndManual() throws {
+    let cli = try CLI()
+    let bash = try cli.ok(["completions", "bash"]).stdout
+    #expect(bash.contains("summary contributions attendance calendar template"), "\(bash.prefix(300))")
+    if let syntax = try Self.tool("bash", ["-n"], input: bash) { #expect(syntax.status == 0, "\(syntax.stderr)") }
+    #expect(try cli.ok(["completions", "zsh"]).stdout.hasPrefix("#compdef consult"))
+    #expect(try cli.ok(["completions", "fish"]).stdout.contains("complete -c 'consult'"))
+    #expect(try cli.run(["completions", "tcsh"]).status == 2)
+
+    let page = try cli.ok(["manual"]).stdout
+    let version = try cli.ok(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(page.contains(".TH CONSULT 1 \"\" \"consult \(version)\" \"User Commands\""))
+    for section in [
+      ".SH NAME", ".SH SYNOPSIS", ".SH COMMON OPTIONS", ".SH COMMANDS", ".SH ENVIRONMENT", ".SH EXIT STATUS",
+    ] {
+      #expect(page.contains(section), "\(section)")
+    }
+    for command in [
+      "consult open", "consult log show", "consult log check", "consult theme add", "consult workshop reschedule",
+      "consult contributions import", "consult export summary", "consult workflow migrate", "consult deadline set",
+      "consult completions", "consult manual",
+    ] {
+      #expect(page.contains(".SS \"\(ManualPageText.roff(command))\""), "\(command)")
+    }
+    #expect(page.contains("\\fB\\-\\-title\\fR \\fItitle\\fR"))
+    #expect(!page.contains("\\fB\\-\\-machine"), "hidden options stay hidden")
+    if let groff = try Self.tool("groff", ["-man", "-Tutf8", "-ww", "-z"], input: page) {
+      #expect(groff.status == 0 && groff.stderr.isEmpty, "\(groff.stderr)")
+    }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("consult.1")
+    #expect(try cli.ok(["manual", "--output", file.path]).stdout.hasSuffix("consult.1\n"))
+    #expect(try String(contentsOf: file, encoding: .utf8) == page)
+  }
+}
+
+/// Roff spelling of plain text, as the manual page writes it (hyphens escaped).
+enum ManualPageText {
+  static func roff(_ text: String) -> String { text.replacingOccurrences(of: "-", with: "\\-") }
 }
