@@ -54,7 +54,7 @@ struct List: StoreCommand {
     let all = try store.consultations()
     if output.json { return try printJSON(all) }
     if all.isEmpty { print("No consultations yet; open one with `consult open`.") }
-    for c in all { print("\(c.slug)\t\(c.state)\t\(c.title)") }
+    for c in all { print("\(c.slug)\t\(c.state)\t\(terminalLine(c.title))") }
   }
 }
 
@@ -99,9 +99,9 @@ struct Show: StoreCommand {
     let overview = try store.overview(of: consultation)
     if output.json { return try printJSON(overview) }
     let c = overview.consultation
-    print("\(c.title)")
+    print(terminalLine(c.title))
     print("  consultation: \(c.slug)   phase: \(c.state)   workflow: \(c.workflowName)@\(c.workflowVersion)")
-    if let owner = c.owner { print("  owner: \(owner)") }
+    if let owner = c.owner { print("  owner: \(terminalLine(owner))") }
     print("")
     print("Counts")
     for name in ["workshops", "invitations", "contributions", "proceedings_summaries"] {
@@ -159,9 +159,9 @@ struct LogShow: StoreCommand {
     if output.json { return try printJSON(entries) }
     let formatter = ISO8601DateFormatter()
     for e in entries {
-      let reason = e.reason.map { "  — \($0)" } ?? ""
+      let reason = e.reason.map { "  — \(terminalLine($0))" } ?? ""
       print(
-        "\(formatter.string(from: e.occurredAt))  \(e.entity)  \(e.event): \(e.fromState ?? "—") → \(e.toState)  by \(e.actor)\(reason)"
+        "\(formatter.string(from: e.occurredAt))  \(e.entity)  \(e.event): \(e.fromState ?? "—") → \(e.toState)  by \(terminalLine(e.actor))\(reason)"
       )
     }
   }
@@ -194,7 +194,7 @@ struct ThemeCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let themes = try store.themes(of: try store.consultation(consultation).id)
       if output.json { return try printJSON(themes) }
-      for t in themes { print("\(t.key)\t\(t.title)") }
+      for t in themes { print("\(t.key)\t\(terminalLine(t.title))") }
     }
   }
 }

@@ -28,7 +28,7 @@ extension ContributionsCommand {
       for c in campaigns {
         let variants = c.kind == .near ? " (\(counted(c.distinctTexts, "variant")))" : ""
         print(
-          "\(grouped(c.size))\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt ?? "[not for publication]")"
+          "\(grouped(c.size))\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt.map(terminalLine) ?? "[not for publication]")"
         )
       }
       let members = campaigns.reduce(0) { $0 + $1.size }
@@ -55,8 +55,7 @@ extension ContributionsCommand {
       if output.json { return try printJSON(hits) }
       if hits.isEmpty { return print("No contributions match.") }
       for hit in hits {
-        let snippet = hit.snippet.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }
-        print("#\(hit.id)\t\(hit.theme ?? "-")\t\(snippet ?? "[not for publication]")")
+        print("#\(hit.id)\t\(hit.theme ?? "-")\t\(hit.snippet.map(terminalLine) ?? "[not for publication]")")
       }
     }
   }

@@ -216,7 +216,7 @@ struct ContributionsCommand: ParsableCommand {
       }
       if !report.skipped.isEmpty {
         print(
-          "  skipped \(grouped(report.skipped.count)) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"
+          "  skipped \(grouped(report.skipped.count)) (not a public submission or no text): \(terminalLine(report.skipped.joined(separator: ", ")))"
         )
       }
       print(
@@ -231,7 +231,8 @@ struct ContributionsCommand: ParsableCommand {
         )
       }
       if !report.changed.isEmpty {
-        let ids = report.changed.prefix(20).joined(separator: ", ") + (report.changed.count > 20 ? ", …" : "")
+        let ids =
+          terminalLine(report.changed.prefix(20).joined(separator: ", ")) + (report.changed.count > 20 ? ", …" : "")
         print(
           report.updated
             ? "  changed texts recorded as new revisions (the previous text kept): \(ids)"
@@ -252,7 +253,8 @@ struct ContributionsCommand: ParsableCommand {
       if output.json { return try printJSON(all) }
       for c in all {
         let firstLine = c.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        print("#\(c.id)\t\(c.kind.rawValue)\t\(c.theme ?? "-")\t\(c.state)\t\(firstLine.prefix(70))")
+        print(
+          "#\(c.id)\t\(c.kind.rawValue)\t\(c.theme ?? "-")\t\(c.state)\t\(terminalLine(String(firstLine.prefix(70))))")
       }
     }
   }
@@ -328,7 +330,7 @@ struct SummaryCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let s = try store.summary(for: workshop, in: consultation)
       if output.json { return try printJSON(s) }
-      print("\(s.title) — revision \(s.revision), \(s.state)\n\n\(s.body)")
+      print("\(terminalLine(s.title)) — revision \(s.revision), \(s.state)\n\n\(terminalText(s.body))")
     }
   }
 }

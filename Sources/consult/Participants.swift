@@ -44,7 +44,8 @@ struct StakeholderCommand: ParsableCommand {
       if output.json { return try printJSON(all) }
       for s in all {
         print(
-          "\(s.reference)\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(s.name)\(s.organisation.map { " (\($0))" } ?? "")"
+          "\(s.reference)\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(terminalLine(s.name))"
+            + (s.organisation.map { " (\(terminalLine($0)))" } ?? "")
         )
       }
     }
@@ -159,7 +160,7 @@ struct WorkshopCommand: ParsableCommand {
       let all = try store.workshops(in: consultation)
       if output.json { return try printJSON(all) }
       let formatter = ISO8601DateFormatter()
-      for w in all { print("\(w.key)\t\(w.state)\t\(formatter.string(from: w.startsAt))\t\(w.title)") }
+      for w in all { print("\(w.key)\t\(w.state)\t\(formatter.string(from: w.startsAt))\t\(terminalLine(w.title))") }
     }
   }
 

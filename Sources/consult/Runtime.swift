@@ -117,9 +117,33 @@ func printJSON<T: Encodable>(_ value: T) throws {
   FileHandle.standardOutput.write(Data("\n".utf8))
 }
 
-/// Writes a line to standard error.
+/// Stored text (a contribution, a snippet, a name or title from an imported file) made safe to
+/// print as one line of terminal output: line breaks and tabs become spaces (tabs separate the
+/// columns consult prints), and control characters — escape sequences that could recolour,
+/// move the cursor or retitle the terminal — and bidirectional overrides that could reorder
+/// what is shown are replaced by U+FFFD (�). `--json` output needs none of this (JSON escapes).
+func terminalLine(_ text: String) -> String {
+  let oneLine = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+    .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\t", with: " ")
+  return terminalText(oneLine)
+}
+
+/// Stored multi-line text made safe to print: as ``terminalLine(_:)`` but keeping line breaks (LF)
+/// and tabs.
+func terminalText(_ text: String) -> String {
+  var safe = String.UnicodeScalarView()
+  for scalar in text.unicodeScalars {
+    let isControl = scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\t"
+    let isBidiOverride = (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+    safe.append(isControl || isBidiOverride ? "\u{FFFD}" : scalar)
+  }
+  return String(safe)
+}
+
+/// Writes a line to standard error, made safe for a terminal (``terminalText(_:)``): messages may
+/// quote what an imported file holds.
 func printError(_ text: String) {
-  FileHandle.standardError.write(Data((text + "\n").utf8))
+  FileHandle.standardError.write(Data((terminalText(text) + "\n").utf8))
 }
 
 /// Maps any error to a message on stderr and an exit code, in one place.

@@ -38,7 +38,7 @@ struct Tick: StoreCommand {
         let to = firing.record?.toState ?? "?"
         print("fired    \(subject): \(due.state) → \(to) (\(due.event); \(timer))")
       case .blocked:
-        print("blocked  \(subject): \(due.event) (\(timer)): \(firing.reason ?? "")")
+        print("blocked  \(subject): \(due.event) (\(timer)): \(terminalLine(firing.reason ?? ""))")
       case .skipped:
         print("skipped  \(subject): \(due.event) (\(timer)): another tick or writer got there first")
       }

@@ -407,6 +407,57 @@ struct ConventionsTests {
     #expect(try cli.ok(["manual", "--output", file.path]).stdout.hasSuffix("consult.1\n"))
     #expect(try String(contentsOf: file, encoding: .utf8) == page)
   }
+
+  @Test("search snippets show the text as typed (no &amp;), and terminal output holds no control characters")
+  func searchSnippets() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "usda", "--title", "Comments"])
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let header =
+      "Document Title,Document Type,Attachment Count,Submitter Last Name,Submitter First Name,"
+      + "Organization,Document ID,Posted Date,Received Date,Document Detail\n"
+    let row = { (id: String) in
+      "Comment,PUBLIC SUBMISSIONS,N/A,Doe,Ann,N/A,\(id),6/7/2018,6/5/2018,https://www.regulations.gov/document?D=\(id)\n"
+    }
+    try Data((header + row("D-1") + row("D-2")).utf8).write(to: directory.appendingPathComponent("docket.csv"))
+    try Data(
+      ("Document ID,Text Comment\n"
+        + "D-1,Please support conservative waiver reform now &amp; stop &quot;handouts&quot;.\n"
+        + "D-2,\"Waiver \u{1B}]0;owned\u{07}\u{1B}[31mreform\u{1B}[0m \u{202E}please\"\n").utf8
+    ).write(to: directory.appendingPathComponent("texts.csv"))
+    try cli.ok(["contributions", "import", "usda", directory.path, "--format", "regulations-gov"])
+    let search = try cli.ok(["contributions", "search", "usda", "waiver"]).stdout
+    #expect(search.contains("«waiver» reform now & stop \"handouts"), "\(search)")
+    #expect(search.contains("«Waiver» \u{FFFD}]0;owned\u{FFFD}\u{FFFD}[31mreform"), "\(search)")
+    #expect(!search.contains("&amp;") && !search.contains("&quot;"), "\(search)")
+    let json = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(try cli.ok(["contributions", "search", "usda", "waiver", "--json"]).stdout.utf8)) as? [[String: Any]]
+    )
+    #expect(json.contains { ($0["snippet"] as? String)?.contains("now & stop \"handouts") == true }, "\(json)")
+    let list = try cli.ok(["contributions", "list", "usda"]).stdout
+    #expect(list.contains("now & stop \"handouts\"."), "\(list)")
+    for output in [search, list] {
+      #expect(
+        !output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(output)")
+      #expect(output.contains("\u{FFFD}"), "control characters are shown as U+FFFD: \(output)")
+    }
+    let exported = try cli.ok(["export", "contributions", "usda"]).stdout
+    #expect(exported.contains("now & stop \"\"handouts\"\"."), "\(exported)")
+
+    // The real docket, when present: the same search the README shows.
+    let real = WorkflowMatrixTests.realdata.appendingPathComponent("regulations-gov-usda-2017-0002")
+    if FileManager.default.fileExists(atPath: real.path) {
+      try cli.ok(["open", "real", "--title", "Real"])
+      try cli.ok(["contributions", "import", "real", real.path, "--format", "regulations-gov"])
+      let hits = try cli.ok(["contributions", "search", "real", "waiver reform", "--limit", "50"]).stdout
+      #expect(!hits.contains("&amp;") && !hits.contains("&quot;"), "\(hits)")
+      #expect(hits.contains("now & stop"), "\(hits)")
+    }
+  }
 }
 
 /// Roff spelling of plain text, as the manual page writes it (hyphens escaped).
