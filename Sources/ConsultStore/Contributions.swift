@@ -40,8 +40,11 @@ public struct Contribution: Sendable, Equatable, Encodable {
   public let language: String?
   /// The contributing stakeholder's handle, or `#id` for imported ones without a handle.
   public let stakeholder: String?
-  /// Consent level.
-  public let attribution: Attribution
+  /// The consent level the contributor gave, as stored (`consent` in JSON). What an export
+  /// publishes is the stricter of this and the workshop's rule: under the Chatham House Rule a
+  /// `named` statement is still published unattributed (see `published_as` in
+  /// `consult export contributions`).
+  public let consent: Attribution
   /// Where it came from: `manual`, `regulations-gov`…
   public let source: String
   /// The source's own id.
@@ -177,7 +180,7 @@ extension ConsultStore {
           workshop: try row.decode("workshop", as: String?.self), theme: try row.decode("theme", as: String?.self),
           language: try row.decode("language", as: String?.self),
           stakeholder: try row.decode("stakeholder", as: String?.self),
-          attribution: Contribution.Attribution(rawValue: try row.decode("attribution")) ?? .notForPublication,
+          consent: Contribution.Attribution(rawValue: try row.decode("attribution")) ?? .notForPublication,
           source: try row.decode("source"), sourceID: try row.decode("source_id", as: String?.self),
           receivedAt: try row.decode("received_at", as: PostgresTimestamp.self).date,
           state: try row.decode("state"), text: try row.decode("text"))

@@ -19,13 +19,22 @@ struct Contribute: WritingCommand {
   @Option(help: "Workshop key: makes it an oral statement at that workshop.") var workshop: String?
   @Option(help: "Theme key.") var theme: String?
   @Option(help: "Language tag, e.g. en.") var language: String?
-  @Option(help: "Consent: named, organisation, stakeholder-group or not-for-publication.")
-  var attribution: Contribution.Attribution = .named
+  @Option(
+    help: ArgumentHelp(
+      "The contributor's consent to be named: named, organisation, stakeholder-group or not-for-publication "
+        + "(stored; an export applies the stricter of it and the workshop's rule).",
+      valueName: "level"))
+  var consent: Contribution.Attribution = .named
+  /// The name `--consent` had before it was named for what it stores; still accepted.
+  @Option(name: .customLong("attribution"), help: .hidden) var attribution: Contribution.Attribution?
   @Option(help: "The text.") var text: String?
   @Option(help: "Read the text from FILE (- for standard input).") var file: String?
   @Option(help: "When it was received (YYYY-MM-DD[THH:MM] UTC, or RFC 3339); default now.") var receivedAt: String?
   func validate() throws {
     if text != nil && file != nil { throw ValidationError("give either --text or --file, not both") }
+    if let attribution, attribution != consent, consent != .named {
+      throw ValidationError("give --consent only (--attribution is its old name)")
+    }
   }
   func execute(_ store: ConsultStore, actor: String) throws {
     if text == nil && file == nil && isatty(STDIN_FILENO) != 0 {
@@ -37,7 +46,7 @@ struct Contribute: WritingCommand {
     let c = try store.recordContribution(
       NewContribution(
         text: body, stakeholder: stakeholder, workshop: workshop, theme: theme, language: language,
-        attribution: attribution, receivedAt: received), in: consultation, actor: actor)
+        attribution: attribution ?? consent, receivedAt: received), in: consultation, actor: actor)
     if output.json { return try printJSON(c) }
     print("Recorded contribution #\(c.id) (\(c.kind.rawValue)\(c.theme.map { ", theme \($0)" } ?? ""))")
   }

@@ -208,9 +208,13 @@ struct Export: ParsableCommand {
       commandName: "contributions",
       abstract: "Export the publishable contributions, one row each (not-for-publication ones are omitted).",
       discussion: """
-        Columns: \(ContributionsExporter.columns.joined(separator: ", ")). received_at is ISO 8601 UTC; \
-        attribution is the effective consent level; attributed_to is empty when no name may be shown \
-        (always under the Chatham House Rule). Rows are streamed in id order, 1,000 at a time.
+        Columns: \(ContributionsExporter.columns.joined(separator: ", ")). received_at is ISO 8601 UTC. \
+        consent is the level the contributor gave, as stored (named, organisation, stakeholder-group); \
+        published_as is what this export applied, the stricter of the consent and the workshop's rule: \
+        named, organisation, stakeholder-group, or unattributed under the Chatham House Rule (no \
+        person, organisation or group). attributed_to and stakeholder_group are what published_as \
+        allows, empty when it allows none or none is known. JSON: schema \(ContributionsExporter.schema). \
+        Rows are streamed in id order, 1,000 at a time.
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The consultation.") var consultation: String

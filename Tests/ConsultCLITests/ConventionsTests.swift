@@ -458,6 +458,61 @@ struct ConventionsTests {
       #expect(hits.contains("now & stop"), "\(hits)")
     }
   }
+
+  @Test("attribution: the stored consent and what an export applies are named apart (consent, published_as)")
+  func consentAndPublishedAs() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper"])
+    try cli.ok([
+      "stakeholder", "add", "ngo", "--kind", "organisation", "--name", "Peace NGO", "--group", "civil-society",
+    ])
+    try cli.ok(["stakeholder", "add", "chair", "--name", "Chair of the Peace NGO", "--organisation", "ngo"])
+    for (key, chatham) in [("closed", true), ("open", false)] {
+      try cli.ok(
+        ["workshop", "add", "wp", key, "--title", "W", "--starts", "2015-09-17T09:30", "--ends", "2015-09-17T17:00"]
+          + (chatham ? ["--chatham-house"] : []))
+      try cli.ok(["invite", "wp", key, "chair", "--send"])
+    }
+    try cli.ok(["advance", "wp", "open-participation"])
+    for key in ["closed", "open"] {
+      try cli.ok(["workshop", "advance", "wp", key, "schedule"])
+      try cli.ok(["rsvp", "wp", key, "chair", "accept"])
+      try cli.ok(["workshop", "advance", "wp", key, "hold"])
+      try cli.ok(["attendance", "wp", key, "--attended", "chair"])
+      try cli.ok(["contribute", "wp", "--workshop", key, "--stakeholder", "chair", "--text", "Said at \(key)."])
+    }
+    try cli.ok([
+      "contribute", "wp", "--stakeholder", "chair", "--consent", "stakeholder-group", "--text", "Groups only.",
+    ])
+    try cli.ok(["contribute", "wp", "--stakeholder", "chair", "--attribution", "organisation", "--text", "Old option."])
+
+    let listed = try #require(
+      try JSONSerialization.jsonObject(with: Data(try cli.ok(["contributions", "list", "wp", "--json"]).stdout.utf8))
+        as? [[String: Any]])
+    #expect(listed.map { $0["consent"] as? String } == ["named", "named", "stakeholder-group", "organisation"])
+    #expect(listed.allSatisfy { $0["attribution"] == nil })
+
+    let csv = try cli.ok(["export", "contributions", "wp"]).stdout.components(separatedBy: "\r\n")
+    #expect(
+      csv[0]
+        == "id,kind,workshop,theme,language,received_at,source,source_id,consent,published_as,attributed_to,stakeholder_group,text"
+    )
+    #expect(csv[1].hasSuffix(",manual,,named,unattributed,,,Said at closed."), "\(csv[1])")
+    #expect(
+      csv[2].hasSuffix(",manual,,named,named,Chair of the Peace NGO (Peace NGO),civil-society,Said at open."),
+      "\(csv[2])")
+    #expect(csv[3].hasSuffix(",manual,,stakeholder-group,stakeholder-group,,civil-society,Groups only."), "\(csv[3])")
+    #expect(csv[4].hasSuffix(",manual,,organisation,organisation,Peace NGO,civil-society,Old option."), "\(csv[4])")
+    let json = try Self.object(try cli.ok(["export", "contributions", "wp", "--format", "json"]))
+    #expect(json["schema"] as? String == "consult.contributions/2")
+    let rows = try #require(json["contributions"] as? [[String: Any]])
+    #expect(rows.first?["consent"] as? String == "named" && rows.first?["published_as"] as? String == "unattributed")
+
+    let help = try cli.ok(["export", "contributions", "--help"]).stdout
+    #expect(help.contains("published_as") && help.contains("unattributed"), "\(help)")
+    #expect(try cli.ok(["contribute", "--help"]).stdout.contains("--consent <level>"))
+  }
 }
 
 /// Roff spelling of plain text, as the manual page writes it (hyphens escaped).
