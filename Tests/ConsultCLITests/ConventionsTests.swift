@@ -513,6 +513,53 @@ struct ConventionsTests {
     #expect(help.contains("published_as") && help.contains("unattributed"), "\(help)")
     #expect(try cli.ok(["contribute", "--help"]).stdout.contains("--consent <level>"))
   }
+
+  /// Runs a repository script with `SWIFT` set to a stub, returning its exit status and output.
+  static func script(_ name: String, _ arguments: [String], stub: String) throws -> (
+    status: Int32, stdout: String, stderr: String
+  ) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let swift = directory.appendingPathComponent("swift")
+    try Data(("#!/bin/sh\n" + stub).utf8).write(to: swift)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: swift.path)
+    let process = Process()
+    process.executableURL = WorkflowMatrixTests.root.appendingPathComponent("scripts/\(name)")
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["SWIFT"] = swift.path
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+  }
+
+  @Test("scripts/test and scripts/demo say what they are doing before each slow step")
+  func scriptsSayWhatTheyDo() throws {
+    _ = try CLI()  // a server is configured (the scripts start their own)
+    let test = try Self.script(
+      "test", ["--filter", "Nothing"],
+      stub: "[ -S \"$PGHOST/.s.PGSQL.$PGPORT\" ] && echo \"server up\"; echo \"swift $*\"\n")
+    #expect(test.status == 0, "\(test.stderr)")
+    let lines = test.stderr.split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasPrefix("test: checking for PostgreSQL and libpq") == true, "\(test.stderr)")
+    #expect(lines.contains { $0.hasPrefix("test: starting a throw-away PostgreSQL server, then building") }, "\(lines)")
+    #expect(test.stdout == "server up\nswift test --filter Nothing\n", "\(test.stdout)")
+
+    let demo = try Self.script("demo", [], stub: "exit 0\n")
+    #expect(demo.status == 1)
+    let said = demo.stderr.split(separator: "\n").map(String.init)
+    #expect(said.first?.hasPrefix("demo: checking for PostgreSQL and libpq") == true, "\(demo.stderr)")
+    #expect(said.dropFirst().first?.hasPrefix("demo: building consult (") == true, "\(demo.stderr)")
+    #expect(said.last == "demo: build failed", "\(demo.stderr)")
+  }
 }
 
 /// Roff spelling of plain text, as the manual page writes it (hyphens escaped).
