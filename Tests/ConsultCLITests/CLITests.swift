@@ -43,15 +43,19 @@ final class CLI {
   }
 
   /// Runs `consult ARGS --database-url URL` (the URL is passed through the
-  /// environment so every subcommand gets it), feeding `input` on stdin.
+  /// environment so every subcommand gets it), feeding `input` on stdin; `environment`
+  /// overrides variables of the test's own environment.
   @discardableResult
-  func run(_ arguments: [String], input: String? = nil) throws -> Outcome {
+  func run(_ arguments: [String], input: String? = nil, environment overrides: [String: String] = [:]) throws
+    -> Outcome
+  {
     let process = Process()
     process.executableURL = Self.executable
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["CONSULT_DATABASE_URL"] = url
     environment["CONSULT_ACTOR"] = "cli-test"
+    environment.merge(overrides) { _, override in override }
     process.environment = environment
     let out = Pipe()
     let err = Pipe()

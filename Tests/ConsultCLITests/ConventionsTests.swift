@@ -560,6 +560,126 @@ struct ConventionsTests {
     #expect(said.dropFirst().first?.hasPrefix("demo: building consult (") == true, "\(demo.stderr)")
     #expect(said.last == "demo: build failed", "\(demo.stderr)")
   }
+
+  @Test("PDF summaries: --paper a4|letter (A4 by default), the title in a running header, page numbers in the footer")
+  func pdfPaperAndRunningHeads() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper \"2016\" </style> & more"])
+    let usage = try cli.run(["export", "summary", "wp", "--format", "html", "--paper", "letter"])
+    #expect(usage.status == 2 && usage.stderr.contains("--paper applies to --format pdf only"), "\(usage.stderr)")
+    #expect(try cli.run(["export", "summary", "wp", "--format", "pdf", "--paper", "a5"]).status == 2)
+    #expect(try cli.ok(["export", "summary", "--help"]).stdout.contains("--paper <paper>"))
+
+    // Without a Chromium: exit 1, saying what to install (whether or not this machine has one).
+    let missing = try cli.run(
+      ["export", "summary", "wp", "--format", "pdf"], environment: ["PATH": "/nonexistent", "CONSULT_CHROMIUM": ""])
+    #expect(missing.status == 1, "\(missing.stderr)")
+    #expect(missing.stderr.contains("PDF export needs headless Chromium"), "\(missing.stderr)")
+    #expect(missing.stderr.contains("apt-get install chromium"), "\(missing.stderr)")
+    #expect(missing.stdout.isEmpty)
+
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let probe = try cli.run(
+      ["export", "summary", "wp", "--format", "pdf", "--output", directory.appendingPathComponent("probe.pdf").path])
+    guard probe.status == 0 else {
+      #expect(probe.stderr.contains("PDF export needs headless Chromium"), "\(probe.stderr)")
+      return
+    }
+    for (paper, mediaBox) in [
+      (nil, "/MediaBox [0 0 594.9"), ("a4", "/MediaBox [0 0 594.9"), ("letter", "/MediaBox [0 0 612 792]"),
+    ] {
+      let file = directory.appendingPathComponent("summary-\(paper ?? "default").pdf")
+      try cli.ok(
+        ["export", "summary", "wp", "--format", "pdf", "--output", file.path] + (paper.map { ["--paper", $0] } ?? []))
+      let pdf = try Data(contentsOf: file)
+      let raw = String(decoding: pdf, as: UTF8.self)
+      #expect(raw.hasPrefix("%PDF-"))
+      #expect(raw.contains(mediaBox), "\(paper ?? "default"): \(raw.ranges(of: "/MediaBox").count) media boxes")
+      // The running header and footer, when poppler's pdftotext is here to read them.
+      if let text = try Self.pdfText(file) {
+        #expect(text.contains("White Paper \"2016\" </style> & more"), "\(text)")
+        #expect(text.contains("Page 1 of 1"), "\(text)")
+      }
+    }
+  }
+
+  /// The text of a PDF by poppler's `pdftotext`, or nil when it is not installed.
+  static func pdfText(_ file: URL) throws -> String? {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+      .map { "\($0)/pdftotext" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let path else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = [file.path, "-"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  @Test(
+    "--output and --rejects write a named pipe or device in place and a symbolic link's target, never replacing them")
+  func outputIntoPipesAndLinks() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "wp", "--title", "White Paper"])
+    try cli.ok(["contribute", "wp", "--text", "Hello."])
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs consult writing into a fresh named pipe that `cat` reads; returns what came through.
+    func throughPipe(_ arguments: (String) -> [String]) throws -> (CLI.Outcome, String) {
+      let fifo = directory.appendingPathComponent("pipe-\(UUID())").path
+      #expect(mkfifo(fifo, 0o600) == 0)
+      let reader = Process()
+      reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+      reader.arguments = [fifo]
+      let out = Pipe()
+      reader.standardOutput = out
+      try reader.run()
+      let outcome = try cli.run(arguments(fifo))
+      let deadline = Date().addingTimeInterval(10)
+      while reader.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+      if reader.isRunning {
+        reader.terminate()
+        Issue.record("nothing was written into the pipe: \(outcome.stderr)")
+      }
+      let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      var info = stat()
+      #expect(stat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the pipe was replaced")
+      return (outcome, text)
+    }
+
+    let (export, csv) = try throughPipe { ["export", "contributions", "wp", "--output", $0] }
+    #expect(export.status == 0, "\(export.stderr)")
+    #expect(csv.hasPrefix("id,kind,") && csv.contains("Hello."), "\(csv)")
+
+    let file = directory.appendingPathComponent("comments.csv")
+    try Data(
+      "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n1600000001000,,1,7,0,0,0,  \n"
+        .utf8
+    ).write(to: file)
+    let (imported, rejected) = try throughPipe {
+      ["contributions", "import", "wp", file.path, "--format", "polis", "--skip-invalid", "--rejects", $0]
+    }
+    #expect(imported.status == 0, "\(imported.stderr)")
+    #expect(rejected.contains("comments.csv,2,comment-body,empty comment text"), "\(rejected)")
+
+    let target = directory.appendingPathComponent("target.md")
+    let link = directory.appendingPathComponent("link.md")
+    try Data("old".utf8).write(to: target)
+    try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+    try cli.ok(["export", "summary", "wp", "--output", link.path])
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path)
+    #expect(try String(contentsOf: target, encoding: .utf8).contains("White Paper"))
+  }
 }
 
 /// Roff spelling of plain text, as the manual page writes it (hyphens escaped).
