@@ -22,6 +22,13 @@ struct ConventionsTests {
     return []
   }
 
+  /// A new empty directory for the files a test writes; the test removes it.
+  static func scratchDirectory() throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+  }
+
   /// Whether a key is snake_case: lower-case letters, digits and underscores.
   static func isSnakeCase(_ key: String) -> Bool {
     key.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
@@ -199,8 +206,7 @@ struct ConventionsTests {
     #expect(try Self.refused(cli, ["summary", "draft", "wp", "ws", "--title", ""]).contains("title is empty"))
 
     // A name only the database checks (the workflow file's name may not start with '-'): the rule, translated.
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let workflow = directory.appendingPathComponent("draft.yaml")
     try Data(
@@ -264,8 +270,7 @@ struct ConventionsTests {
     let cli = try CLI()
     try cli.ok(["db", "migrate"])
     try cli.ok(["open", "c", "--title", "Comments", "--theme", "farming=Farming"])
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let mapping = directory.appendingPathComponent("m.yaml")
     try Data("id: Ref\ntext: Comment\n".utf8).write(to: mapping)
@@ -309,8 +314,7 @@ struct ConventionsTests {
     let cli = try CLI()
     try cli.ok(["db", "migrate"])
     try cli.ok(["open", "wp", "--title", "White Paper"])
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let missing = directory.appendingPathComponent("no-such-dir")
     let target = missing.appendingPathComponent("out.file").path
@@ -350,7 +354,9 @@ struct ConventionsTests {
   }
 
   /// Runs an executable found on PATH with `arguments` and `input`; nil when it is not installed.
-  static func tool(_ name: String, _ arguments: [String], input: String) throws -> (status: Int32, stderr: String)? {
+  static func tool(_ name: String, _ arguments: [String], input: String = "") throws -> (
+    status: Int32, stdout: String, stderr: String
+  )? {
     let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
       .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     guard let path else { return nil }
@@ -358,16 +364,18 @@ struct ConventionsTests {
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let inp = Pipe()
+    let out = Pipe()
     let err = Pipe()
     process.standardInput = inp
+    process.standardOutput = out
     process.standardError = err
-    process.standardOutput = FileHandle.nullDevice
     try process.run()
     inp.fileHandleForWriting.write(Data(input.utf8))
     try inp.fileHandleForWriting.close()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
   }
 
   @Test("shell completions and the manual page are generated from the command tree")
@@ -400,8 +408,7 @@ struct ConventionsTests {
     if let groff = try Self.tool("groff", ["-man", "-Tutf8", "-ww", "-z"], input: page) {
       #expect(groff.status == 0 && groff.stderr.isEmpty, "\(groff.stderr)")
     }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let file = directory.appendingPathComponent("consult.1")
     #expect(try cli.ok(["manual", "--output", file.path]).stdout.hasSuffix("consult.1\n"))
@@ -413,8 +420,7 @@ struct ConventionsTests {
     let cli = try CLI()
     try cli.ok(["db", "migrate"])
     try cli.ok(["open", "usda", "--title", "Comments"])
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let header =
       "Document Title,Document Type,Attachment Count,Submitter Last Name,Submitter First Name,"
@@ -518,8 +524,7 @@ struct ConventionsTests {
   static func script(_ name: String, _ arguments: [String], stub: String) throws -> (
     status: Int32, stdout: String, stderr: String
   ) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let swift = directory.appendingPathComponent("swift")
     try Data(("#!/bin/sh\n" + stub).utf8).write(to: swift)
@@ -579,8 +584,7 @@ struct ConventionsTests {
     #expect(missing.stderr.contains("apt-get install chromium"), "\(missing.stderr)")
     #expect(missing.stdout.isEmpty)
 
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let probe = try cli.run(
       ["export", "summary", "wp", "--format", "pdf", "--output", directory.appendingPathComponent("probe.pdf").path])
@@ -599,28 +603,11 @@ struct ConventionsTests {
       #expect(raw.hasPrefix("%PDF-"))
       #expect(raw.contains(mediaBox), "\(paper ?? "default"): \(raw.ranges(of: "/MediaBox").count) media boxes")
       // The running header and footer, when poppler's pdftotext is here to read them.
-      if let text = try Self.pdfText(file) {
+      if let text = try Self.tool("pdftotext", [file.path, "-"])?.stdout {
         #expect(text.contains("White Paper \"2016\" </style> & more"), "\(text)")
         #expect(text.contains("Page 1 of 1"), "\(text)")
       }
     }
-  }
-
-  /// The text of a PDF by poppler's `pdftotext`, or nil when it is not installed.
-  static func pdfText(_ file: URL) throws -> String? {
-    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-      .map { "\($0)/pdftotext" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    guard let path else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = [file.path, "-"]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
   }
 
   @Test(
@@ -630,8 +617,7 @@ struct ConventionsTests {
     try cli.ok(["db", "migrate"])
     try cli.ok(["open", "wp", "--title", "White Paper"])
     try cli.ok(["contribute", "wp", "--text", "Hello."])
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try Self.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
 
     /// Runs consult writing into a fresh named pipe that `cat` reads; returns what came through.
