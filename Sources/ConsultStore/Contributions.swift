@@ -159,11 +159,12 @@ extension ConsultStore {
   ///   - consultationSlug: The consultation.
   ///   - id: Only this contribution, when given.
   ///   - limit: At most this many rows; nil for all.
+  /// - Throws: ``StoreError`` (`.notFound` for an unknown consultation, not an empty list).
   public func contributions(in consultationSlug: String, id: Int64? = nil, limit: Int? = nil) throws
     -> [Contribution]
   {
     try translatingErrors("contributions") {
-      try connection.query(
+      let all = try connection.query(
         """
         SELECT k.id, k.kind, w.key AS workshop, k.theme, k.language,
                coalesce(s.handle, '#' || s.id) AS stakeholder, k.attribution, k.source, k.source_id,
@@ -185,6 +186,8 @@ extension ConsultStore {
           receivedAt: try row.decode("received_at", as: PostgresTimestamp.self).date,
           state: try row.decode("state"), text: try row.decode("text"))
       }
+      if all.isEmpty { _ = try consultation(consultationSlug) }  // unknown: says so, not an empty list
+      return all
     }
   }
 }

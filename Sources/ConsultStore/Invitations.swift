@@ -154,9 +154,11 @@ extension ConsultStore {
   }
 
   /// The invitations to a workshop, by stakeholder handle.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound` for an unknown consultation or workshop, not an empty list).
   public func invitations(to workshopKey: String, in consultationSlug: String) throws -> [Invitation] {
     try translatingErrors("invitations") {
-      try connection.query(
+      let all = try connection.query(
         """
         SELECT i.id, w.key AS workshop, coalesce(s.handle, '#' || s.id) AS stakeholder, i.state
         FROM invitations i JOIN workshops w ON w.id = i.workshop_id
@@ -168,6 +170,8 @@ extension ConsultStore {
           id: try $0.decode("id"), workshop: try $0.decode("workshop"), stakeholder: try $0.decode("stakeholder"),
           state: try $0.decode("state"))
       }
+      if all.isEmpty { _ = try workshop(workshopKey, in: consultationSlug) }  // unknown: says so
+      return all
     }
   }
 }

@@ -184,10 +184,15 @@ extension ConsultStore {
   }
 
   /// The workshops of a consultation, by start time.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound` for an unknown consultation, not an empty list).
   public func workshops(in consultationSlug: String) throws -> [Workshop] {
     try translatingErrors("workshops") {
-      try connection.query(Self.workshopSelect + " WHERE c.slug = $1 ORDER BY w.starts_at, w.key", [consultationSlug])
-        .map(Self.decodeWorkshop)
+      let all = try connection.query(
+        Self.workshopSelect + " WHERE c.slug = $1 ORDER BY w.starts_at, w.key", [consultationSlug]
+      ).map(Self.decodeWorkshop)
+      if all.isEmpty { _ = try consultation(consultationSlug) }
+      return all
     }
   }
 

@@ -256,6 +256,7 @@ struct Export: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to FILE (default: standard output); prints the path.") var output:
       String?
     func execute(_ store: ConsultStore) throws {
+      _ = try store.consultation(consultation)  // an unknown one fails before the header is written
       try Destination.writing(to: output) { destination in
         let exporter = ContributionsExporter(
           format: format.tabular, consultation: consultation, sink: destination.write)
