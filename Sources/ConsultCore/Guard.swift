@@ -66,8 +66,9 @@ public struct ConditionFailure: Sendable, Hashable, CustomStringConvertible {
     self.observed = observed
   }
 
-  /// `needs invitations.accepted >= 3; has 1`.
-  public var description: String { "needs \(condition); has \(observed)" }
+  /// `needs invitations.accepted >= 3; has 1`; the observed value grouped like every count
+  /// consult prints (`has 12,000`), the condition as written in the workflow file.
+  public var description: String { "needs \(condition); has \(Phrasing.grouped(observed))" }
 }
 
 /// Why a guard's text could not be parsed.

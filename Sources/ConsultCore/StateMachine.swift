@@ -168,10 +168,12 @@ public struct StateMachine: Sendable {
   ///   allowed now: allowed from `state` and with guards passing.
   public func decide(state: String, event: String, facts: Facts) -> Result<Transition, Refusal> {
     func refuse(_ reason: Refusal.Reason) -> Result<Transition, Refusal> {
-      .failure(
+      var suggestion: String?
+      if case .unknownEvent(let event) = reason { suggestion = Phrasing.closest(to: event, among: events) }
+      return .failure(
         Refusal(
           kind: kind, state: state, reason: reason,
-          allowedEvents: allowedEvents(state: state, facts: facts)))
+          allowedEvents: allowedEvents(state: state, facts: facts), suggestion: suggestion))
     }
     guard hasState(state) else { return refuse(.unknownState(state)) }
     guard transitions.contains(where: { $0.event == event }) else {
@@ -229,13 +231,16 @@ public struct Refusal: Error, Sendable, CustomStringConvertible {
   public let reason: Reason
   /// The events allowed now: allowed from `state` and with guards passing (file order).
   public let allowedEvents: [String]
+  /// For an unknown event, the machine's event perhaps meant (``Phrasing/closest(to:among:)``).
+  public let suggestion: String?
 
   /// Creates a refusal.
-  public init(kind: EntityKind, state: String, reason: Reason, allowedEvents: [String]) {
+  public init(kind: EntityKind, state: String, reason: Reason, allowedEvents: [String], suggestion: String? = nil) {
     self.kind = kind
     self.state = state
     self.reason = reason
     self.allowedEvents = allowedEvents
+    self.suggestion = suggestion
   }
 
   /// One line, for example: `workshop cannot 'hold' in state 'planned' (allowed from:
@@ -246,7 +251,7 @@ public struct Refusal: Error, Sendable, CustomStringConvertible {
     case .unknownState(let state):
       head = "\(kind) has no state '\(state)'"
     case .unknownEvent(let event):
-      head = "\(kind) has no event '\(event)'"
+      head = "\(kind) has no event '\(event)'\(suggestion.map { " (did you mean '\($0)'?)" } ?? "")"
     case .notAllowedInState(let event, let state, let allowedFrom):
       let from = allowedFrom.isEmpty ? "no state" : allowedFrom.joined(separator: ", ")
       head = "\(kind) cannot '\(event)' in state '\(state)' (allowed from: \(from))"

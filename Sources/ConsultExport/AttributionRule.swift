@@ -23,6 +23,21 @@ public enum AttributionRule {
     chathamHouse ? max(consent, .stakeholderGroup) : consent
   }
 
+  /// How an export publishes a contribution, the value of its `published_as` field: `named`,
+  /// `organisation` or `stakeholder-group` (the consent level that applies: name, organisation,
+  /// or stakeholder group only), or `unattributed` under the Chatham House Rule (no person,
+  /// organisation or group at all); nil when it is not published (`not-for-publication`).
+  ///
+  /// - Parameters:
+  ///   - consent: The contributor's consent level, as stored.
+  ///   - chathamHouse: Whether it was made under the Chatham House Rule.
+  /// - Returns: The level applied, or nil when the contribution is withheld.
+  public static func publishedAs(consent: Contribution.Attribution, chathamHouse: Bool) -> String? {
+    let level = effectiveLevel(consent: consent, chathamHouse: chathamHouse)
+    guard level != .notForPublication else { return nil }
+    return chathamHouse ? "unattributed" : level.rawValue
+  }
+
   /// The text to show as the source of a statement, or nil when the
   /// statement must not be published at all.
   ///

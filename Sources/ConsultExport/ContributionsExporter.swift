@@ -8,28 +8,34 @@ import Foundation
 /// (`oral-statement`|`written-submission`), `workshop` (key; empty/null for
 /// written submissions), `theme` (key), `language` (BCP 47), `received_at`
 /// (ISO 8601 UTC, `2015-09-17T07:30:00Z`), `source`, `source_id`,
-/// `attribution` (the effective level after the workshop's rule: `named`,
-/// `organisation`, `stakeholder-group`), `attributed_to` (the name
+/// `consent` (the level the contributor gave, as stored: `named`,
+/// `organisation`, `stakeholder-group`), `published_as` (what this export
+/// applied, the stricter of the consent and the workshop's rule:
+/// ``AttributionRule/publishedAs(consent:chathamHouse:)``, `named`,
+/// `organisation`, `stakeholder-group`, or `unattributed` under the Chatham
+/// House Rule), `attributed_to` (the name
 /// ``AttributionRule/publishedName(for:chathamHouse:)`` allows; empty/null
-/// when none may be shown), `stakeholder_group` (group key; empty/null under
-/// the Chatham House Rule, see ``AttributionRule/publishedGroup(_:for:chathamHouse:)``), `text`.
+/// when none may be shown or none is known), `stakeholder_group` (group key;
+/// empty/null under the Chatham House Rule or when none is known, see
+/// ``AttributionRule/publishedGroup(_:for:chathamHouse:)``), `text`.
 ///
 /// Contributions whose effective level is `not-for-publication` are omitted
 /// entirely. Under the Chatham House Rule no person or organisation name
 /// appears. In CSV, absent values are empty fields; in JSON they are `null`.
 /// The JSON form is `{"consultation": SLUG, "contributions": [ROW, …],
-/// "schema": "consult.contributions/1"}` with one compact row per line.
+/// "schema": "consult.contributions/2"}` with one compact row per line (version 2: `consent` and
+/// `published_as` replaced version 1's `attribution`).
 ///
 /// Use: ``begin()``, then ``write(_:)`` per batch, then ``finish()``; each
 /// call passes its bytes to the sink at once.
 public final class ContributionsExporter {
   /// The column names, in order.
   public static let columns = [
-    "id", "kind", "workshop", "theme", "language", "received_at", "source", "source_id", "attribution",
-    "attributed_to", "stakeholder_group", "text",
+    "id", "kind", "workshop", "theme", "language", "received_at", "source", "source_id", "consent",
+    "published_as", "attributed_to", "stakeholder_group", "text",
   ]
   /// The JSON schema identifier.
-  public static let schema = "consult.contributions/1"
+  public static let schema = "consult.contributions/2"
 
   let format: TabularFormat
   let consultation: String
@@ -76,7 +82,8 @@ public final class ContributionsExporter {
           rows.map { row in
             [
               String(row.id), row.kind, row.workshop.value ?? "", row.theme.value ?? "", row.language.value ?? "",
-              row.receivedAt, row.source, row.sourceId.value ?? "", row.attribution, row.attributedTo.value ?? "",
+              row.receivedAt, row.source, row.sourceId.value ?? "", row.consent, row.publishedAs,
+              row.attributedTo.value ?? "",
               row.stakeholderGroup.value ?? "", row.text,
             ]
           }))
@@ -109,7 +116,8 @@ public final class ContributionsExporter {
     let receivedAt: String
     let source: String
     let sourceId: Nullable<String>
-    let attribution: String
+    let consent: String
+    let publishedAs: String
     let attributedTo: Nullable<String>
     let stakeholderGroup: Nullable<String>
     let text: String
@@ -118,13 +126,14 @@ public final class ContributionsExporter {
   /// The published row, or nil when the contribution is not for publication.
   static func row(_ contribution: ExportableContribution) -> Row? {
     let facts = contribution.attributable
-    let level = AttributionRule.effectiveLevel(consent: facts.attribution, chathamHouse: contribution.chathamHouse)
-    guard level != .notForPublication else { return nil }
+    guard
+      let publishedAs = AttributionRule.publishedAs(consent: facts.attribution, chathamHouse: contribution.chathamHouse)
+    else { return nil }
     return Row(
       id: facts.id, kind: contribution.kind.rawValue, workshop: Nullable(contribution.workshop),
       theme: Nullable(facts.theme), language: Nullable(contribution.language),
       receivedAt: ExportJSON.timestamp(contribution.receivedAt), source: contribution.source,
-      sourceId: Nullable(contribution.sourceID), attribution: level.rawValue,
+      sourceId: Nullable(contribution.sourceID), consent: facts.attribution.rawValue, publishedAs: publishedAs,
       attributedTo: Nullable(AttributionRule.publishedName(for: facts, chathamHouse: contribution.chathamHouse)),
       stakeholderGroup: Nullable(
         AttributionRule.publishedGroup(contribution.groupKey, for: facts, chathamHouse: contribution.chathamHouse)),

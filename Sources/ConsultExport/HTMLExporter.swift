@@ -175,13 +175,13 @@ public struct HTMLExporter {
     {{/statements}}
     {{/statementThemes}}
     {{#withheld}}
-    <p class="note">{{.}} statement(s) not for publication are counted but not shown.</p>
+    <p class="note">{{withheldNote}}</p>
     {{/withheld}}
     {{/hasStatements}}
     </section>
     {{/workshops}}
     <h2>Written submissions</h2>
-    <p>{{writtenCount}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}</p>
+    <p>{{writtenSubmissions}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}</p>
     {{#hasWritten}}
     <h3>By theme and stakeholder group</h3>
     <table>

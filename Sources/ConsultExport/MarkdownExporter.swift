@@ -43,11 +43,11 @@ public struct MarkdownExporter {
   /// `invited`, `accepted`, `attended`), `totalInvited`, `totalAccepted`,
   /// `totalAttended`, `summary` (`body`, `paragraphs`, `status`),
   /// `hasStatements`, `statementThemes` (`title`, `count`, `statements`
-  /// (`quote`, `paragraphs`, `source`)), `withheld`), `writtenTotal`,
-  /// `writtenDistinct`, `hasWritten`, `writtenRows` (`theme`, `group`,
+  /// (`quote`, `paragraphs`, `source`)), `withheld`, `withheldNote`), `writtenTotal`,
+  /// `writtenSubmissions`, `writtenDistinct`, `hasWritten`, `writtenRows` (`theme`, `group`,
   /// `count`), `hasOrganisations`, `organisations` (`name`, `count`),
   /// `hasCampaigns`, `campaigns` (`number`, `size`, `kind`, `excerpt`), `documentTitle`,
-  /// `consultationSummary` (as a workshop's `summary`, with `title`), `writtenCount`,
+  /// `consultationSummary` (as a workshop's `summary`, with `title`), `writtenSubmissions`,
   /// `writtenReceived` (`first`, `last`, `sameDay`), `hasNearCampaigns`, `nearCampaigns`,
   /// `writtenNearDistinct`; a statement's `citedAs` (`[2]`) and `sourceAnchor`; a summary's
   /// `linkedParagraphs` (`runs`: `text` or `citations`: `number`, `target`, `anchor`, `more`) and a
@@ -148,14 +148,14 @@ public struct MarkdownExporter {
     {{/statements}}
     {{/statementThemes}}
     {{#withheld}}
-    *{{.}} statement(s) not for publication are counted but not shown.*
+    *{{withheldNote}}*
 
     {{/withheld}}
     {{/hasStatements}}
     {{/workshops}}
     ## Written submissions
 
-    {{writtenCount}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}
+    {{writtenSubmissions}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}
 
     {{#hasWritten}}
     ### By theme and stakeholder group

@@ -1,3 +1,4 @@
+import ConsultCore
 import ConsultStore
 import Foundation
 
@@ -7,7 +8,9 @@ import Foundation
 /// The same keys reach the Markdown and the HTML template (``MarkdownExporter``,
 /// ``HTMLExporter``, `consult export summary --template FILE`); in Markdown,
 /// table cells escape `|` and `quote` is a ready block quote, in HTML values are
-/// plain text that `{{…}}` escapes. Dates are UTC unless stated.
+/// plain text that `{{…}}` escapes. Dates are UTC unless stated; counts are grouped by three
+/// with commas (`60,000`, ``Phrasing/grouped(_:)``), and phrases with a count use the singular
+/// for one.
 ///
 /// - `consultation`: `title`, `owner` (absent when none), `slug`, `state`,
 ///   `workflowName`, `workflowVersion`; `openedOn` (`yyyy-MM-dd`).
@@ -25,8 +28,10 @@ import Foundation
 ///   the rule allows); `hasStatements`; `statementThemes`: `title`, `count`,
 ///   `statements`: `quote` (Markdown block quote), `paragraphs`, `source` (the
 ///   attribution the rule allows, e.g. "a participant" under the rule);
-///   `withheld` (statements not for publication; absent when none).
-/// - `writtenTotal`; `writtenDistinct` (counting each campaign once);
+///   `withheld` (statements not for publication; absent when none), `withheldNote` (the sentence
+///   saying so: "1 statement not for publication is counted but not shown.").
+/// - `writtenTotal`; `writtenSubmissions` (`writtenTotal` with its noun: "1 written submission");
+///   `writtenDistinct` (counting each campaign once);
 ///   `hasWritten`; `writtenRows`: `theme`, `group`, `count`;
 ///   `hasOrganisations`; `organisations`: `name`, `count`;
 ///   `hasCampaigns`; `campaigns`: `number`, `size`, `kind` ("identical" or
@@ -60,9 +65,9 @@ struct ProceedingsView {
   }
   struct ParticipationRow {
     let group: String
-    let invited: Int
-    let accepted: Int
-    let attended: Int
+    let invited: String
+    let accepted: String
+    let attended: String
   }
   struct SummaryView {
     let title: String
@@ -112,7 +117,7 @@ struct ProceedingsView {
   }
   struct StatementTheme {
     let title: String
-    let count: Int
+    let count: String
     let statements: [StatementView]
   }
   struct WorkshopView {
@@ -123,26 +128,27 @@ struct ProceedingsView {
     let state: String
     let chathamHouse: Bool
     let participation: [ParticipationRow]
-    let totalInvited: Int
-    let totalAccepted: Int
-    let totalAttended: Int
+    let totalInvited: String
+    let totalAccepted: String
+    let totalAttended: String
     let summary: SummaryView?
     let hasStatements: Bool
     let statementThemes: [StatementTheme]
-    let withheld: Int?
+    let withheld: String?
+    let withheldNote: String?
   }
   struct WrittenRow {
     let theme: String
     let group: String
-    let count: Int
+    let count: String
   }
   struct OrganisationRow {
     let name: String
-    let count: Int
+    let count: String
   }
   struct CampaignRow {
     let number: Int
-    let size: Int
+    let size: String
     let kind: String
     let excerpt: String?
   }
@@ -161,20 +167,19 @@ struct ProceedingsView {
   let writtenReceived: ReceivedRange?
   let hasNearCampaigns: Bool
   let nearCampaigns: [CampaignRow]
-  let writtenNearDistinct: Int
+  let writtenNearDistinct: String
   let openedOn: String
   let hasThemes: Bool
   let themes: [ThemeView]
   let timeline: [TimelineRow]
   let workshops: [WorkshopView]
-  let writtenTotal: Int
-  /// "1 written submission", "60,000 written submissions".
-  let writtenCount: String
+  let writtenTotal: String
+  let writtenSubmissions: String
   let hasWritten: Bool
   let writtenRows: [WrittenRow]
   let hasOrganisations: Bool
   let organisations: [OrganisationRow]
-  let writtenDistinct: Int
+  let writtenDistinct: String
   let hasCampaigns: Bool
   let campaigns: [CampaignRow]
 
@@ -211,11 +216,11 @@ struct ProceedingsView {
     }
     nearCampaigns = data.writtenNearCampaigns.enumerated().map {
       CampaignRow(
-        number: $0.offset + 1, size: $0.element.size, kind: "near-identical",
+        number: $0.offset + 1, size: Phrasing.grouped($0.element.size), kind: "near-identical",
         excerpt: $0.element.excerpt.map(cell))
     }
     hasNearCampaigns = !nearCampaigns.isEmpty
-    writtenNearDistinct = data.writtenNearDistinct
+    writtenNearDistinct = Phrasing.grouped(data.writtenNearDistinct)
     workshops = data.workshops.map { proceedings in
       let workshop = proceedings.workshop
       let chatham = workshop.chathamHouse
@@ -229,7 +234,8 @@ struct ProceedingsView {
       let published = PublishableStatements(proceedings, themes: data.themes)
       let statementThemes = published.themes.map { group in
         StatementTheme(
-          title: group.theme.flatMap { themeTitles[$0] } ?? "Without theme", count: group.statements.count,
+          title: group.theme.flatMap { themeTitles[$0] } ?? "Without theme",
+          count: Phrasing.grouped(group.statements.count),
           statements: group.statements.map {
             let number = citedNumbers[$0.id]
             return StatementView(
@@ -250,30 +256,36 @@ struct ProceedingsView {
         state: workshop.state, chathamHouse: chatham,
         participation: proceedings.participation.map {
           ParticipationRow(
-            group: cell($0.groupName), invited: $0.invited, accepted: $0.accepted, attended: $0.attended)
+            group: cell($0.groupName), invited: Phrasing.grouped($0.invited),
+            accepted: Phrasing.grouped($0.accepted), attended: Phrasing.grouped($0.attended))
         },
-        totalInvited: proceedings.participation.reduce(0) { $0 + $1.invited },
-        totalAccepted: proceedings.participation.reduce(0) { $0 + $1.accepted },
-        totalAttended: proceedings.participation.reduce(0) { $0 + $1.attended },
+        totalInvited: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.invited }),
+        totalAccepted: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.accepted }),
+        totalAttended: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.attended }),
         summary: summary, hasStatements: !proceedings.statements.isEmpty, statementThemes: statementThemes,
-        withheld: withheld > 0 ? withheld : nil)
+        withheld: withheld > 0 ? Phrasing.grouped(withheld) : nil,
+        withheldNote: withheld > 0
+          ? Phrasing.counted(withheld, "statement") + " not for publication "
+            + (withheld == 1 ? "is" : "are") + " counted but not shown." : nil)
     }
-    writtenTotal = data.writtenTotal
-    writtenCount = "\(Self.grouped(data.writtenTotal)) written submission\(data.writtenTotal == 1 ? "" : "s")"
+    writtenTotal = Phrasing.grouped(data.writtenTotal)
+    writtenSubmissions = Phrasing.counted(data.writtenTotal, "written submission")
     writtenRows = data.writtenByTheme.flatMap { theme in
       theme.byGroup.map {
         WrittenRow(
           theme: cell(theme.theme.flatMap { themeTitles[$0] } ?? "Without theme"), group: cell($0.group),
-          count: $0.count)
+          count: Phrasing.grouped($0.count))
       }
     }
     hasWritten = !writtenRows.isEmpty
-    organisations = data.writtenOrganisations.map { OrganisationRow(name: Self.inline($0.name), count: $0.count) }
+    organisations = data.writtenOrganisations.map {
+      OrganisationRow(name: Self.inline($0.name), count: Phrasing.grouped($0.count))
+    }
     hasOrganisations = !organisations.isEmpty
-    writtenDistinct = data.writtenDistinct
+    writtenDistinct = Phrasing.grouped(data.writtenDistinct)
     campaigns = data.writtenCampaigns.enumerated().map {
       CampaignRow(
-        number: $0.offset + 1, size: $0.element.size,
+        number: $0.offset + 1, size: Phrasing.grouped($0.element.size),
         kind: $0.element.kind == .exact ? "identical" : "near-identical", excerpt: $0.element.excerpt.map(cell))
     }
     hasCampaigns = !campaigns.isEmpty
@@ -328,17 +340,6 @@ struct ProceedingsView {
           number: $0.number, label: inline($0.label), anchor: "\(prefix)-src-\($0.number)",
           backTo: "\(prefix)-cite-\($0.number)")
       })
-  }
-
-  /// A whole number with commas between groups of three digits (`60,000`), whatever the locale.
-  static func grouped(_ number: Int) -> String {
-    let digits = Array(String(number.magnitude))
-    var text = number < 0 ? "-" : ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
-      text.append(digit)
-    }
-    return text
   }
 
   /// One line of Markdown text: newlines become spaces.

@@ -1,4 +1,5 @@
 import CSV
+import ConsultCore
 import Foundation
 
 /// One row as CSV.swift returned it, with the physical line where it starts.
@@ -125,7 +126,8 @@ final class CSVRowReader {
         throw ImportError(
           file: url.path, line: row.line, column: columnName(index),
           message:
-            "field is \(field.utf8.count) bytes long; the limit is \(Self.maxFieldBytes) bytes")
+            "field is \(Phrasing.counted(field.utf8.count, "byte")) long; the limit is \(Phrasing.counted(Self.maxFieldBytes, "byte"))"
+        )
       }
     }
     return row

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 
 /// A header row found in a CSV file: where it is and where each named column is.
@@ -140,7 +141,9 @@ enum FieldCheck {
     if text.utf8.count > CSVRowReader.maxFieldBytes {
       throw ImportError(
         file: file, line: line, column: column,
-        message: "field is \(text.utf8.count) bytes long; the limit is \(CSVRowReader.maxFieldBytes) bytes")
+        message:
+          "field is \(Phrasing.counted(text.utf8.count, "byte")) long; the limit is \(Phrasing.counted(CSVRowReader.maxFieldBytes, "byte"))"
+      )
     }
   }
 

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 
 /// Streams the elements of the record array of a JSON file, one element's bytes at a time, with
@@ -160,7 +161,7 @@ final class JSONArrayElements {
     while let byte = try nextByte() {
       bytes.append(byte)
       if bytes.count > Self.maxRecordBytes {
-        throw failure("record is over \(Self.maxRecordBytes) bytes long", line: start)
+        throw failure("record is over \(Phrasing.counted(Self.maxRecordBytes, "byte")) long", line: start)
       }
       if inString {
         if escaped {

@@ -116,7 +116,7 @@ public struct RegulationsGovSource: Sendable {
   /// (the preamble) are skipped too.
   ///
   /// Values: `N/A` (any case) and empty fields become `nil`; strings are trimmed (the comment
-  /// text is not) and CRLF becomes LF. `Posted Date` and `Received Date` are `M/D/YYYY` or
+  /// text is not, but its HTML character references are decoded) and CRLF becomes LF. `Posted Date` and `Received Date` are `M/D/YYYY` or
   /// `YYYY-MM-DD` calendar dates, returned as midnight America/New_York (US Eastern time) of that
   /// date (by ``LocalTimeResolver``'s rule; Eastern midnights are never skipped or repeated). The docket's header row must name at least `Document ID`, `Document Type`,
   /// `Posted Date`, `Received Date`, `Submitter Last Name`, `Submitter First Name` and
@@ -363,9 +363,11 @@ extension RegulationsGovSource {
     return texts
   }
 
-  /// A comment text as given, CRLF normalised to LF; `nil` if empty, blank or `N/A`.
+  /// A comment text as typed: CRLF normalised to LF and the HTML character references the
+  /// export writes (`&amp;`, `&quot;`, `&#39;`) decoded (``HTMLEntities``); `nil` if empty, blank
+  /// or `N/A`.
   static func commentText(_ raw: String) -> String? {
-    clean(raw) == nil ? nil : normaliseNewlines(raw)
+    clean(raw) == nil ? nil : HTMLEntities.decode(normaliseNewlines(raw))
   }
 
   // MARK: - Values

@@ -15,17 +15,32 @@ public final class RejectsFile {
   public private(set) var count = 0
 
   private let partial: URL
+  /// Whether `url` is written in place: it is a device or a pipe (`/dev/null`), never replaced.
+  private let inPlace: Bool
   private let stream: OutputStream
   private let writer: CSVWriter
 
   /// Starts the rejects file: creates its temporary file and writes the header row; `url`
-  /// itself is untouched until ``close()``.
+  /// itself is untouched until ``close()``. A `url` that exists and is not a regular file
+  /// (`/dev/null`, a named pipe) is written in place instead, never replaced.
   ///
   /// - Throws: ``ImportError`` if the file cannot be created or written.
   public init(url: URL) throws(ImportError) {
     self.url = url
-    partial = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+    var isDirectory: ObjCBool = false
+    let directory = url.deletingLastPathComponent().path
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw ImportError(
+        file: url.path, message: "cannot create the rejects file: the directory \(directory) does not exist")
+    }
+    var info = stat()
+    inPlace = stat(url.path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG
+    let target = url.resolvingSymlinksInPath()
+    partial =
+      inPlace
+      ? url
+      : target.deletingLastPathComponent().appendingPathComponent(
+        ".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
     guard let stream = OutputStream(url: partial, append: false) else {
       throw ImportError(file: url.path, message: "cannot create the rejects file")
     }
@@ -64,11 +79,13 @@ public final class RejectsFile {
     let newline: [UInt8] = [0x0A]
     _ = stream.write(newline, maxLength: 1)
     stream.close()
+    guard !inPlace else { return }
+    let target = url.resolvingSymlinksInPath()
     do {
-      if FileManager.default.fileExists(atPath: url.path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: partial)
+      if FileManager.default.fileExists(atPath: target.path) {
+        _ = try FileManager.default.replaceItemAt(target, withItemAt: partial)
       } else {
-        try FileManager.default.moveItem(at: partial, to: url)
+        try FileManager.default.moveItem(at: partial, to: target)
       }
     } catch {
       throw ImportError(file: url.path, message: "cannot write the rejects file: \(error.localizedDescription)")
@@ -78,6 +95,7 @@ public final class RejectsFile {
   /// Closes and removes the temporary file, leaving ``url`` as it was.
   public func discard() {
     stream.close()
+    guard !inPlace else { return }
     try? FileManager.default.removeItem(at: partial)
   }
 }

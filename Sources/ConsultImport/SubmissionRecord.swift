@@ -10,9 +10,11 @@ public struct SubmissionRecord: Sendable, Equatable {
   /// The source's identifier for the submission, unique within one source; for regulations.gov
   /// the `Document ID` column, e.g. `USDA-2017-0002-2889`. Never empty.
   public var sourceID: String
-  /// The comment text as given, with CRLF normalised to LF and otherwise untouched (no trimming,
-  /// HTML entities kept). `nil` when the source has no text for the record, e.g. the rule
-  /// document of a regulations.gov docket, or when the text is empty or `N/A`.
+  /// The comment text as given, with CRLF normalised to LF and otherwise untouched (no trimming)
+  /// except that a source escaping its texts as HTML has its character references decoded
+  /// (regulations.gov: `&amp;` → `&`, ``HTMLEntities``). `nil` when the source has no text for
+  /// the record, e.g. the rule document of a regulations.gov docket, or when the text is empty or
+  /// `N/A`.
   public var text: String?
   /// The document title, e.g. `Comment from Thomas Sartain`.
   public var title: String?

@@ -56,11 +56,21 @@ extension ConsultStore {
   ///     `at: consultation.deadline`; nil for none.
   ///   - actor: Who opened it.
   /// - Returns: The new consultation.
-  /// - Throws: ``StoreError`` (`.alreadyExists`, `.invalidInput`).
+  /// - Throws: ``StoreError`` (`.alreadyExists`; `.invalidInput` for a slug or theme key not following
+  ///   its ``NameRule``, an empty title, or a theme key given twice).
   public func openConsultation(
     slug: String, title: String, owner: String?, workflow: WorkflowDefinition, themes: [Theme] = [],
     openedAt: Date? = nil, deadline: Date? = nil, actor: String
   ) throws -> Consultation {
+    try NameRule.slug.check(slug)
+    try NameRule.requireText(title, "the consultation's title")
+    var keys: Set<String> = []
+    for theme in themes {
+      try Self.checkTheme(theme)
+      guard keys.insert(theme.key).inserted else {
+        throw StoreError(.invalidInput, "theme '\(theme.key)' is given twice; give each theme key once")
+      }
+    }
     let machine = try workflow.machine(for: .consultation)
     return try transaction("consultation \(slug)") {
       let rows = try connection.query(
@@ -94,9 +104,11 @@ extension ConsultStore {
   ///   - slug: The consultation.
   ///   - actor: Who added it.
   ///   - time: When, to record the past; nil: now.
-  /// - Throws: ``StoreError`` (`.notFound`, `.alreadyExists`, `.conflict`).
+  /// - Throws: ``StoreError`` (`.notFound`, `.alreadyExists`, `.conflict`; `.invalidInput` for a key
+  ///   not following ``NameRule/themeKey`` or an empty title).
   public func addTheme(_ theme: Theme, to slug: String, actor: String, at time: Date? = nil) throws {
-    try transaction("theme \(theme.key)") {
+    try Self.checkTheme(theme)
+    try transaction("theme \(theme.key) of \(slug)") {
       let consultation = try consultation(slug)
       try connection.execute(
         """
@@ -107,6 +119,26 @@ extension ConsultStore {
         RecordEvent.themeAdded, on: EntityReference(.consultation, consultation.id), actor: actor,
         data: ["key": theme.key, "title": theme.title], at: time)
     }
+  }
+
+  /// Refuses a theme whose key breaks ``NameRule/themeKey`` or whose title is empty.
+  static func checkTheme(_ theme: Theme) throws {
+    try NameRule.themeKey.check(theme.key)
+    try NameRule.requireText(theme.title, "the title of theme '\(theme.key)'")
+  }
+
+  /// Refuses `theme` unless the consultation has it, listing the themes it has and the one
+  /// perhaps meant.
+  ///
+  /// - Throws: ``StoreError`` (`.invalidInput`): "unknown theme 'instrument' in 'wp' (did you mean
+  ///   'instruments'?); known themes: instruments, framework".
+  func requireTheme(_ theme: String, in consultation: Consultation) throws {
+    let known = try themes(of: consultation.id).map(\.key)
+    guard !known.contains(theme) else { return }
+    throw StoreError(
+      .invalidInput,
+      "unknown theme '\(theme)' in '\(consultation.slug)'\(Phrasing.didYouMean(theme, among: known)); known themes: "
+        + (known.isEmpty ? "none (add one with `consult theme add`)" : known.joined(separator: ", ")))
   }
 
   /// The themes of a consultation, in order.
@@ -129,7 +161,11 @@ extension ConsultStore {
         FROM consultations WHERE slug = $1
         """, [slug])
       guard let row = rows.rows.first else {
-        throw StoreError(.notFound, "no consultation '\(slug)' (see `consult list`)")
+        let slugs = try connection.query("SELECT slug FROM consultations ORDER BY slug").map {
+          try $0.decode("slug", as: String.self)
+        }
+        throw StoreError(
+          .notFound, "no consultation '\(slug)'\(Phrasing.didYouMean(slug, among: slugs)); see `consult list`")
       }
       return try Self.decodeConsultation(row)
     }

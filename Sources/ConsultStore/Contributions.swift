@@ -40,8 +40,11 @@ public struct Contribution: Sendable, Equatable, Encodable {
   public let language: String?
   /// The contributing stakeholder's handle, or `#id` for imported ones without a handle.
   public let stakeholder: String?
-  /// Consent level.
-  public let attribution: Attribution
+  /// The consent level the contributor gave, as stored (`consent` in JSON). What an export
+  /// publishes is the stricter of this and the workshop's rule: under the Chatham House Rule a
+  /// `named` statement is still published unattributed (see `published_as` in
+  /// `consult export contributions`).
+  public let consent: Attribution
   /// Where it came from: `manual`, `regulations-gov`…
   public let source: String
   /// The source's own id.
@@ -108,17 +111,7 @@ extension ConsultStore {
     guard !text.isEmpty else { throw StoreError(.invalidInput, "the contribution text is empty") }
     return try transaction("contribution") {
       let consultation = try consultation(consultationSlug)
-      if let theme = contribution.theme,
-        try connection.query(
-          "SELECT 1 FROM themes WHERE consultation_id = $1 AND key = $2", [consultation.id, theme]
-        ).isEmpty
-      {
-        let known = try themes(of: consultation.id).map(\.key)
-        throw StoreError(
-          .invalidInput,
-          "unknown theme '\(theme)' in '\(consultationSlug)'; known themes: \(known.isEmpty ? "none (add with `consult theme add`)" : known.joined(separator: ", "))"
-        )
-      }
+      if let theme = contribution.theme { try requireTheme(theme, in: consultation) }
       let workshopID = try contribution.workshop.map { try workshop($0, in: consultationSlug).id }
       let stakeholder = try contribution.stakeholder.map { try self.stakeholder($0) }
       if let workshopID, let key = contribution.workshop {
@@ -167,11 +160,12 @@ extension ConsultStore {
   ///   - consultationSlug: The consultation.
   ///   - id: Only this contribution, when given.
   ///   - limit: At most this many rows; nil for all.
+  /// - Throws: ``StoreError`` (`.notFound` for an unknown consultation, not an empty list).
   public func contributions(in consultationSlug: String, id: Int64? = nil, limit: Int? = nil) throws
     -> [Contribution]
   {
     try translatingErrors("contributions") {
-      try connection.query(
+      let all = try connection.query(
         """
         SELECT k.id, k.kind, w.key AS workshop, k.theme, k.language,
                coalesce(s.handle, '#' || s.id) AS stakeholder, k.attribution, k.source, k.source_id,
@@ -188,11 +182,13 @@ extension ConsultStore {
           workshop: try row.decode("workshop", as: String?.self), theme: try row.decode("theme", as: String?.self),
           language: try row.decode("language", as: String?.self),
           stakeholder: try row.decode("stakeholder", as: String?.self),
-          attribution: Contribution.Attribution(rawValue: try row.decode("attribution")) ?? .notForPublication,
+          consent: Contribution.Attribution(rawValue: try row.decode("attribution")) ?? .notForPublication,
           source: try row.decode("source"), sourceID: try row.decode("source_id", as: String?.self),
           receivedAt: try row.decode("received_at", as: PostgresTimestamp.self).date,
           state: try row.decode("state"), text: try row.decode("text"))
       }
+      if all.isEmpty { _ = try consultation(consultationSlug) }  // unknown: says so, not an empty list
+      return all
     }
   }
 }

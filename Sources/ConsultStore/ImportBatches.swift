@@ -72,7 +72,7 @@ public struct PartialImportError: Error, CustomStringConvertible, Sendable {
 
   /// `file:line: …: reason; N rows committed; fix the file and run again with --resume`.
   public var description: String {
-    "\(error.description); \(rowsCommitted) rows committed; fix the file and run again with --resume"
+    "\(error.description); \(Phrasing.counted(rowsCommitted, "row")) committed; fix the file and run again with --resume"
   }
 }
 

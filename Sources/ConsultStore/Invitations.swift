@@ -125,7 +125,20 @@ extension ConsultStore {
       WHERE c.slug = $1 AND w.key = $2 AND s.handle = $3
       """, [consultationSlug, workshopKey, handle])
     guard let row = rows.rows.first else {
-      throw StoreError(.notFound, "\(handle) is not invited to workshop '\(workshopKey)' of '\(consultationSlug)'")
+      // Say which name is wrong, with the one perhaps meant: the workshop, the stakeholder, or the invitation.
+      let workshop = try workshop(workshopKey, in: consultationSlug)
+      _ = try stakeholder(handle)
+      let invited = try connection.query(
+        """
+        SELECT s.handle FROM invitations i JOIN stakeholders s ON s.id = i.stakeholder_id
+        WHERE i.workshop_id = $1 AND s.handle IS NOT NULL ORDER BY s.handle
+        """, [workshop.id]
+      ).map { try $0.decode("handle", as: String.self) }
+      throw StoreError(
+        .notFound,
+        "\(handle) is not invited to workshop '\(workshopKey)' of '\(consultationSlug)'"
+          + "\(Phrasing.didYouMean(handle, among: invited)); see `consult invitation list \(consultationSlug) \(workshopKey)`"
+      )
     }
     let id: Int64 = try row.decode("id")
     let record = try applyTransition(
@@ -146,9 +159,11 @@ extension ConsultStore {
   }
 
   /// The invitations to a workshop, by stakeholder handle.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound` for an unknown consultation or workshop, not an empty list).
   public func invitations(to workshopKey: String, in consultationSlug: String) throws -> [Invitation] {
     try translatingErrors("invitations") {
-      try connection.query(
+      let all = try connection.query(
         """
         SELECT i.id, w.key AS workshop, coalesce(s.handle, '#' || s.id) AS stakeholder, i.state
         FROM invitations i JOIN workshops w ON w.id = i.workshop_id
@@ -160,6 +175,8 @@ extension ConsultStore {
           id: try $0.decode("id"), workshop: try $0.decode("workshop"), stakeholder: try $0.decode("stakeholder"),
           state: try $0.decode("state"))
       }
+      if all.isEmpty { _ = try workshop(workshopKey, in: consultationSlug) }  // unknown: says so
+      return all
     }
   }
 }

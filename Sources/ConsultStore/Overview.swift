@@ -40,7 +40,7 @@ public struct EntityOverview: Sendable, Equatable, Encodable {
   /// `consultation`, `workshop`, `proceedings-summary`.
   public let kind: String
   /// A label users recognise: the slug, workshop key, "summary of <key>",
-  /// "of <handle> to <workshop>" (invitations), "12 written submission(s)".
+  /// "of <handle> to <workshop>" (invitations), "12 written submissions", "1 statement at cyber".
   public let label: String
   /// Current state.
   public let state: String
@@ -54,7 +54,8 @@ public struct EntityOverview: Sendable, Equatable, Encodable {
 public struct ConsultationOverview: Sendable, Equatable, Encodable {
   /// The consultation.
   public let consultation: Consultation
-  /// Counts by state: "workshops", "invitations", "contributions", "proceedings-summaries" → state → count.
+  /// Counts by state: "workshops", "invitations", "contributions", "proceedings_summaries" → state → count
+  /// (snake_case, as every JSON key consult writes).
   public let counts: [String: [String: Int]]
   /// The consultation itself first, then each workshop and proceedings
   /// summary, open invitations, and groups of open contributions.
@@ -85,7 +86,7 @@ extension ConsultStore {
             "SELECT state, count(*) AS count FROM contributions WHERE consultation_id = $1 GROUP BY state"
           ),
           (
-            "proceedings-summaries",
+            "proceedings_summaries",
             "SELECT state, count(*) AS count FROM proceedings_summaries WHERE consultation_id = $1 GROUP BY state"
           ),
         ]
@@ -154,8 +155,8 @@ extension ConsultStore {
             if contributionMachine.isFinal(state) { continue }
             let count: Int = try row.decode("n")
             let label =
-              try row.decode("workshop", as: String?.self).map { "\(count) statement(s) at \($0)" }
-              ?? "\(count) written submission(s)"
+              try row.decode("workshop", as: String?.self).map { "\(Phrasing.counted(count, "statement")) at \($0)" }
+              ?? Phrasing.counted(count, "written submission")
             try describe(EntityReference(.contribution, try row.decode("sample")), label: label, state: state)
           }
         }

@@ -117,15 +117,7 @@ extension ConsultStore {
     let query = try Self.validatedSearchQuery(query)
     return try transaction("tagging in \(slug)") {
       let consultation = try consultation(slug)
-      if try connection.query(
-        "SELECT 1 FROM themes WHERE consultation_id = $1 AND key = $2", [consultation.id, theme]
-      ).isEmpty {
-        let known = try themes(of: consultation.id).map(\.key)
-        throw StoreError(
-          .invalidInput,
-          "unknown theme '\(theme)' in '\(slug)'; known themes: \(known.isEmpty ? "none (add with `consult theme add`)" : known.joined(separator: ", "))"
-        )
-      }
+      try requireTheme(theme, in: consultation)
       try connection.execute(
         "CREATE TEMPORARY TABLE consult_tag_matches (id bigint PRIMARY KEY, theme text) ON COMMIT DROP")
       try connection.execute(
@@ -184,7 +176,8 @@ extension ConsultStore {
     let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !trimmed.isEmpty else { throw StoreError(.invalidInput, "the search query is empty") }
     guard trimmed.count <= maximumSearchQueryLength else {
-      throw StoreError(.invalidInput, "the search query is longer than \(maximumSearchQueryLength) characters")
+      throw StoreError(
+        .invalidInput, "the search query is longer than \(Phrasing.counted(maximumSearchQueryLength, "character"))")
     }
     guard !trimmed.contains("\u{0}") else { throw StoreError(.invalidInput, "the search query contains a NUL byte") }
     return trimmed

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 import Postgres
 
@@ -51,16 +52,22 @@ extension ConsultStore {
   /// - Returns: The new stakeholder.
   /// - Throws: ``StoreError``: `.alreadyExists` for a taken handle or an
   ///   organisation whose name matches an existing one; `.notFound` for an
-  ///   unknown organisation; `.invalidInput` for an unknown group.
+  ///   unknown organisation; `.invalidInput` for an unknown group, a handle not
+  ///   following ``NameRule/handle`` or an empty name.
   @discardableResult
   public func addStakeholder(
     handle: String, kind: Stakeholder.Kind, name: String, group: String?, organisation: String? = nil,
     role: String? = nil, email: String? = nil
   ) throws -> Stakeholder {
-    try transaction("stakeholder \(handle)") {
+    try NameRule.handle.check(handle)
+    try NameRule.requireText(name, "the stakeholder's name")
+    return try transaction("stakeholder \(handle)") {
       if let group, try connection.query("SELECT 1 FROM stakeholder_groups WHERE key = $1", [group]).isEmpty {
-        let known = try stakeholderGroups().map(\.key).joined(separator: ", ")
-        throw StoreError(.invalidInput, "unknown stakeholder group '\(group)'; known groups: \(known)")
+        let known = try stakeholderGroups().map(\.key)
+        throw StoreError(
+          .invalidInput,
+          "unknown stakeholder group '\(group)'\(Phrasing.didYouMean(group, among: known)); known groups: "
+            + known.joined(separator: ", "))
       }
       var organisationID: Int64?
       var effectiveGroup = group
@@ -102,7 +109,11 @@ extension ConsultStore {
     try translatingErrors("stakeholder \(handle)") {
       let rows = try connection.query(Self.stakeholderSelect + " WHERE s.handle = $1", [handle])
       guard let row = rows.rows.first else {
-        throw StoreError(.notFound, "no stakeholder '\(handle)' (see `consult stakeholder list`)")
+        let handles = try connection.query("SELECT handle FROM stakeholders WHERE handle IS NOT NULL ORDER BY handle")
+          .map { try $0.decode("handle", as: String.self) }
+        throw StoreError(
+          .notFound,
+          "no stakeholder '\(handle)'\(Phrasing.didYouMean(handle, among: handles)); see `consult stakeholder list`")
       }
       return try Self.decodeStakeholder(row)
     }

@@ -73,16 +73,22 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
   ///
   /// SQLSTATE classes from PostgreSQL docs, Appendix A: 23505 unique
   /// violation → already exists; 23503/23514/23502/22xxx → invalid input;
-  /// 40001 serialization failure → conflict.
+  /// 40001 serialization failure → conflict. A violated CHECK or UNIQUE constraint of the
+  /// schema is said as the rule it enforces (``NameRule``), never by its name.
   static func translating(_ error: PostgresError, _ what: String) -> StoreError {
     switch error.sqlState {
     case SQLState.uniqueViolation?:
-      return StoreError(.alreadyExists, "\(what) already exists", underlying: error)
+      let meaning = error.constraint.flatMap(NameRule.meaning(ofUnique:))
+      return StoreError(
+        .alreadyExists, meaning.map { "\(what): \($0)" } ?? "\(what) already exists", underlying: error)
+    case SQLState.checkViolation?:
+      let meaning = error.constraint.flatMap(NameRule.meaning(ofCheck:)) ?? "a value is not allowed"
+      return StoreError(.invalidInput, "\(what): \(meaning)", underlying: error)
     case SQLState.foreignKeyViolation? where error.message.hasPrefix("unknown actor"):
       return StoreError(
         .notFound, "\(error.message); register it first with `consult actor add HANDLE --name NAME`",
         underlying: error)
-    case SQLState.foreignKeyViolation?, SQLState.checkViolation?, SQLState.notNullViolation?:
+    case SQLState.foreignKeyViolation?, SQLState.notNullViolation?:
       return StoreError(.invalidInput, "\(what): \(error.message)", underlying: error)
     case SQLState.serializationFailure?:
       // Raised by the event log when a writer read the consultation before a concurrent workflow

@@ -37,7 +37,8 @@ extension ConsultStore {
     for workshopKey: String?, in consultationSlug: String, title: String, body: String, actor: String,
     at time: Date? = nil
   ) throws -> ProceedingsSummary {
-    try transaction("summary of \(Self.summaryOwner(workshopKey, consultationSlug))") {
+    try NameRule.requireText(title, "the summary's title")
+    return try transaction("summary of \(Self.summaryOwner(workshopKey, consultationSlug))") {
       let consultation = try consultation(consultationSlug)
       try checkCitations(in: body, consultationID: consultation.id)
       let workshop = try workshopKey.map { try self.workshop($0, in: consultationSlug) }
@@ -83,7 +84,8 @@ extension ConsultStore {
     for workshopKey: String?, in consultationSlug: String, title: String?, body: String, actor: String,
     at time: Date? = nil
   ) throws -> ProceedingsSummary {
-    try transaction("summary of \(Self.summaryOwner(workshopKey, consultationSlug))") {
+    if let title { try NameRule.requireText(title, "the summary's title") }
+    return try transaction("summary of \(Self.summaryOwner(workshopKey, consultationSlug))") {
       let current = try summary(for: workshopKey, in: consultationSlug)
       let consultation = try consultation(consultationSlug)
       try checkCitations(in: body, consultationID: consultation.id)
@@ -148,7 +150,7 @@ extension ConsultStore {
         WHERE c.slug = $1 AND w.key IS NOT DISTINCT FROM $2
         """, [consultationSlug, workshopKey])
       guard let row = rows.rows.first else {
-        if workshopKey != nil { _ = try workshop(workshopKey!, in: consultationSlug) }
+        if let workshopKey { _ = try workshop(workshopKey, in: consultationSlug) }  // not found: says so, with the one perhaps meant
         throw StoreError(
           .notFound,
           "\(Self.summaryOwner(workshopKey, consultationSlug)) has no summary yet (start one with `consult summary draft`)"

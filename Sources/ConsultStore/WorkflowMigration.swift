@@ -62,7 +62,8 @@ extension ConsultStore {
       let current = try connection.query(
         "SELECT id, version, state, workflow_name, workflow_version FROM consultations WHERE slug = $1", [slug])
       guard let row = current.rows.first else {
-        throw StoreError(.notFound, "no consultation '\(slug)' (see `consult list`)")
+        _ = try consultation(slug)  // says there is none, with the one perhaps meant
+        throw StoreError(.notFound, "no consultation '\(slug)'; see `consult list`")
       }
       let id: Int64 = try row.decode("id")
       let casVersion: Int = try row.decode("version")

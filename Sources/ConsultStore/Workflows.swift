@@ -89,7 +89,7 @@ extension ConsultStore {
       """
       INSERT INTO workflow_definitions (name, version, content_hash, source)
       VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), $3)
-      ON CONFLICT (name, version) DO NOTHING
+      ON CONFLICT DO NOTHING  -- any unique index: the key and workflow_definitions_exact (0004) race alike
       """, [definition.name, definition.version, source])
     return inserted == 1
   }
@@ -134,8 +134,8 @@ extension ConsultStore {
           .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
         throw StoreError(
           .notFound,
-          "no shipped workflow '\(reference)' (shipped: \(shipped.joined(separator: ", "))); or give the path of a workflow file"
-        )
+          "no shipped workflow '\(reference)'\(Phrasing.didYouMean(reference, among: shipped)); "
+            + "shipped: \(shipped.joined(separator: ", ")); or give the path of a workflow file")
       }
       throw StoreError(.notFound, "workflow \(reference): cannot read \(url.path)")
     }

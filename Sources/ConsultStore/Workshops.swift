@@ -46,14 +46,18 @@ extension ConsultStore {
   ///   - time: When it was recorded (its `created_at` and creation event), for a
   ///     workshop recorded earlier; nil: now.
   /// - Returns: The workshop.
-  /// - Throws: ``StoreError`` (`.notFound` for a consultation or host, `.invalidInput`, `.alreadyExists`).
+  /// - Throws: ``StoreError`` (`.notFound` for a consultation or host, `.invalidInput` (also for a key
+  ///   not following ``NameRule/workshopKey`` or an empty title), `.alreadyExists`).
   @discardableResult
   public func addWorkshop(
     key: String, to consultationSlug: String, title: String, venue: String?, startsAt: Date, endsAt: Date,
     timeZone: String, chathamHouse: Bool, publishAttendance: Bool = false, hosts: [String], actor: String,
     at time: Date? = nil
   ) throws -> Workshop {
-    try transaction("workshop \(key)") {
+    try NameRule.workshopKey.check(key)
+    try NameRule.requireText(title, "the workshop's title")
+    guard endsAt >= startsAt else { throw StoreError(.invalidInput, "the workshop ends before it starts") }
+    return try transaction("workshop \(key)") {
       let consultation = try consultation(consultationSlug)
       if try connection.query("SELECT 1 FROM pg_timezone_names WHERE name = $1", [timeZone]).isEmpty {
         throw StoreError(.invalidInput, "unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
@@ -175,17 +179,29 @@ extension ConsultStore {
       let rows = try connection.query(
         Self.workshopSelect + " WHERE c.slug = $1 AND w.key = $2", [consultationSlug, key])
       guard let row = rows.rows.first else {
-        throw StoreError(.notFound, "no workshop '\(key)' in consultation '\(consultationSlug)'")
+        let consultation = try consultation(consultationSlug)
+        let keys = try connection.query(
+          "SELECT key FROM workshops WHERE consultation_id = $1 ORDER BY key", [consultation.id]
+        ).map { try $0.decode("key", as: String.self) }
+        throw StoreError(
+          .notFound,
+          "no workshop '\(key)' in consultation '\(consultationSlug)'\(Phrasing.didYouMean(key, among: keys))"
+            + (keys.isEmpty ? " (it has none yet)" : "; see `consult workshop list \(consultationSlug)`"))
       }
       return try Self.decodeWorkshop(row)
     }
   }
 
   /// The workshops of a consultation, by start time.
+  ///
+  /// - Throws: ``StoreError`` (`.notFound` for an unknown consultation, not an empty list).
   public func workshops(in consultationSlug: String) throws -> [Workshop] {
     try translatingErrors("workshops") {
-      try connection.query(Self.workshopSelect + " WHERE c.slug = $1 ORDER BY w.starts_at, w.key", [consultationSlug])
-        .map(Self.decodeWorkshop)
+      let all = try connection.query(
+        Self.workshopSelect + " WHERE c.slug = $1 ORDER BY w.starts_at, w.key", [consultationSlug]
+      ).map(Self.decodeWorkshop)
+      if all.isEmpty { _ = try consultation(consultationSlug) }
+      return all
     }
   }
 

@@ -149,7 +149,7 @@ do {
     group.wait()
     let elapsed = Date().timeIntervalSince(startedAt)
     let (done, failed) = tally.result
-    if let first = failed.first { fail("\(failed.count) client(s) failed: \(first)") }
+    if let first = failed.first { fail("\(Phrasing.counted(failed.count, "client")) failed: \(first)") }
     print(String(format: "tps %.1f transitions %d seconds %.2f", Double(done) / elapsed, done, elapsed))
   case ("check", 2):
     // The event log still replays to every stored state after the load.

@@ -3,13 +3,14 @@ import ConsultCore
 import ConsultStore
 import Foundation
 
-struct Open: StoreCommand {
+struct Open: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Open a consultation on a workflow.",
     discussion:
       "Example: consult open white-paper-2016 --title \"White Paper 2016\" --workflow white-paper --theme challenges=\"Challenges for security policy\""
   )
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "Short name for the consultation, e.g. white-paper-2016.") var slug: String
   @Option(help: "Title.") var title: String
@@ -56,19 +57,20 @@ struct List: StoreCommand {
   static let configuration = CommandConfiguration(abstract: "List consultations.")
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let all = try store.consultations()
     if output.json { return try printJSON(all) }
     if all.isEmpty { print("No consultations yet; open one with `consult open`.") }
-    for c in all { print("\(c.slug)\t\(c.state)\t\(c.title)") }
+    for c in all { print("\(c.slug)\t\(c.state)\t\(terminalLine(c.title))") }
   }
 }
 
-struct Advance: StoreCommand {
+struct Advance: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fire an event on a consultation (advance its phase).",
     discussion: "`consult show CONSULTATION` lists the events possible now and what blocks the others.")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The event, e.g. open-participation.") var event: String
@@ -99,20 +101,22 @@ struct Show: StoreCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let overview = try store.overview(of: consultation)
     if output.json { return try printJSON(overview) }
     let c = overview.consultation
-    print("\(c.title)")
+    print(terminalLine(c.title))
     print("  consultation: \(c.slug)   phase: \(c.state)   workflow: \(c.workflowName)@\(c.workflowVersion)")
-    if let owner = c.owner { print("  owner: \(owner)") }
+    if let owner = c.owner { print("  owner: \(terminalLine(owner))") }
     print("")
     print("Counts")
-    for name in ["workshops", "invitations", "contributions", "proceedings-summaries"] {
+    for name in ["workshops", "invitations", "contributions", "proceedings_summaries"] {
       let byState = overview.counts[name] ?? [:]
       let total = byState.values.reduce(0, +)
-      let detail = byState.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-      print("  \(name): \(total)\(detail.isEmpty ? "" : " (\(detail))")")
+      let detail = byState.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
+        .joined(separator: ", ")
+      print(
+        "  \(name.replacingOccurrences(of: "_", with: " ")): \(grouped(total))\(detail.isEmpty ? "" : " (\(detail))")")
     }
     for entity in overview.entities {
       print("")
@@ -151,17 +155,19 @@ struct LogShow: StoreCommand {
   var kind: [String] = []
   func validate() throws {
     for k in kind where EntityKind(rawValue: k) == nil {
-      throw ValidationError("--kind \(k): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+      let kinds = EntityKind.allCases.map(\.rawValue)
+      throw ValidationError(
+        "--kind \(k)\(Phrasing.didYouMean(k, among: kinds)): use one of \(kinds.joined(separator: ", "))")
     }
   }
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let entries = try store.eventLog(of: consultation, kinds: kind.compactMap(EntityKind.init(rawValue:)), limit: limit)
     if output.json { return try printJSON(entries) }
     let formatter = ISO8601DateFormatter()
     for e in entries {
-      let reason = e.reason.map { "  — \($0)" } ?? ""
+      let reason = e.reason.map { "  — \(terminalLine($0))" } ?? ""
       print(
-        "\(formatter.string(from: e.occurredAt))  \(e.entity)  \(e.event): \(e.fromState ?? "—") → \(e.toState)  by \(e.actor)\(reason)"
+        "\(formatter.string(from: e.occurredAt))  \(e.entity)  \(e.event): \(e.fromState ?? "—") → \(e.toState)  by \(terminalLine(e.actor))\(reason)"
       )
     }
   }
@@ -170,15 +176,21 @@ struct LogShow: StoreCommand {
 struct ThemeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "theme", abstract: "Manage a consultation's themes.", subcommands: [Add.self, ListThemes.self])
-  struct Add: StoreCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a theme (guiding question).")
+  struct Add: WritingCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add a theme (guiding question).",
+      discussion: "Example: consult theme add white-paper-2016 instruments --title \"Instruments and alliances\"")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
+    @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "Theme key, e.g. instruments.") var key: String
-    @Argument(help: "Theme title.") var title: String
+    @Option(help: "Title (the guiding question).") var title: String
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
-      try store.addTheme(Theme(key: key, title: title), to: consultation, actor: actor, at: try when.time())
+      let theme = Theme(key: key, title: title)
+      try store.addTheme(theme, to: consultation, actor: actor, at: try when.time())
+      if output.json { return try printJSON(theme) }
       print("Added theme \(key) to \(consultation)")
     }
   }
@@ -187,10 +199,10 @@ struct ThemeCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let themes = try store.themes(of: try store.consultation(consultation).id)
       if output.json { return try printJSON(themes) }
-      for t in themes { print("\(t.key)\t\(t.title)") }
+      for t in themes { print("\(t.key)\t\(terminalLine(t.title))") }
     }
   }
 }

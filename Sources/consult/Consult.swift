@@ -16,14 +16,16 @@ struct Consult: ParsableCommand {
       2 usage error; 3 conflict (someone else changed it first; nothing was \
       written, try again); 4 database unavailable, not migrated or failed.
       """,
+    version: ConsultVersion.current,
     subcommands: [
       Open.self, List.self, Show.self, Advance.self, Log.self,
       ThemeCommand.self, StakeholderCommand.self, WorkshopCommand.self,
       Invite.self, RSVP.self, Attendance.self, InvitationCommand.self,
       Contribute.self, ContributionsCommand.self, SummaryCommand.self, Export.self,
-      DB.self,
+      ActorCommand.self, DB.self,
       WorkflowCommand.self,
       Tick.self, DeadlineCommand.self,
+      Completions.self, Manual.self,
     ]
   )
 

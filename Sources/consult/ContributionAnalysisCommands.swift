@@ -21,14 +21,14 @@ extension ContributionsCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "Only campaigns of at least N contributions (at least 2).") var minSize: Int = 2
     @Flag(help: "Also group near-duplicates (the same form letter with a sentence added).") var near = false
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let campaigns = try store.campaigns(in: consultation, minSize: minSize, near: near)
       if output.json { return try printJSON(campaigns) }
-      if campaigns.isEmpty { return print("No campaigns of \(minSize) or more contributions.") }
+      if campaigns.isEmpty { return print("No campaigns of \(grouped(minSize)) or more contributions.") }
       for c in campaigns {
-        let variants = c.kind == .near ? " (\(c.distinctTexts) variants)" : ""
+        let variants = c.kind == .near ? " (\(counted(c.distinctTexts, "variant")))" : ""
         print(
-          "\(c.size)\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt ?? "[not for publication]")"
+          "\(grouped(c.size))\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt.map(terminalLine) ?? "[not for publication]")"
         )
       }
       let members = campaigns.reduce(0) { $0 + $1.size }
@@ -50,19 +50,18 @@ extension ContributionsCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "What to look for.") var query: String
     @Option(help: "At most N hits.") var limit: Int = 20
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let hits = try store.searchContributions(in: consultation, query: query, limit: limit)
       if output.json { return try printJSON(hits) }
       if hits.isEmpty { return print("No contributions match.") }
       for hit in hits {
-        let snippet = hit.snippet.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }
-        print("#\(hit.id)\t\(hit.theme ?? "-")\t\(snippet ?? "[not for publication]")")
+        print("#\(hit.id)\t\(hit.theme ?? "-")\t\(hit.snippet.map(terminalLine) ?? "[not for publication]")")
       }
     }
   }
 
   /// `consult contributions tag`: sets a theme on every search match.
-  struct Tag: StoreCommand {
+  struct Tag: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Set a theme on every contribution matching a search (one transaction).",
       discussion: """
@@ -70,6 +69,7 @@ extension ContributionsCommand {
         is a `tag` event in the event log (old and new theme, the query, the actor).
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "The search query (web-search syntax).") var search: String
@@ -82,7 +82,8 @@ extension ContributionsCommand {
       if output.json { return try printJSON(report) }
       let verb = dryRun ? "Would tag" : "Tagged"
       print(
-        "\(verb) \(report.tagged) of \(report.matched) matching contributions with '\(report.theme)' (\(report.retagged) had another theme; \(report.unchanged) already had it)"
+        "\(verb) \(grouped(report.tagged)) of \(counted(report.matched, "matching contribution")) with '\(report.theme)' "
+          + "(\(grouped(report.retagged)) had another theme; \(grouped(report.unchanged)) already had it)"
       )
     }
   }

@@ -7,19 +7,26 @@ import Foundation
 extension Contribution.Attribution: ExpressibleByArgument {}
 extension SourceEncoding: ExpressibleByArgument {}
 
-struct Contribute: StoreCommand {
+struct Contribute: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Record a contribution: an oral statement at a workshop (--workshop) or a written submission.",
     discussion: "The text comes from --text, --file FILE, or standard input (--file -).")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Option(help: "Handle of the contributing stakeholder.") var stakeholder: String?
   @Option(help: "Workshop key: makes it an oral statement at that workshop.") var workshop: String?
   @Option(help: "Theme key.") var theme: String?
   @Option(help: "Language tag, e.g. en.") var language: String?
-  @Option(help: "Consent: named, organisation, stakeholder-group or not-for-publication.")
-  var attribution: Contribution.Attribution = .named
+  @Option(
+    help: ArgumentHelp(
+      "The contributor's consent to be named: named, organisation, stakeholder-group or not-for-publication "
+        + "(stored; an export applies the stricter of it and the workshop's rule).",
+      valueName: "level"))
+  var consent: Contribution.Attribution = .named
+  /// The name `--consent` had before it was named for what it stores; still accepted.
+  @Option(name: .customLong("attribution"), help: .hidden) var attribution: Contribution.Attribution?
   @Option(help: "The text.") var text: String?
   @Option(help: "Read the text from FILE (- for standard input).") var file: String?
   @Option(
@@ -30,6 +37,9 @@ struct Contribute: StoreCommand {
   var receivedAt: String?
   func validate() throws {
     if text != nil && file != nil { throw ValidationError("give either --text or --file, not both") }
+    if let attribution, attribution != consent, consent != .named {
+      throw ValidationError("give --consent only (--attribution is its old name)")
+    }
   }
   func execute(_ store: ConsultStore, actor: String) throws {
     if text == nil && file == nil && isatty(STDIN_FILENO) != 0 {
@@ -41,7 +51,7 @@ struct Contribute: StoreCommand {
     let c = try store.recordContribution(
       NewContribution(
         text: body, stakeholder: stakeholder, workshop: workshop, theme: theme, language: language,
-        attribution: attribution, receivedAt: received), in: consultation, actor: actor)
+        attribution: attribution ?? consent, receivedAt: received), in: consultation, actor: actor)
     if output.json { return try printJSON(c) }
     print("Recorded contribution #\(c.id) (\(c.kind.rawValue)\(c.theme.map { ", theme \($0)" } ?? ""))")
   }
@@ -60,7 +70,7 @@ struct ContributionsCommand: ParsableCommand {
     case csv
   }
 
-  struct Import: StoreCommand {
+  struct Import: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Import written submissions from a file (all or nothing; re-running adds nothing).",
       discussion: """
@@ -117,6 +127,7 @@ struct ContributionsCommand: ParsableCommand {
         then, without --resume, that the database is writing what was read.
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The file or directory to import.") var file: String
@@ -213,16 +224,16 @@ struct ContributionsCommand: ParsableCommand {
       print("Read \(counted(total, "record")) from \(source.mainFile.lastPathComponent)")
       if let id = report.importID {
         print(
-          "  import #\(id): \(report.batches) batches committed now"
+          "  import #\(id): \(counted(report.batches, "batch", plural: "batches")) committed now"
             + (report.committedEarlier > 0
-              ? "; continued after \(report.committedEarlier) records committed by an earlier run" : ""))
+              ? "; continued after \(counted(report.committedEarlier, "record")) committed by an earlier run" : ""))
       }
       if let rejectsFile {
         print("  rejected \(counted(report.invalid, "invalid record")) (written to \(rejectsFile.url.path))")
       }
       if !report.skipped.isEmpty {
         print(
-          "  skipped \(report.skipped.count) (not a public submission or no text): \(report.skipped.joined(separator: ", "))"
+          "  skipped \(grouped(report.skipped.count)) (not a public submission or no text): \(terminalLine(report.skipped.joined(separator: ", ")))"
         )
       }
       print(
@@ -232,10 +243,13 @@ struct ContributionsCommand: ParsableCommand {
             ? "; new stakeholders: \(counted(report.organisationsAdded, "organisation")), "
               + "\(counted(report.personsAdded, "person"))" : ""))
       if report.rejectedByModeration > 0 {
-        print("  \(report.rejectedByModeration) rejected by the source's moderation: kept, counted, never published")
+        print(
+          "  \(grouped(report.rejectedByModeration)) rejected by the source's moderation: kept, counted, never published"
+        )
       }
       if !report.changed.isEmpty {
-        let ids = report.changed.prefix(20).joined(separator: ", ") + (report.changed.count > 20 ? ", …" : "")
+        let ids =
+          terminalLine(report.changed.prefix(20).joined(separator: ", ")) + (report.changed.count > 20 ? ", …" : "")
         print(
           report.updated
             ? "  changed texts recorded as new revisions (the previous text kept): \(ids)"
@@ -251,12 +265,13 @@ struct ContributionsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "At most N.") var limit: Int?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.contributions(in: consultation, limit: limit)
       if output.json { return try printJSON(all) }
       for c in all {
         let firstLine = c.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        print("#\(c.id)\t\(c.kind.rawValue)\t\(c.theme ?? "-")\t\(c.state)\t\(firstLine.prefix(70))")
+        print(
+          "#\(c.id)\t\(c.kind.rawValue)\t\(c.theme ?? "-")\t\(c.state)\t\(terminalLine(String(firstLine.prefix(70))))")
       }
     }
   }
@@ -273,10 +288,11 @@ struct SummaryCommand: ParsableCommand {
       """,
     subcommands: [Draft.self, Edit.self, AdvanceSummary.self, ShowSummary.self])
 
-  struct Draft: StoreCommand {
+  struct Draft: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Start the proceedings summary of a workshop, or the consultation's own summary.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
@@ -293,10 +309,11 @@ struct SummaryCommand: ParsableCommand {
     }
   }
 
-  struct Edit: StoreCommand {
+  struct Edit: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Replace the summary's text (only while drafting); the previous revision is kept.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
@@ -313,10 +330,11 @@ struct SummaryCommand: ParsableCommand {
     }
   }
 
-  struct AdvanceSummary: StoreCommand {
+  struct AdvanceSummary: WritingCommand {
     static let configuration = CommandConfiguration(
       commandName: "advance", abstract: "Fire a summary event (submit-for-review, approve, request-changes, publish).")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(
@@ -348,10 +366,10 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let s = try store.summary(for: workshop, in: consultation)
       if output.json { return try printJSON(s) }
-      print("\(s.title) — revision \(s.revision), \(s.state)\n\n\(s.body)")
+      print("\(terminalLine(s.title)) — revision \(s.revision), \(s.state)\n\n\(terminalText(s.body))")
     }
   }
 }

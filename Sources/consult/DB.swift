@@ -90,7 +90,7 @@ struct DB: ParsableCommand {
         let cluster = target.cluster
         let applied = try Migrator().migrate(on: try connectToEmbedded(cluster))
         print(
-          "Embedded PostgreSQL running; socket in \(cluster.socketDirectory.path); \(applied.count) migration(s) applied now"
+          "Embedded PostgreSQL running; socket in \(cluster.socketDirectory.path); \(counted(applied.count, "migration")) applied now"
         )
       } catch {
         throw report(error, verbose: connection.verbose)

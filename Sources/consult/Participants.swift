@@ -24,7 +24,7 @@ struct StakeholderCommand: ParsableCommand {
     @Option(help: "Handle of the organisation a person belongs to.") var organisation: String?
     @Option(help: "Role or position, e.g. President.") var role: String?
     @Option(help: "Contact e-mail address.") var email: String?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let s = try store.addStakeholder(
         handle: handle, kind: kind, name: name, group: group, organisation: organisation, role: role, email: email)
       if output.json { return try printJSON(s) }
@@ -39,12 +39,13 @@ struct StakeholderCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Flag(help: "Include stakeholders created by imports.") var all = false
     @Option(help: "At most N.") var limit: Int?
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.stakeholders(includeImported: self.all, limit: limit)
       if output.json { return try printJSON(all) }
       for s in all {
         print(
-          "\(s.reference)\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(s.name)\(s.organisation.map { " (\($0))" } ?? "")"
+          "\(s.reference)\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(terminalLine(s.name))"
+            + (s.organisation.map { " (\(terminalLine($0)))" } ?? "")
         )
       }
     }
@@ -54,7 +55,7 @@ struct StakeholderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the stakeholder groups.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let groups = try store.stakeholderGroups()
       if output.json { return try printJSON(groups) }
       for g in groups { print("\(g.key)\t\(g.name)") }
@@ -67,7 +68,7 @@ struct WorkshopCommand: ParsableCommand {
     commandName: "workshop", abstract: "Manage workshops.",
     subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self])
 
-  struct Reschedule: StoreCommand {
+  struct Reschedule: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Move a workshop to other times (calendar exports bump its SEQUENCE).",
       discussion: """
@@ -75,6 +76,7 @@ struct WorkshopCommand: ParsableCommand {
         the clocks skip or show twice there is refused (give the offset).
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
@@ -101,12 +103,13 @@ struct WorkshopCommand: ParsableCommand {
     }
   }
 
-  struct AttendanceList: StoreCommand {
+  struct AttendanceList: WritingCommand {
     static let configuration = CommandConfiguration(
       commandName: "attendance-list",
       abstract: "Allow (or, with --withhold, stop) publishing the attendance list of a Chatham House workshop.",
       discussion: "Statements stay unattributed either way; only who attended may then appear in exports.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
     @Flag(help: "Withhold the list again (the default for Chatham House workshops).") var withhold = false
@@ -118,7 +121,7 @@ struct WorkshopCommand: ParsableCommand {
     }
   }
 
-  struct Add: StoreCommand {
+  struct Add: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a workshop with its co-hosts.",
       discussion:
@@ -129,6 +132,7 @@ struct WorkshopCommand: ParsableCommand {
         """
     )
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "Short key for the workshop, e.g. cyber-security.") var key: String
@@ -161,18 +165,19 @@ struct WorkshopCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.workshops(in: consultation)
       if output.json { return try printJSON(all) }
       let formatter = ISO8601DateFormatter()
-      for w in all { print("\(w.key)\t\(w.state)\t\(formatter.string(from: w.startsAt))\t\(w.title)") }
+      for w in all { print("\(w.key)\t\(w.state)\t\(formatter.string(from: w.startsAt))\t\(terminalLine(w.title))") }
     }
   }
 
-  struct AdvanceWorkshop: StoreCommand {
+  struct AdvanceWorkshop: WritingCommand {
     static let configuration = CommandConfiguration(
       commandName: "advance", abstract: "Fire a workshop event (schedule, hold, summarise, cancel…).")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
@@ -188,9 +193,10 @@ struct WorkshopCommand: ParsableCommand {
   }
 }
 
-struct Invite: StoreCommand {
+struct Invite: WritingCommand {
   static let configuration = CommandConfiguration(abstract: "Invite stakeholders to a workshop.")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The workshop key.") var workshop: String
@@ -208,12 +214,13 @@ struct Invite: StoreCommand {
   }
 }
 
-struct RSVP: StoreCommand {
+struct RSVP: WritingCommand {
   static let configuration = CommandConfiguration(
     commandName: "rsvp", abstract: "Record a stakeholder's RSVP to a workshop invitation.",
     discussion:
       "RESPONSE is an invitation event of the workflow: accept, decline or tentative in the shipped workflows.")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The workshop key.") var workshop: String
@@ -227,10 +234,11 @@ struct RSVP: StoreCommand {
   }
 }
 
-struct Attendance: StoreCommand {
+struct Attendance: WritingCommand {
   static let configuration = CommandConfiguration(
     abstract: "Record who attended a workshop and who did not (all in one transaction).")
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var acting: ActorOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The consultation.") var consultation: String
   @Argument(help: "The workshop key.") var workshop: String
@@ -246,7 +254,7 @@ struct Attendance: StoreCommand {
     let records = try store.recordAttendance(
       attended: attended, noShow: noShow, at: workshop, in: consultation, actor: actor, time: try when.time())
     if output.json { return try printJSON(records) }
-    print("Recorded attendance at \(workshop): \(attended.count) attended, \(noShow.count) no-show")
+    print("Recorded attendance at \(workshop): \(grouped(attended.count)) attended, \(grouped(noShow.count)) no-show")
   }
 }
 
@@ -261,15 +269,16 @@ struct InvitationCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let all = try store.invitations(to: workshop, in: consultation)
       if output.json { return try printJSON(all) }
       for i in all { print("\(i.stakeholder)\t\(i.state)") }
     }
   }
-  struct AdvanceInvitation: StoreCommand {
+  struct AdvanceInvitation: WritingCommand {
     static let configuration = CommandConfiguration(commandName: "advance", abstract: "Fire an invitation event.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key.") var workshop: String

@@ -6,7 +6,7 @@ import EmbeddedPostgres
 import Foundation
 import Postgres
 
-/// Options every command that touches the database shares.
+/// Options every command that touches the database shares: which server, and how much error detail.
 struct ConnectionOptions: ParsableArguments {
   @Option(
     name: .customLong("database-url"),
@@ -15,18 +15,8 @@ struct ConnectionOptions: ParsableArguments {
       valueName: "url"))
   var databaseURL: String?
 
-  @Option(help: "Who is acting, recorded in the event log (default: the login name).")
-  var actor: String?
-
   @Flag(help: "Print full error detail (SQLSTATE, server fields).")
   var verbose = false
-
-  /// The actor to record: --actor, else $CONSULT_ACTOR, else the login name.
-  var resolvedActor: String {
-    if let actor, !actor.isEmpty { return actor }
-    let env = ProcessInfo.processInfo.environment
-    return env["CONSULT_ACTOR"] ?? env["USER"] ?? env["LOGNAME"] ?? NSUserName()
-  }
 
   /// Opens the store: the configured server as it is (its schema must be
   /// current), or the embedded cluster, started and migrated on demand.
@@ -42,6 +32,67 @@ struct ConnectionOptions: ParsableArguments {
       try Migrator().migrate(on: connection)
     }
     return ConsultStore(connection: connection)
+  }
+
+  /// Opens the store and runs `body` with it, mapping every error to its message on stderr and
+  /// its documented exit code (``report(_:verbose:)``).
+  func withStore(_ body: (ConsultStore) throws -> Void) throws {
+    do {
+      try body(try openStore())
+    } catch let error as ExitCode {
+      throw error
+    } catch {
+      throw report(error, verbose: verbose)
+    }
+  }
+}
+
+/// `--actor`, taken only by commands whose changes record who made them (``WritingCommand``).
+struct ActorOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Who is acting, a registered actor's handle (`consult actor add`), recorded with the change "
+        + "(default: $CONSULT_ACTOR, else the login name, registered on first use).",
+      valueName: "handle"))
+  var actor: String?
+
+  /// The handle to record, checked: an explicit `--actor` must be a registered actor; the default
+  /// (`$CONSULT_ACTOR`, else the login name) is registered on first use, in a transaction of its
+  /// own.
+  ///
+  /// - Parameter store: The open store.
+  /// - Returns: The handle.
+  /// - Throws: ``InputError`` for an unknown explicit actor (with the closest registered one) or a
+  ///   default that is not a valid handle; ``StoreError`` from the database.
+  func checked(in store: ConsultStore) throws -> String {
+    let handle = resolved
+    if let actor, !actor.isEmpty {
+      if try store.actor(handle) != nil { return handle }
+      let known = try store.actors().map(\.handle)
+      let hint = Phrasing.closest(to: handle, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+      let advice =
+        ConsultStore.isValidActorHandle(handle)
+        ? "register it first: consult actor add \(handle) --name \"…\""
+        : "a handle is lower-case letters, digits, '.', '_' and '-', e.g. head-of-division; never an e-mail address or a name"
+      throw InputError(message: "--actor: unknown actor '\(handle)'\(hint); \(advice)")
+    }
+    guard ConsultStore.isValidActorHandle(handle) else {
+      throw InputError(
+        message: "the default actor '\(handle)' (from $CONSULT_ACTOR or the login name) is not a valid handle: "
+          + "use lower-case letters, digits, '.', '_' and '-', e.g. CONSULT_ACTOR=planning-staff, or give --actor")
+    }
+    try store.registerActor(handle)
+    return handle
+  }
+
+  /// The actor to record: --actor, else $CONSULT_ACTOR, else the login name.
+  var resolved: String {
+    if let actor, !actor.isEmpty { return actor }
+    let env = ProcessInfo.processInfo.environment
+    for name in ["CONSULT_ACTOR", "USER", "LOGNAME"] {
+      if let value = env[name], !value.isEmpty { return value }
+    }
+    return NSUserName()
   }
 }
 
@@ -104,28 +155,25 @@ enum Exit {
   static let database = ExitCode(4)
 }
 
-/// `count` with `noun` in the singular for 1 and with an `s` otherwise: `1 record`, `2 records`
-/// (every noun the CLI counts takes a plain `s`).
-func counted(_ count: Int, _ noun: String) -> String {
-  "\(grouped(count)) \(noun)\(count == 1 ? "" : "s")"
+/// `count` with `noun` in the singular for 1 and in the plural otherwise, the count grouped:
+/// `1 record`, `60,000 records` (``Phrasing/counted(_:_:plural:)``; `plural` for irregular nouns).
+func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+  Phrasing.counted(count, noun, plural: plural)
 }
 
 /// A whole number with a comma between each group of three digits, whatever the locale: `60,000`,
-/// `-1,234`. Every count the CLI prints goes through this.
+/// `-1,234` (``Phrasing/grouped(_:)``). Every count the CLI prints goes through this.
 func grouped(_ number: Int) -> String {
-  let digits = Array(String(number.magnitude))
-  var text = number < 0 ? "-" : ""
-  for (index, digit) in digits.enumerated() {
-    if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
-    text.append(digit)
-  }
-  return text
+  Phrasing.grouped(number)
 }
 
-/// Prints an encodable value as pretty, key-sorted JSON (ISO 8601 UTC dates).
+/// Prints an encodable value as pretty, key-sorted JSON with snake_case keys (`event_id`,
+/// `workflow_name`: the one key style of every `--json` output and JSON export) and ISO 8601 UTC
+/// dates.
 func printJSON<T: Encodable>(_ value: T) throws {
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+  encoder.keyEncodingStrategy = .convertToSnakeCase
   encoder.dateEncodingStrategy = .custom { date, encoder in
     var container = encoder.singleValueContainer()
     let formatter = ISO8601DateFormatter()
@@ -137,9 +185,33 @@ func printJSON<T: Encodable>(_ value: T) throws {
   FileHandle.standardOutput.write(Data("\n".utf8))
 }
 
-/// Writes a line to standard error.
+/// Stored text (a contribution, a snippet, a name or title from an imported file) made safe to
+/// print as one line of terminal output: line breaks and tabs become spaces (tabs separate the
+/// columns consult prints), and control characters — escape sequences that could recolour,
+/// move the cursor or retitle the terminal — and bidirectional overrides that could reorder
+/// what is shown are replaced by U+FFFD (�). `--json` output needs none of this (JSON escapes).
+func terminalLine(_ text: String) -> String {
+  let oneLine = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+    .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\t", with: " ")
+  return terminalText(oneLine)
+}
+
+/// Stored multi-line text made safe to print: as ``terminalLine(_:)`` but keeping line breaks (LF)
+/// and tabs.
+func terminalText(_ text: String) -> String {
+  var safe = String.UnicodeScalarView()
+  for scalar in text.unicodeScalars {
+    let isControl = scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\t"
+    let isBidiOverride = (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+    safe.append(isControl || isBidiOverride ? "\u{FFFD}" : scalar)
+  }
+  return String(safe)
+}
+
+/// Writes a line to standard error, made safe for a terminal (``terminalText(_:)``): messages may
+/// quote what an imported file holds.
 func printError(_ text: String) {
-  FileHandle.standardError.write(Data((text + "\n").utf8))
+  FileHandle.standardError.write(Data((terminalText(text) + "\n").utf8))
 }
 
 /// Maps any error to a message on stderr and an exit code, in one place.
@@ -181,23 +253,37 @@ struct InputError: Error {
   let message: String
 }
 
-/// A command that runs against the store; `execute` does the work, errors are
-/// mapped to exit codes by ``report(_:verbose:)``.
+/// A command that runs against the store and records no actor, so it takes no `--actor`: it
+/// reads, or changes something that keeps no author (a theme, a stakeholder, a deadline, a
+/// summary's draft text). `execute` does the work; errors are mapped to exit codes by
+/// ``report(_:verbose:)``.
 protocol StoreCommand: ParsableCommand {
+  /// The server to use.
   var connection: ConnectionOptions { get }
-  func execute(_ store: ConsultStore, actor: String) throws
+  /// Does the command's work with an open store.
+  func execute(_ store: ConsultStore) throws
 }
 
 extension StoreCommand {
   func run() throws {
-    do {
-      let store = try connection.openStore()
-      try execute(store, actor: connection.resolvedActor)
-    } catch let error as ExitCode {
-      throw error
-    } catch {
-      throw report(error, verbose: connection.verbose)
-    }
+    try connection.withStore { try execute($0) }
+  }
+}
+
+/// A command that changes something and records who did it (in the event log or an audit
+/// table): the only kind of command that takes `--actor`.
+protocol WritingCommand: ParsableCommand {
+  /// The server to use.
+  var connection: ConnectionOptions { get }
+  /// Who is acting.
+  var acting: ActorOptions { get }
+  /// Does the command's work with an open store, as `actor`.
+  func execute(_ store: ConsultStore, actor: String) throws
+}
+
+extension WritingCommand {
+  func run() throws {
+    try connection.withStore { try execute($0, actor: try acting.checked(in: $0)) }
   }
 }
 

@@ -18,7 +18,7 @@ struct Tick: StoreCommand {
   @Option(help: "The time to tick at (YYYY-MM-DD[THH:MM] UTC, or RFC 3339), for tests and rehearsals; default now.")
   var now: String?
 
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let time = try now.map { try parseTime($0, zone: "UTC", field: "--now") } ?? Date()
     let report = try store.tick(now: time)
     if output.json { return try printJSON(report) }
@@ -38,14 +38,15 @@ struct Tick: StoreCommand {
         let to = firing.record?.toState ?? "?"
         print("fired    \(subject): \(due.state) → \(to) (\(due.event); \(timer))")
       case .blocked:
-        print("blocked  \(subject): \(due.event) (\(timer)): \(firing.reason ?? "")")
+        print("blocked  \(subject): \(due.event) (\(timer)): \(terminalLine(firing.reason ?? ""))")
       case .skipped:
         print("skipped  \(subject): \(due.event) (\(timer)): another tick or writer got there first")
       }
     }
     let blocked = report.timers.count - report.fired.count
     print(
-      "\(formatter.string(from: time)): \(report.fired.count) fired\(blocked > 0 ? ", \(blocked) not fired" : "")")
+      "\(formatter.string(from: time)): \(grouped(report.fired.count)) fired\(blocked > 0 ? ", \(grouped(blocked)) not fired" : "")"
+    )
   }
 }
 
@@ -56,7 +57,7 @@ struct DeadlineCommand: ParsableCommand {
     subcommands: [Set.self, Clear.self])
 
   /// `consult deadline set CONSULTATION TIME`.
-  struct Set: StoreCommand {
+  struct Set: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Set (or move) a consultation's deadline.",
       discussion: """
@@ -65,6 +66,7 @@ struct DeadlineCommand: ParsableCommand {
         A local time the clocks skip or show twice in the zone is refused; give the offset.
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The deadline: YYYY-MM-DD[THH:MM] in --time-zone, or RFC 3339 with an offset.") var time: String
@@ -81,9 +83,10 @@ struct DeadlineCommand: ParsableCommand {
   }
 
   /// `consult deadline clear CONSULTATION`.
-  struct Clear: StoreCommand {
+  struct Clear: WritingCommand {
     static let configuration = CommandConfiguration(abstract: "Remove a consultation's deadline.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @OptionGroup var when: RecordedTime

@@ -50,13 +50,19 @@ struct WorkflowCommand: ParsableCommand {
     }
     @Argument(help: "A shipped workflow's name (e.g. white-paper) or a workflow YAML file.") var workflow: String
     @Option(help: "mermaid (stateDiagram-v2) or dot (Graphviz).") var format: Format = .mermaid
-    @Option(help: "Draw only this machine (consultation, invitation, workshop, contribution, proceedings-summary).")
-    var machine: String?
+    @Option(
+      help:
+        "Draw only this entity kind's machine (consultation, workshop, invitation, contribution, proceedings-summary).")
+    var kind: String?
+    /// The name this option had before it was spelled like `consult log --kind`; still accepted.
+    @Option(name: .customLong("machine"), help: .hidden) var machine: String?
 
     func validate() throws {
-      if let machine, EntityKind(rawValue: machine) == nil {
+      if kind != nil && machine != nil { throw ValidationError("give --kind only (--machine is its old name)") }
+      if let kind = kind ?? machine, EntityKind(rawValue: kind) == nil {
+        let kinds = EntityKind.allCases.map(\.rawValue)
         throw ValidationError(
-          "--machine \(machine): use one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+          "--kind \(kind)\(Phrasing.didYouMean(kind, among: kinds)): use one of \(kinds.joined(separator: ", "))")
       }
     }
 
@@ -76,7 +82,7 @@ struct WorkflowCommand: ParsableCommand {
           )
         }
         let definition = try WorkflowDefinition.parse(yaml: try readText(path: path), file: path)
-        let diagram = try WorkflowDiagram(definition, machine: machine.flatMap(EntityKind.init(rawValue:)))
+        let diagram = try WorkflowDiagram(definition, machine: (kind ?? machine).flatMap(EntityKind.init(rawValue:)))
         print(diagram.render(format == .dot ? .dot : .mermaid), terminator: "")
       } catch {
         throw report(error, verbose: false)
@@ -90,13 +96,12 @@ struct WorkflowCommand: ParsableCommand {
       commandName: "list", abstract: "List the workflow versions registered in the database and their use.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    func execute(_ store: ConsultStore, actor: String) throws {
+    func execute(_ store: ConsultStore) throws {
       let workflows = try store.registeredWorkflows()
       if output.json { return try printJSON(workflows) }
       if workflows.isEmpty { print("No workflows registered yet; `consult open` registers the one it uses.") }
       for w in workflows {
-        let uses = w.consultations == 1 ? "1 consultation" : "\(w.consultations) consultations"
-        print("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(uses)")
+        print("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(counted(w.consultations, "consultation"))")
       }
     }
   }
@@ -104,7 +109,7 @@ struct WorkflowCommand: ParsableCommand {
 
 extension WorkflowCommand {
   /// `consult workflow migrate CONSULTATION --to VERSION [--map OLD=NEW ...] [--file FILE]`.
-  struct Migrate: StoreCommand {
+  struct Migrate: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Move a consultation and all its entities to another version of its workflow.",
       discussion: """
@@ -114,6 +119,7 @@ extension WorkflowCommand {
         Example: consult workflow migrate white-paper-2016 --to 2 --file my-white-paper.yaml --map workshop.held=took-place
         """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "The version to move to (registered, or registered from --file).") var to: String
@@ -142,7 +148,8 @@ extension WorkflowCommand {
       if output.json { return try printJSON(result) }
       print("Migrated \(result.consultation) from \(result.workflow)@\(result.fromVersion) to @\(result.toVersion)")
       for move in result.moves {
-        print("  \(move.kind) \(move.from)\(move.from == move.to ? " (kept)" : " → \(move.to)"): \(move.count)")
+        print(
+          "  \(move.kind) \(move.from)\(move.from == move.to ? " (kept)" : " → \(move.to)"): \(grouped(move.count))")
       }
       print("\(counted(result.eventsLogged, "event")) logged")
     }
@@ -164,18 +171,18 @@ struct LogCheck: StoreCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "Only this consultation (default: the whole database).") var consultation: String?
-  func execute(_ store: ConsultStore, actor: String) throws {
+  func execute(_ store: ConsultStore) throws {
     let result = try store.checkLog(of: consultation)
     if output.json {
       try printJSON(result)
     } else if result.isConsistent {
-      let entities = "\(result.entities) \(result.entities == 1 ? "entity" : "entities")"
-      print("ok: \(counted(result.events, "event")), \(entities) replayed")
+      print(
+        "ok: \(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed")
     } else {
       for discrepancy in result.discrepancies { print(discrepancy.description) }
       printError(
-        "consult: \(result.discrepancies.count) \(result.discrepancies.count == 1 ? "discrepancy" : "discrepancies") "
-          + "(\(result.events) events, \(result.entities) entities replayed)"
+        "consult: \(counted(result.discrepancies.count, "discrepancy", plural: "discrepancies")) "
+          + "(\(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed)"
       )
     }
     if !result.isConsistent { throw Exit.failure }

@@ -43,15 +43,19 @@ final class CLI {
   }
 
   /// Runs `consult ARGS --database-url URL` (the URL is passed through the
-  /// environment so every subcommand gets it), feeding `input` on stdin.
+  /// environment so every subcommand gets it), feeding `input` on stdin; `environment`
+  /// overrides variables of the test's own environment.
   @discardableResult
-  func run(_ arguments: [String], input: String? = nil) throws -> Outcome {
+  func run(_ arguments: [String], input: String? = nil, environment overrides: [String: String] = [:]) throws
+    -> Outcome
+  {
     let process = Process()
     process.executableURL = Self.executable
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["CONSULT_DATABASE_URL"] = url
     environment["CONSULT_ACTOR"] = "cli-test"
+    environment.merge(overrides) { _, override in override }
     process.environment = environment
     let out = Pipe()
     let err = Pipe()
@@ -109,6 +113,8 @@ struct CLITests {
   func walkThrough() throws {
     let cli = try CLI()
     try cli.ok(["db", "migrate"])
+    try cli.ok(["actor", "add", "planner", "--name", "Planning staff"])
+    try cli.ok(["actor", "add", "editor"])
     try cli.ok(["open", "wp", "--title", "White Paper", "--theme", "cyber=Cyber security", "--actor", "planner"])
     try cli.ok([
       "stakeholder", "add", "ngo", "--kind", "organisation", "--name", "Peace NGO", "--group", "civil-society",
@@ -264,10 +270,10 @@ struct CLITests {
 
     // The offset chooses, with or without seconds.
     let summer = try cli.ok(workshop("summer", starts: "2026-10-25T02:30+02:00"))
-    #expect(try field(summer, "startsAt") == "2026-10-25T00:30:00.000Z")
-    #expect(try field(summer, "endsAt") == "2026-10-25T04:00:00.000Z")
+    #expect(try field(summer, "starts_at") == "2026-10-25T00:30:00.000Z")
+    #expect(try field(summer, "ends_at") == "2026-10-25T04:00:00.000Z")
     let standard = try cli.ok(workshop("standard", starts: "2026-10-25T02:30:00+01:00"))
-    #expect(try field(standard, "startsAt") == "2026-10-25T01:30:00.000Z")
+    #expect(try field(standard, "starts_at") == "2026-10-25T01:30:00.000Z")
     let rescheduled = try cli.run([
       "workshop", "reschedule", "wp", "standard", "--starts", "2026-10-25T02:45", "--ends", "2026-10-25T05:00",
     ])

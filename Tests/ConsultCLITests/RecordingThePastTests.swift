@@ -10,7 +10,7 @@ struct RecordingThePastTests {
     let cli = try CLI()
     try cli.ok(["db", "migrate"])
     try cli.ok(["open", "wp", "--title", "White Paper", "--at", "2015-02-17T09:00"])
-    try cli.ok(["theme", "add", "wp", "cyber", "Cyber security", "--at", "2015-02-17T09:05"])
+    try cli.ok(["theme", "add", "wp", "cyber", "--title", "Cyber security", "--at", "2015-02-17T09:05"])
     try cli.ok(["stakeholder", "add", "host", "--kind", "organisation", "--name", "Host Ministry"])
     try cli.ok(["stakeholder", "add", "expert", "--name", "An expert", "--group", "academia"])
     try cli.ok(["stakeholder", "add", "other", "--name", "Another expert", "--group", "academia"])

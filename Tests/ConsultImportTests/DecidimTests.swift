@@ -160,7 +160,7 @@ struct DecidimTests {
     let file = try dir.write("comments.csv", DecidimFixture.header + DecidimFixture.row("1", body: body))
     let error = try #require(throws: ImportError.self) { try readAll(DecidimSource(file)) }
     #expect(error.line == 2 && error.column == "body", "\(error)")
-    #expect(error.message.contains("the limit is 1000000 bytes"), "\(error)")
+    #expect(error.message.contains("the limit is 1,000,000 bytes"), "\(error)")
   }
 
   @Test func skippingReportsInvalidRecordsAndReadsTheRest() throws {

@@ -125,7 +125,7 @@ struct HaveYourSayTests {
     let file = try dir.write("feedback.json", "[\n\(HaveYourSayFixture.record(feedback: feedback))]")
     let error = try #require(throws: ImportError.self) { try readAll(HaveYourSaySource(file)) }
     #expect(error.line == 2 && error.column == "feedback", "\(error)")
-    #expect(error.message.contains("the limit is 1000000 bytes"), "\(error)")
+    #expect(error.message.contains("the limit is 1,000,000 bytes"), "\(error)")
   }
 
   @Test func invalidUTF8AndWindows1252() throws {

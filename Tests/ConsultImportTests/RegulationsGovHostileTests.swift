@@ -254,7 +254,7 @@ struct RegulationsGovHostileTests {
       docket: Docket.file(Docket.row("D-1")), texts: Docket.textsHeader + "D-1,\(big)\n")
     #expect(error?.line == 2)
     #expect(error?.column == "Text Comment")
-    #expect(error?.message.contains("1000000 bytes") == true)
+    #expect(error?.message.contains("1,000,000 bytes") == true)
   }
 
   // MARK: - Identifiers and values

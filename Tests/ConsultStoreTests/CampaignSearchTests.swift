@@ -203,7 +203,8 @@ struct CampaignSearchTests {
     #expect(try store.contributions(in: Scenario.slug, id: a.id)[0].theme == "instruments")
     #expect(try store.contributions(in: Scenario.slug, id: b.id)[0].theme == "instruments")
     let audit = try store.connection.query(
-      "SELECT from_theme, to_theme, search_query, a.handle AS actor FROM contribution_tags t JOIN actors a ON a.id = t.actor_id ORDER BY contribution_id")
+      "SELECT from_theme, to_theme, search_query, a.handle AS actor FROM contribution_tags t JOIN actors a ON a.id = t.actor_id ORDER BY contribution_id"
+    )
     #expect(audit.count == 3)
     #expect(try audit.rows.map { try $0.decode("from_theme", as: String?.self) }.compactMap { $0 } == ["challenges"])
     #expect(try audit.rows.allSatisfy { try $0.decode("actor", as: String.self) == "tagger" })

@@ -64,7 +64,8 @@ struct ConcurrencyTests {
     #expect(result.contains("changed by someone else"))
     // Exactly one transition of that workshop is in the log, by the winner.
     let scheduleEvents = try db.store.connection.query(
-      "SELECT a.handle AS actor FROM events e JOIN actors a ON a.id = e.actor_id WHERE entity_kind = 'workshop' AND entity_id = $1 AND event = 'schedule'", [planned.id])
+      "SELECT a.handle AS actor FROM events e JOIN actors a ON a.id = e.actor_id WHERE entity_kind = 'workshop' AND entity_id = $1 AND event = 'schedule'",
+      [planned.id])
     #expect(scheduleEvents.count == 1)
     #expect(try scheduleEvents.rows[0].decode("actor", as: String.self) == "alice")
     #expect(try db.count("events") == eventsBefore + 2)  // the workshop's creation and alice's schedule

@@ -183,7 +183,8 @@ struct ImportScopeTests {
     let file = try scratch.write("legacy.csv", "Ref,Comment,Name\n1,One,Alice\n2,Two,Bob\n")
     // As 0008's import wrote them: the format alone as the source.
     for (row, text) in [("1", "One"), ("2", "Two")] {
-      try db.legacyContribution(id, text: text, language: nil, source: "csv", sourceID: row, reason: "import legacy.csv")
+      try db.legacyContribution(
+        id, text: text, language: nil, source: "csv", sourceID: row, reason: "import legacy.csv")
     }
     try Migrator().migrate(on: db.store.connection)
     try db.store.registerActor("t")

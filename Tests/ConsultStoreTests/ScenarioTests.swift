@@ -95,7 +95,7 @@ struct ScenarioTests {
       in: Scenario.slug, actor: "rapporteur")
     let after = try MarkdownExporter().render(try db.store.proceedings(of: Scenario.slug))
     #expect(!after.contains("Off the record."))
-    #expect(after.contains("1 statement(s) not for publication"))
+    #expect(after.contains("*1 statement not for publication is counted but not shown.*"))
   }
 
   @Test("a transition the workflow does not allow is refused, names the allowed events, and writes nothing")
@@ -196,7 +196,7 @@ struct ScenarioTests {
     #expect(invitations.first?.events.first { $0.event == "accept" }?.possible == true)
     // Contributions are grouped by state and workshop.
     let statements = try #require(overview.entities.first { $0.kind == "contribution" })
-    #expect(statements.label == "3 statement(s) at cyber-security")
+    #expect(statements.label == "3 statements at cyber-security")
     #expect(statements.events.filter(\.possible).map(\.event) == ["accept", "reject"])
   }
 

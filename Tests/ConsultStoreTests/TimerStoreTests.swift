@@ -67,7 +67,8 @@ struct TimerStoreTests {
     #expect(states == ["expert-1": "accepted", "expert-2": "expired", "expert-3": "expired"])
 
     let logged = try store.connection.query(
-      "SELECT a.handle AS actor, reason, occurred_at FROM events e JOIN actors a ON a.id = e.actor_id WHERE event = 'expire' ORDER BY e.id")
+      "SELECT a.handle AS actor, reason, occurred_at FROM events e JOIN actors a ON a.id = e.actor_id WHERE event = 'expire' ORDER BY e.id"
+    )
     #expect(logged.count == 2)
     for row in logged {
       #expect(try row.decode("actor", as: String.self) == "timer")
