@@ -87,6 +87,8 @@ public struct HTMLExporter {
     <li><strong>Consultation:</strong> <code>{{consultation.slug}}</code>, opened {{openedOn}}</li>
     <li><strong>Current phase:</strong> {{consultation.state}}</li>
     <li><strong>Workflow:</strong> {{consultation.workflowName}} version {{consultation.workflowVersion}}</li>
+    {{#recordDigest}}<li><strong>Record digest:</strong> <code>{{.}}</code></li>
+    {{/recordDigest}}
     </ul>
     {{#hasThemes}}
     <h2>Themes</h2>

@@ -63,6 +63,9 @@ public struct MarkdownExporter {
     - **Consultation:** `{{consultation.slug}}`, opened {{openedOn}}
     - **Current phase:** {{consultation.state}}
     - **Workflow:** {{consultation.workflowName}} version {{consultation.workflowVersion}}
+    {{#recordDigest}}
+    - **Record digest:** `{{.}}` (check with `consult log verify {{consultation.slug}} --digest {{.}}`)
+    {{/recordDigest}}
 
     {{#hasThemes}}
     ## Themes

@@ -161,6 +161,8 @@ struct ProceedingsView {
   let consultation: ConsultationView
   /// What the workflow calls the document ("Proceedings summary", "Report on the comments").
   let documentTitle: String
+  /// The record digest the export pins (`CUTOFF:HEX`), when read.
+  let recordDigest: String?
   /// The consultation's own summary (absent until drafted).
   let consultationSummary: SummaryView?
   /// When written submissions were received: `first`, `last` (`yyyy-MM-dd`, UTC), `sameDay`.
@@ -206,6 +208,7 @@ struct ProceedingsView {
     let workshopIndex = Dictionary(
       data.workshops.enumerated().map { ($0.element.workshop.id, $0.offset + 1) }, uniquingKeysWith: { a, _ in a })
     documentTitle = Self.inline(data.documentTitle)
+    recordDigest = data.recordDigest
     consultationSummary = data.consultationSummary.map {
       Self.summaryView($0, title: Self.inline($0.summary.title), prefix: "c")
     }

@@ -140,6 +140,7 @@ public struct SummaryJSONExporter {
 
     let schema = SummaryJSONExporter.schema
     let documentTitle: String
+    let recordDigest: Nullable<String>
     let consultationSummary: Nullable<SummaryPart>
     let consultation: ConsultationPart
     let themes: [ThemePart]
@@ -191,6 +192,7 @@ public struct SummaryJSONExporter {
           withheldStatements: published.withheld)
       }
       documentTitle = data.documentTitle
+      recordDigest = Nullable(data.recordDigest)
       consultationSummary = Nullable(data.consultationSummary.map(Self.summaryPart))
       writtenSubmissions = WrittenPart(
         total: data.writtenTotal, distinct: data.writtenDistinct, distinctNear: data.writtenNearDistinct,

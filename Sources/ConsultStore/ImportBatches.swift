@@ -132,7 +132,7 @@ final class ProgressTracker {
 /// A running 64-bit FNV-1a hash over records' stored fields, to recognise on resume the records
 /// a previous run committed. Each field is hashed as its UTF-8 length (8 bytes, `UInt64.max` for
 /// nil) followed by its bytes, so different field lists never hash the same input.
-struct RecordDigest: Equatable {
+struct CommittedRecordsHash: Equatable {
   /// The FNV-1a state (offset basis 0xcbf29ce484222325).
   private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
@@ -257,7 +257,7 @@ extension ConsultStore {
     var lastLine = unfinished?.lastLine ?? 0
     var rowsCommitted = unfinished?.rowsCommitted ?? 0
     tracker.committed(rowsCommitted)
-    var digest = RecordDigest()
+    var digest = CommittedRecordsHash()
     var verified = unfinished == nil
     var committedEarlier = 0
     var report = ImportReport(
@@ -303,7 +303,7 @@ extension ConsultStore {
             """,
             [
               consultation.id, format, filePath, fileSize, batchSize,
-              Int64(bitPattern: RecordDigest().value), actor,
+              Int64(bitPattern: CommittedRecordsHash().value), actor,
             ]
           ).rows[0].decode("id")
         }

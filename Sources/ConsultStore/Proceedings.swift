@@ -149,6 +149,8 @@ public struct ProceedingsData: Sendable, Equatable {
   public var writtenNearCampaigns: [CampaignSummary] = []
   /// Written submissions counting each near-duplicate campaign once.
   public var writtenNearDistinct: Int = 0
+  /// The record digest (``RecordDigest``, `CUTOFF:HEX`) the export pins, when the caller read it.
+  public var recordDigest: String? = nil
   /// Its themes, in order.
   public let themes: [Theme]
   /// The consultation's own transitions (its phase timeline), oldest first.

@@ -140,7 +140,7 @@ struct Show: StoreCommand {
 struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print a consultation's event log (`consult log CONSULTATION`), or check it (`consult log check`).",
-    subcommands: [LogShow.self, LogCheck.self], defaultSubcommand: LogShow.self)
+    subcommands: [LogShow.self, LogCheck.self, LogVerify.self, LogDigest.self], defaultSubcommand: LogShow.self)
 }
 
 struct LogShow: StoreCommand {

@@ -185,7 +185,9 @@ struct Export: ParsableCommand {
       // Look for the converter before reading anything, so a missing one fails fast.
       let chromium = format == .pdf ? try PDFConverter.locate() : nil
       let source = try template.map { path in (path, try readText(path: path)) }
-      let data = try store.proceedings(of: consultation)
+      var data = try store.proceedings(of: consultation)
+      // The record as it stands pins what is published: `consult log verify CONSULTATION --digest D`.
+      data.recordDigest = try store.recordDigest(of: consultation).description
       let bytes: Data
       switch format {
       case .markdown: bytes = Data(try withTemplate(source) { try MarkdownExporter(template: $0) }.render(data).utf8)

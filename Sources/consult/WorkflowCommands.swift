@@ -188,3 +188,67 @@ struct LogCheck: StoreCommand {
     if !result.isConsistent { throw Exit.failure }
   }
 }
+
+/// `consult log verify [CONSULTATION] [--digest D]`: the record proves itself.
+struct LogVerify: StoreCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify",
+    abstract: "Verify the record: states replayed, every hash and link recomputed, contents checked; exit 1 if broken.",
+    discussion: """
+      Recomputes every event's SHA-256 over its canonical form and its link to the previous event of \
+      its entity, checks that every contribution's and summary's content is what its latest content event \
+      pinned, and replays the states. With --digest D (printed by `consult log digest` and in every \
+      summary export) it also checks that the consultation's record still extends what D pinned: that \
+      catches deleted latest events and a rewrite whose hashes were all recomputed.
+      """)
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "Only this consultation (default: the whole database).") var consultation: String?
+  @Option(help: ArgumentHelp("A record digest printed earlier (CUTOFF:HEX).", valueName: "digest")) var digest: String?
+  func execute(_ store: ConsultStore) throws {
+    let pinned = try digest.map { text -> RecordDigest in
+      guard let parsed = RecordDigest(text) else {
+        throw InputError(
+          message: "--digest '\(terminalLine(text))': expected CUTOFF:HEX as `consult log digest` prints it")
+      }
+      return parsed
+    }
+    let result = try store.verifyLog(of: consultation, digest: pinned)
+    if output.json {
+      try printJSON(result)
+    } else if result.isIntact {
+      print(
+        "ok: \(counted(result.eventsHashed, "event")) hashed and linked, "
+          + "\(counted(result.replay.entities, "entity", plural: "entities")) replayed"
+          + (result.digestMatches == true ? "; the record extends digest \(result.digest ?? "")" : ""))
+    } else {
+      if let first = result.brokenLinks.first { print("first broken link: \(first.description)") }
+      for link in result.brokenLinks.dropFirst() { print(link.description) }
+      for discrepancy in result.replay.discrepancies { print(discrepancy.description) }
+      if result.digestMatches == false {
+        print(
+          "the record no longer extends digest \(result.digest ?? ""): events it covered were deleted or rewritten")
+      }
+      printError(
+        "consult: the record is broken: \(counted(result.brokenLinks.count, "broken link")), "
+          + "\(counted(result.replay.discrepancies.count, "state discrepancy", plural: "state discrepancies"))"
+          + (result.digestMatches == false ? ", digest mismatch" : ""))
+    }
+    if !result.isIntact { throw Exit.failure }
+  }
+}
+
+/// `consult log digest CONSULTATION`: one SHA-256 that pins the record as it stands.
+struct LogDigest: StoreCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "digest",
+    abstract: "Print the consultation's record digest (CUTOFF:HEX), to publish and check later with log verify.")
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The consultation.") var consultation: String
+  func execute(_ store: ConsultStore) throws {
+    let digest = try store.recordDigest(of: consultation)
+    if output.json { return try printJSON(digest) }
+    print(digest.description)
+  }
+}

@@ -47,6 +47,17 @@ struct DocketSummaryTests {
       #expect(excerpt.last?.isLetter == true || excerpt.last?.isNumber == true, "\(line)")
     }
 
+    // The export pins the record: its digest verifies, and keeps verifying as the record grows.
+    let digest = try cli.ok(["log", "digest", "usda"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(digest.range(of: #"^[0-9]+:[0-9a-f]{64}$"#, options: .regularExpression) != nil, "\(digest)")
+    #expect(markdown.contains("- **Record digest:** `\(digest)`"), "\(markdown.prefix(600))")
+    try cli.ok(["contribute", "usda", "--text", "A late comment."])
+    let verified = try cli.ok(["log", "verify", "usda", "--digest", digest]).stdout
+    #expect(verified.contains("the record extends digest \(digest)"), "\(verified)")
+    let bad = try cli.run([
+      "log", "verify", "usda", "--digest", String(digest.dropLast()) + (digest.hasSuffix("0") ? "1" : "0"),
+    ])
+    #expect(bad.status == 1 && bad.stdout.contains("no longer extends digest"), "\(bad.stdout)")
     let html = try cli.ok(["export", "summary", "usda", "--format", "html"]).stdout
     #expect(html.contains("<h2>Report on the comments</h2>"))
     #expect(html.contains("<a href=\"#c-src-1\" id=\"c-cite-1\">1</a>"))

@@ -1,0 +1,224 @@
+import Foundation
+import Postgres
+
+/// What ``ConsultStore/verifyLog(of:digest:)`` found: the replay of every state, the hash chain
+/// of every entity, the content every contribution and summary carries, and, when given, whether
+/// the record still extends a published digest.
+public struct LogVerification: Sendable, Equatable, Encodable {
+  /// The replay of states (``ConsultStore/checkLog(of:pageSize:)``).
+  public let replay: LogCheckReport
+  /// Events whose hashes were recomputed.
+  public let eventsHashed: Int
+  /// Every broken link, in event order (then by entity): the first is where the record was
+  /// changed first.
+  public let brokenLinks: [LogDiscrepancy]
+  /// With a digest to check: whether the record still extends it; nil without one.
+  public let digestMatches: Bool?
+  /// The digest checked, when one was given.
+  public let digest: String?
+
+  /// Whether everything holds.
+  public var isIntact: Bool { replay.isConsistent && brokenLinks.isEmpty && digestMatches != false }
+}
+
+/// A record digest: the newest event it covers and the SHA-256 (hex) of the consultation's chain
+/// heads as of that event (SQL `consult_record_digest`, migration 0012), written `CUTOFF:HEX`.
+public struct RecordDigest: Sendable, Equatable, Encodable, CustomStringConvertible {
+  /// The id of the newest event covered (0 for a consultation without events).
+  public let cutoff: Int64
+  /// The digest, 64 lower-case hex digits.
+  public let hex: String
+
+  /// `CUTOFF:HEX`.
+  public var description: String { "\(cutoff):\(hex)" }
+
+  /// Reads `CUTOFF:HEX`.
+  ///
+  /// - Parameter text: A digest as ``description`` writes it.
+  /// - Returns: The digest, or nil when the text is not one.
+  public init?(_ text: String) {
+    let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, let cutoff = Int64(parts[0]), cutoff >= 0, parts[1].count == 64,
+      parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+    else { return nil }
+    self.cutoff = cutoff
+    self.hex = String(parts[1])
+  }
+
+  init(cutoff: Int64, hex: String) {
+    self.cutoff = cutoff
+    self.hex = hex
+  }
+}
+
+extension ConsultStore {
+  /// Verifies the record: replays the states (``checkLog(of:pageSize:)``), recomputes every
+  /// event's hash and its link to the previous event of its entity, checks that the latest
+  /// content event of every contribution and proceedings summary pins its current content, and,
+  /// with `digest`, that the consultation's chain heads as of the digest's cutoff still give it.
+  ///
+  /// Every hash is recomputed by the SQL functions of migration 0012 (the one place they are
+  /// defined). Catches edits of an event's fields (actor, reason, time, states, data), events
+  /// deleted, inserted or reordered inside a chain, edited contribution and summary texts; with a
+  /// digest, also deleted latest events and a rewrite whose hashes were all recomputed.
+  ///
+  /// - Parameters:
+  ///   - slug: One consultation, or nil for the whole database (a digest needs one).
+  ///   - digest: A digest printed earlier (``recordDigest(of:)``, "Record digest:" in exports).
+  /// - Returns: The findings.
+  /// - Throws: ``StoreError`` (`.notFound`; `.invalidInput` for a digest without a consultation).
+  public func verifyLog(of slug: String? = nil, digest: RecordDigest? = nil) throws -> LogVerification {
+    if digest != nil && slug == nil {
+      throw StoreError(.invalidInput, "--digest pins one consultation's record: name the consultation")
+    }
+    let replay = try checkLog(of: slug)
+    return try translatingErrors("log verification") {
+      try connection.withTransaction(isolation: .repeatableRead) {
+        try connection.execute("SET TRANSACTION READ ONLY")
+        let consultationID = try slug.map { try consultation($0).id }
+        var broken: [(Int64, LogDiscrepancy)] = []
+        let rows = try connection.query(
+          """
+          SELECT id, entity_kind, entity_id, event, hash IS NULL AS unhashed,
+                 hash IS DISTINCT FROM consult_event_hash(e) AS altered,
+                 prev_hash IS DISTINCT FROM lag(hash) OVER w AS unlinked, lag(id) OVER w AS previous
+          FROM events e WHERE $1::bigint IS NULL OR consultation_id = $1
+          WINDOW w AS (PARTITION BY entity_kind, entity_id ORDER BY id)
+          ORDER BY id
+          """, [consultationID])
+        for row in rows {
+          let unhashed: Bool = try row.decode("unhashed")
+          let altered: Bool = try row.decode("altered")
+          let unlinked: Bool = try row.decode("unlinked")
+          guard unhashed || altered || unlinked else { continue }
+          let id: Int64 = try row.decode("id")
+          let previous = try row.decode("previous", as: Int64?.self)
+          let event: String = try row.decode("event")
+          let message =
+            unhashed
+            ? "'\(event)' has no hash: it was written past the chain (its trigger disabled)"
+            : altered
+              ? "'\(event)' does not match its hash: a field was changed (actor, reason, time, states, data "
+                + "or its id)"
+              : previous.map {
+                "'\(event)' is not linked to the entity's previous event #\($0): an event between them was "
+                  + "deleted or inserted, or the previous one changed"
+              } ?? "'\(event)' links to a previous event, but it is the entity's first: its earlier events were deleted"
+          broken.append(
+            (
+              id,
+              LogDiscrepancy(
+                entityKind: try row.decode("entity_kind"), entityID: try row.decode("entity_id"), eventID: id,
+                message: message)
+            ))
+        }
+        let hashed = rows.count
+        for (kind, sql) in [
+          (
+            "contribution",
+            """
+            SELECT k.id, e.id AS event_id,
+                   e.content_hash IS DISTINCT FROM consult_contribution_content(k.text, k.attribution, k.stakeholder_id)
+                     AS differs
+            FROM contributions k
+            LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
+                               WHERE x.entity_kind = 'contribution' AND x.entity_id = k.id
+                                 AND x.content_hash IS NOT NULL ORDER BY x.id DESC LIMIT 1) e ON true
+            WHERE $1::bigint IS NULL OR k.consultation_id = $1
+            """
+          ),
+          (
+            "proceedings-summary",
+            """
+            SELECT p.id, e.id AS event_id,
+                   e.content_hash IS DISTINCT FROM consult_summary_content(p.title, p.body) AS differs
+            FROM proceedings_summaries p
+            LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
+                               WHERE x.entity_kind = 'proceedings-summary' AND x.entity_id = p.id
+                                 AND x.content_hash IS NOT NULL ORDER BY x.id DESC LIMIT 1) e ON true
+            WHERE $1::bigint IS NULL OR p.consultation_id = $1
+            """
+          ),
+        ] {
+          for row in try connection.query(sql, [consultationID]) where try row.decode("differs", as: Bool.self) {
+            let eventID = try row.decode("event_id", as: Int64?.self)
+            broken.append(
+              (
+                eventID ?? Int64.max,
+                LogDiscrepancy(
+                  entityKind: kind, entityID: try row.decode("id"), eventID: eventID,
+                  message: eventID == nil
+                    ? "no event pins its content"
+                    : "its content (text, attribution or author) is not what event #\(eventID!) pinned: it was "
+                      + "edited outside consult")
+              ))
+          }
+        }
+        var matches: Bool?
+        if let digest, let consultationID {
+          let now: String = try connection.query(
+            "SELECT encode(consult_record_digest($1, $2), 'hex') AS d", [consultationID, digest.cutoff]
+          ).rows[0].decode("d")
+          matches = now == digest.hex
+        }
+        return LogVerification(
+          replay: replay, eventsHashed: hashed,
+          brokenLinks: broken.sorted { ($0.0, $0.1.entityKind, $0.1.entityID) < ($1.0, $1.1.entityKind, $1.1.entityID) }
+            .map(\.1),
+          digestMatches: matches, digest: digest?.description)
+      }
+    }
+  }
+
+  /// The consultation's record digest as it stands: the newest event's id and the SHA-256 of its
+  /// chain heads as of that event (``RecordDigest``). Writers that were still running when it was
+  /// read, and could yet add events below that id, are waited for (up to 30 s), so the digest
+  /// can be reproduced later by ``verifyLog(of:digest:)``.
+  ///
+  /// - Parameter slug: The consultation.
+  /// - Returns: The digest.
+  /// - Throws: ``StoreError`` (`.notFound`; `.conflict` when a writer begun before it is still
+  ///   running after 30 s, e.g. a long import: try again when it has finished).
+  public func recordDigest(of slug: String) throws -> RecordDigest {
+    try translatingErrors("record digest of \(slug)") {
+      let consultationID = try consultation(slug).id
+      for _ in 0..<5 {
+        let (digest, count, running) = try connection.withTransaction(isolation: .repeatableRead) {
+          () throws -> (RecordDigest, Int, [String]) in
+          let cutoff: Int64 = try connection.query(
+            "SELECT coalesce(max(id), 0) AS c FROM events WHERE consultation_id = $1", [consultationID]
+          ).rows[0].decode("c")
+          let hex: String = try connection.query(
+            "SELECT encode(consult_record_digest($1, $2), 'hex') AS d", [consultationID, cutoff]
+          ).rows[0].decode("d")
+          let count: Int = try connection.query(
+            "SELECT count(*) AS n FROM events WHERE consultation_id = $1 AND id <= $2", [consultationID, cutoff]
+          ).rows[0].decode("n")
+          let running = try connection.query(
+            "SELECT x::text AS x FROM pg_snapshot_xip(pg_current_snapshot()) x"
+          ).map { try $0.decode("x", as: String.self) }
+          return (RecordDigest(cutoff: cutoff, hex: hex), count, running)
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while !running.isEmpty {
+          let stillRunning: Bool = try connection.query(
+            "SELECT coalesce(bool_or(pg_xact_status(x::xid8) = 'in progress'), false) AS r FROM unnest($1::text[]) x",
+            [PostgresTextArray(running)]
+          ).rows[0].decode("r")
+          if !stillRunning { break }
+          if Date() > deadline {
+            throw StoreError(
+              .conflict,
+              "a write begun before the digest was read is still running (an import?); try again when it has finished")
+          }
+          usleep(50_000)
+        }
+        let now: Int = try connection.query(
+          "SELECT count(*) AS n FROM events WHERE consultation_id = $1 AND id <= $2", [consultationID, digest.cutoff]
+        ).rows[0].decode("n")
+        if now == count { return digest }
+      }
+      throw StoreError(.conflict, "the record kept changing under the digest; try again")
+    }
+  }
+}
