@@ -192,3 +192,63 @@ extension ConsultStore {
     }
   }
 }
+
+extension ConsultStore {
+  /// Fires a contribution event (`accept`, `reject`, `note`… as the workflow declares) on the
+  /// given contributions of a consultation, or with `ids` nil on every one whose state allows it,
+  /// in one transaction: each a transition with its own event (guards checked), all or nothing.
+  ///
+  /// - Parameters:
+  ///   - event: The event.
+  ///   - slug: The consultation.
+  ///   - ids: The contributions (ids as `contributions list` shows them); nil: every contribution
+  ///     whose current state has the event.
+  ///   - actor: Who decided.
+  ///   - reason: A note for the log.
+  ///   - time: When, to record the past; nil: now.
+  /// - Returns: The transitions, by contribution id.
+  /// - Throws: ``StoreError`` (`.notFound` for an id not in the consultation; `.refused` when the
+  ///   workflow refuses one of them, naming it; `.conflict`).
+  @discardableResult
+  public func advanceContributions(
+    _ event: String, in slug: String, ids: [Int64]?, actor: String, reason: String? = nil, at time: Date? = nil
+  ) throws -> [TransitionRecord] {
+    try transaction("contributions of \(slug)") {
+      let consultation = try consultation(slug)
+      let machine = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+        .machine(for: .contribution)
+      let rows = try connection.query(
+        """
+        SELECT id, state FROM contributions
+        WHERE consultation_id = $1 AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[])) ORDER BY id
+        """, [consultation.id, ids.map { PostgresTextArray($0.map(String.init)) }])
+      if let ids {
+        let found = Set(try rows.map { try $0.decode("id", as: Int64.self) })
+        if let missing = ids.first(where: { !found.contains($0) }) {
+          throw StoreError(
+            .notFound, "no contribution #\(missing) in '\(slug)' (see `consult contributions list \(slug)`)")
+        }
+      }
+      var records: [TransitionRecord] = []
+      for row in rows {
+        let id: Int64 = try row.decode("id")
+        let state: String = try row.decode("state")
+        if ids == nil && machine.transitions(for: event, from: state).isEmpty { continue }
+        do {
+          records.append(
+            try applyTransition(event, on: EntityReference(.contribution, id), actor: actor, reason: reason, at: time))
+        } catch let error as StoreError where error.kind == .refused {
+          throw StoreError(.refused, "contribution #\(id): \(error.message)", refusal: error.refusal)
+        }
+      }
+      if records.isEmpty && ids == nil && !machine.events.contains(event) {
+        throw StoreError(
+          .invalidInput,
+          "the contribution lifecycle of '\(consultation.workflowName)' has no event '\(event)'"
+            + "\(Phrasing.didYouMean(event, among: machine.events)); its events: "
+            + (machine.events.isEmpty ? "none" : machine.events.joined(separator: ", ")))
+      }
+      return records
+    }
+  }
+}

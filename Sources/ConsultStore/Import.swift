@@ -76,6 +76,8 @@ extension ConsultStore {
   ///   - sourceName: Names the system the file comes from when the default scope does not
   ///     (``SubmissionSource/scope``): the scope becomes `FORMAT:NAME`, so files exported from
   ///     one system with stable ids match each other's records and authors. Nil: the default.
+  ///   - time: When the records entered the consultation (their creation and revision events'
+  ///     time), to record the past; nil: now.
   ///   - updateChanged: Record the new text of records imported before whose text changed (each
   ///     a `revise-text` event; the previous text kept in `contribution_revisions`). False: list
   ///     them in ``ImportReport/changed`` and change nothing.
@@ -102,11 +104,11 @@ extension ConsultStore {
   ///   batch first).
   public func importSubmissions(
     _ source: any SubmissionSource, into consultationSlug: String, language: String? = nil, actor: String,
-    sourceName: String? = nil, updateChanged: Bool = false,
+    sourceName: String? = nil, updateChanged: Bool = false, at time: Date? = nil,
     invalid: ((ImportError) throws -> Void)? = nil, resume: ImportBatching? = nil,
     progress: ((ImportProgress) -> Void)? = nil
   ) throws -> ImportReport {
-    let options = StagingOptions(sourceName: sourceName, updateChanged: updateChanged)
+    let options = StagingOptions(sourceName: sourceName, updateChanged: updateChanged, time: time)
     let tracker = ProgressTracker(fileSize: Self.fileSize(source.mainFile), report: progress)
     let invalidHandler: (ImportError) throws -> Void =
       invalid.map { report in
@@ -137,7 +139,7 @@ extension ConsultStore {
       let staged = try applyImportStaging(
         consultation: consultation, initial: initial, format: format,
         scope: try importScope(source, options: options, consultation: consultation), fileName: fileName,
-        actor: actor, updateChanged: options.updateChanged)
+        actor: actor, updateChanged: options.updateChanged, at: options.time)
       try connection.execute(
         """
         INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor_id)
@@ -236,6 +238,8 @@ extension ConsultStore {
     var sourceName: String?
     /// `--update-changed`.
     var updateChanged: Bool
+    /// `--at`: when the records were received into the consultation (their creation events); nil: now.
+    var time: Date? = nil
   }
 
   /// The scope an import's records and persons are matched in: `FORMAT:NAME` when named, else the
@@ -272,7 +276,7 @@ extension ConsultStore {
   /// - Throws: ``Postgres/PostgresError`` (translated by the caller's transaction).
   func applyImportStaging(
     consultation: Consultation, initial: String, format: String, scope: String, fileName: String, actor: String,
-    updateChanged: Bool
+    updateChanged: Bool, at time: Date? = nil
   ) throws -> StagedImport {
     // The person key: per author, else per record, always within this consultation and scope.
     try connection.execute(
@@ -326,14 +330,16 @@ extension ConsultStore {
           RETURNING k.id, k.state, consult_contribution_content(k.text, k.attribution, k.stakeholder_id) AS content
         )
         INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
-                            workflow_name, workflow_version, content_hash)
+                            workflow_name, workflow_version, content_hash, occurred_at)
         SELECT $1, 'contribution', u.id, $5, u.state, u.state, who.id,
-               $4 || '; the previous text is revision ' || kept.revision, $6, $7, u.content
+               $4 || '; the previous text is revision ' || kept.revision, $6, $7, u.content,
+               coalesce($8::timestamptz, clock_timestamp())
         FROM updated u JOIN kept ON kept.contribution_id = u.id CROSS JOIN who ORDER BY u.id
         """,
         [
           consultation.id, scope, actor, "import \(fileName): the text changed at the source",
           RecordEvent.textRevised, consultation.workflowName, consultation.workflowVersion,
+          time.map(PostgresTimestamp.init),
         ])
     }
     let organisationsAdded = try connection.execute(
@@ -382,8 +388,9 @@ extension ConsultStore {
         RETURNING id, state, consult_contribution_content(text, attribution, stakeholder_id) AS content
       ), logged AS (
         INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
-                            workflow_name, workflow_version, content_hash)
-        SELECT $1, 'contribution', added.id, 'create', NULL, state, who.id, 'import ' || $5, $6, $7, content
+                            workflow_name, workflow_version, content_hash, occurred_at)
+        SELECT $1, 'contribution', added.id, 'create', NULL, state, who.id, 'import ' || $5, $6, $7, content,
+               coalesce($9::timestamptz, clock_timestamp())
         FROM added CROSS JOIN who ORDER BY added.id
         RETURNING 1
       )
@@ -391,7 +398,7 @@ extension ConsultStore {
       """,
       [
         consultation.id, format, initial, actor, fileName, consultation.workflowName,
-        consultation.workflowVersion, scope,
+        consultation.workflowVersion, scope, time.map(PostgresTimestamp.init),
       ])
     let addedIDs: Int = try addedRows.rows[0].decode("added")
     let rejected: Int = try connection.query(

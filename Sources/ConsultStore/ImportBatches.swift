@@ -293,7 +293,7 @@ extension ConsultStore {
           }
           staged = try applyImportStaging(
             consultation: consultation, initial: initial, format: format, scope: scope, fileName: fileName,
-            actor: actor, updateChanged: options.updateChanged)
+            actor: actor, updateChanged: options.updateChanged, at: options.time)
         }
         if importID == nil {
           importID = try connection.query(

@@ -115,6 +115,15 @@ public struct Migrator {
           continue
         }
         try connection.withTransaction {
+          // From 0013 on the schema belongs to consult_owner: later migrations run as it, so what
+          // they create is its, with the grants of its default privileges (0013_roles.sql).
+          if migration.number > 13,
+            try connection.query(
+              "SELECT 1 FROM pg_roles WHERE rolname = 'consult_owner' AND pg_has_role(current_user, oid, 'USAGE')"
+            ).rows.first != nil
+          {
+            try connection.execute("SET LOCAL ROLE consult_owner")
+          }
           try connection.executeScript(migration.sql)
           try connection.execute(
             """

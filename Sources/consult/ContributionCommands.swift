@@ -60,7 +60,9 @@ struct Contribute: WritingCommand {
 struct ContributionsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "contributions", abstract: "Import and list contributions.",
-    subcommands: [Import.self, ListContributions.self, Campaigns.self, Search.self, Tag.self])
+    subcommands: [
+      Import.self, ListContributions.self, AdvanceContributions.self, Campaigns.self, Search.self, Tag.self,
+    ])
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case regulationsGov = "regulations-gov"
@@ -155,6 +157,7 @@ struct ContributionsCommand: ParsableCommand {
     var source: String?
     @Flag(help: "Record the new text of records imported before whose text changed (a logged revision).")
     var updateChanged = false
+    @OptionGroup var when: RecordedTime
     func validate() throws {
       if batchSize != nil && !resume { throw ValidationError("--batch-size goes with --resume") }
       if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
@@ -194,7 +197,7 @@ struct ContributionsCommand: ParsableCommand {
       do {
         report = try store.importSubmissions(
           source, into: consultation, language: language, actor: actor, sourceName: self.source,
-          updateChanged: updateChanged, invalid: rejectsFile.map { file in file.write },
+          updateChanged: updateChanged, at: try when.time(), invalid: rejectsFile.map { file in file.write },
           resume: resume ? ImportBatching(batchSize: batchSize ?? ImportBatching.defaultBatchSize) : nil,
           progress: progressLine.map { line in line.update })
       } catch let error as PartialImportError {
@@ -370,6 +373,39 @@ struct SummaryCommand: ParsableCommand {
       let s = try store.summary(for: workshop, in: consultation)
       if output.json { return try printJSON(s) }
       print("\(terminalLine(s.title)) — revision \(s.revision), \(s.state)\n\n\(terminalText(s.body))")
+    }
+  }
+}
+
+extension ContributionsCommand {
+  /// `consult contributions advance CONSULTATION EVENT (--id N … | --all)`.
+  struct AdvanceContributions: WritingCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "advance",
+      abstract: "Fire a contribution event (accept, reject, note… as the workflow declares) on contributions.",
+      discussion: """
+        Each contribution gets its own event in the log; all or nothing (one transaction). --id picks \
+        contributions (repeatable; ids as `consult contributions list` shows them); --all picks every \
+        contribution whose state has the event, e.g. after the comment period of a notice-and-comment \
+        consultation: consult contributions advance usda-2017-0002 accept --all
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The consultation.") var consultation: String
+    @Argument(help: "The event, e.g. accept.") var event: String
+    @Option(name: .customLong("id"), help: "A contribution's id; repeat for several.") var ids: [Int64] = []
+    @Flag(help: "Every contribution whose state has the event.") var all = false
+    @Option(help: "A note recorded in the event log.") var reason: String?
+    @OptionGroup var when: RecordedTime
+    func validate() throws {
+      if all == !ids.isEmpty { throw ValidationError("give --id N (repeatable) or --all") }
+    }
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let records = try store.advanceContributions(
+        event, in: consultation, ids: all ? nil : ids, actor: actor, reason: reason, at: try when.time())
+      if output.json { return try printJSON(records) }
+      print("\(event): \(counted(records.count, "contribution")) moved")
     }
   }
 }

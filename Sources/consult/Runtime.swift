@@ -20,25 +20,62 @@ struct ConnectionOptions: ParsableArguments {
 
   /// Opens the store: the configured server as it is (its schema must be
   /// current), or the embedded cluster, started and migrated on demand.
-  func openStore() throws -> ConsultStore {
+  ///
+  /// Everyday commands act as `consult_editor` (migration 0013), never as a superuser or the
+  /// schema's owner: on the embedded cluster the superuser only migrates, then consult logs in as
+  /// `consult_editor` itself; on a configured server the login role must be a member of it (a
+  /// superuser is), and the session takes it with `SET ROLE`.
+  ///
+  /// - Parameter role: `consult_editor` (the default) or `consult_admin` (workflow migration,
+  ///   erasure).
+  func openStore(role: String = "consult_editor") throws -> ConsultStore {
     let env = ProcessInfo.processInfo.environment
     let url = databaseURL ?? env["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     let connection: PostgresConnection
     if url != nil || ServerConfiguration.isConfigured(env) {
       connection = try PostgresConnection(url: url, parameters: ["application_name": "consult"])
       try Migrator().requireCurrent(on: connection)
+      let member = try connection.query(
+        "SELECT pg_has_role(current_user, $1, 'MEMBER') AS m, current_user AS u", [role]
+      ).rows[0]
+      guard try member.decode("m", as: Bool.self) else {
+        let user: String = try member.decode("u")
+        throw InputError(
+          message: "the database user '\(user)' may not act as \(role); an administrator grants it with "
+            + "`GRANT \(role) TO \(user)`")
+      }
+      try connection.execute("SET ROLE " + connection.quoteIdentifier(role))
     } else {
-      connection = try connectToEmbedded(EmbeddedCluster(root: EmbeddedCluster.defaultRoot()))
-      try Migrator().migrate(on: connection)
+      let cluster = EmbeddedCluster(root: EmbeddedCluster.defaultRoot())
+      let owner = try connectToEmbedded(cluster)
+      try Migrator().migrate(on: owner)
+      // The role logs in over the cluster's private socket (trust authentication); several first
+      // commands may race to allow it, and any of them succeeding is enough.
+      let canLogin = "SELECT rolcanlogin AS l FROM pg_roles WHERE rolname = $1"
+      if try !owner.query(canLogin, [role]).rows[0].decode("l", as: Bool.self) {
+        do {
+          try owner.execute("ALTER ROLE " + owner.quoteIdentifier(role) + " LOGIN")
+        } catch {
+          guard try owner.query(canLogin, [role]).rows[0].decode("l", as: Bool.self) else { throw error }
+        }
+      }
+      owner.close()
+      var parameters = try cluster.ensureRunning()
+      parameters["application_name"] = "consult"
+      parameters["user"] = role
+      connection = try PostgresConnection(parameters: parameters)
     }
+    // A killed client's backend stops within a second instead of finishing its statement
+    // (PostgreSQL docs §20.3, client_connection_check_interval, PostgreSQL 14+).
+    _ = try? connection.execute("SET client_connection_check_interval = '1s'")
     return ConsultStore(connection: connection)
   }
 
   /// Opens the store and runs `body` with it, mapping every error to its message on stderr and
   /// its documented exit code (``report(_:verbose:)``).
-  func withStore(_ body: (ConsultStore) throws -> Void) throws {
+  func withStore(role: String = "consult_editor", _ body: (ConsultStore) throws -> Void) throws {
     do {
-      try body(try openStore())
+      try body(try openStore(role: role))
     } catch let error as ExitCode {
       throw error
     } catch {
@@ -279,11 +316,17 @@ protocol WritingCommand: ParsableCommand {
   var acting: ActorOptions { get }
   /// Does the command's work with an open store, as `actor`.
   func execute(_ store: ConsultStore, actor: String) throws
+  /// The database role it acts as (migration 0013): `consult_editor`, or `consult_admin` for
+  /// workflow migration.
+  static var databaseRole: String { get }
 }
 
 extension WritingCommand {
+  /// `consult_editor`: everyday records and transitions.
+  static var databaseRole: String { "consult_editor" }
+
   func run() throws {
-    try connection.withStore { try execute($0, actor: try acting.checked(in: $0)) }
+    try connection.withStore(role: Self.databaseRole) { try execute($0, actor: try acting.checked(in: $0)) }
   }
 }
 

@@ -110,6 +110,8 @@ struct WorkflowCommand: ParsableCommand {
 extension WorkflowCommand {
   /// `consult workflow migrate CONSULTATION --to VERSION [--map OLD=NEW ...] [--file FILE]`.
   struct Migrate: WritingCommand {
+    /// Workflow migration moves every entity at once: an administrator's task.
+    static let databaseRole = "consult_admin"
     static let configuration = CommandConfiguration(
       abstract: "Move a consultation and all its entities to another version of its workflow.",
       discussion: """

@@ -61,4 +61,50 @@ struct RecordingThePastTests {
     let show = try cli.ok(["summary", "show", "wp", "ws"]).stdout
     #expect(show.contains("revision 2"))
   }
+
+  @Test("events are recorded in order: --at before an entity's last event, or before the opening, is refused")
+  func inOrder() throws {
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "t1", "--title", "T", "--at", "2024-01-01"])
+    let early = try cli.run(["advance", "t1", "cancel", "--at", "2023-01-01"])
+    #expect(early.status == 1, "\(early.stderr)")
+    #expect(
+      early.stderr.contains("'cancel' at 2023-01-01T00:00:00Z is before the consultation's previous event 'open'"))
+    let before = try cli.run(["contribute", "t1", "--text", "Too early.", "--at", "2023-06-01"])
+    #expect(before.status == 1 && before.stderr.contains("before its consultation was opened"), "\(before.stderr)")
+    #expect(try cli.ok(["log", "verify", "t1"]).stdout.hasPrefix("ok:"))
+  }
+
+  @Test("a notice-and-comment docket runs to the end: imported at a past date, comments accepted, report, closed")
+  func docketToTheEnd() throws {
+    let regulations = WorkflowMatrixTests.realdata.appendingPathComponent("regulations-gov-usda-2017-0002")
+    try #require(FileManager.default.fileExists(atPath: regulations.path), "../shared/realdata is missing")
+    let cli = try CLI()
+    try cli.ok(["db", "migrate"])
+    try cli.ok(["open", "nc", "--title", "Docket", "--workflow", "notice-and-comment", "--at", "2017-07-17"])
+    try cli.ok(["advance", "nc", "publish-notice", "--at", "2017-07-17T12:00"])
+    try cli.ok(["advance", "nc", "open-comment-period", "--at", "2017-07-17T12:05"])
+    try cli.ok(["contributions", "import", "nc", regulations.path, "--format", "regulations-gov", "--at", "2017-10-01"])
+    try cli.ok(["advance", "nc", "close-comment-period", "--at", "2017-10-02"])
+    let accepted = try cli.ok(["contributions", "advance", "nc", "accept", "--all", "--at", "2017-10-03"]).stdout
+    #expect(accepted.contains("accept: 199 contributions moved"), "\(accepted)")
+    let none = try cli.run(["contributions", "advance", "nc", "acept", "--all"])
+    #expect(none.status == 1 && none.stderr.contains("did you mean 'accept'"), "\(none.stderr)")
+    try cli.ok([
+      "summary", "draft", "nc", "--title", "Report on the comments", "--text", "All accepted.", "--at", "2017-10-04",
+    ])
+    for (event, day) in [("submit-for-review", "05"), ("approve", "06"), ("publish", "07")] {
+      try cli.ok(["summary", "advance", "nc", event, "--at", "2017-10-\(day)"])
+    }
+    try cli.ok(["advance", "nc", "publish-report", "--at", "2017-10-08"])
+    try cli.ok(["advance", "nc", "close", "--at", "2017-10-09"])
+    let log = try cli.ok(["log", "nc", "--json"]).stdout
+    let entries = try #require(try JSONSerialization.jsonObject(with: Data(log.utf8)) as? [[String: Any]])
+    for entry in entries {
+      let time = try #require(entry["occurred_at"] as? String)
+      #expect(time.hasPrefix("2017-"), "\(entry)")
+    }
+    #expect(try cli.ok(["log", "verify", "nc"]).stdout.hasPrefix("ok:"))
+  }
 }

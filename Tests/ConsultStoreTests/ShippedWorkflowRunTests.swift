@@ -56,7 +56,7 @@ struct ShippedWorkflowRunTests {
     let deadline = Date(timeIntervalSince1970: 1_900_000_000)
     let opened = try store.openConsultation(
       slug: "proposed-rule", title: "Proposed rule", owner: "An agency", workflow: workflow,
-      openedAt: deadline.addingTimeInterval(-60 * 86_400), deadline: deadline, actor: "agency")
+      deadline: deadline, actor: "agency")
     #expect(opened.state == "notice-drafting")
     #expect(opened.deadline == deadline)
     try store.advanceConsultation("proposed-rule", event: "publish-notice", actor: "agency")
@@ -98,8 +98,11 @@ struct ShippedWorkflowRunTests {
     for event in ["submit-for-review", "approve", "publish"] {
       try store.advanceSummary(for: nil, in: "proposed-rule", event: event, actor: "agency")
     }
-    try store.advanceConsultation("proposed-rule", event: "publish-report", actor: "agency")
-    try store.advanceConsultation("proposed-rule", event: "close", actor: "agency")
+    // After the comment period closed (at the deadline, by tick), in the order they happen.
+    try store.advanceConsultation(
+      "proposed-rule", event: "publish-report", actor: "agency", at: deadline.addingTimeInterval(3_600))
+    try store.advanceConsultation(
+      "proposed-rule", event: "close", actor: "agency", at: deadline.addingTimeInterval(7_200))
     #expect(try store.consultation("proposed-rule").state == "closed")
     #expect(try store.tick(now: deadline.addingTimeInterval(86_400)).timers.isEmpty)
     #expect(try store.checkLog().isConsistent)
@@ -152,7 +155,8 @@ struct ShippedWorkflowRunTests {
     let ending = try store.tick(now: mandateEnd)
     #expect(ending.fired.map(\.due.event) == ["end-mandate"])
     #expect(try store.consultation(slug).state == "final-report")
-    try store.advanceConsultation(slug, event: "deliver-final-report", actor: "chair")
+    try store.advanceConsultation(
+      slug, event: "deliver-final-report", actor: "chair", at: mandateEnd.addingTimeInterval(86_400))
     #expect(try store.consultation(slug).state == "dissolved")
     let states = try store.invitations(to: "meeting-2", in: slug).map(\.state).sorted()
     #expect(states == ["attended", "lapsed"])

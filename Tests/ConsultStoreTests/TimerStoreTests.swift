@@ -115,7 +115,7 @@ struct TimerStoreTests {
     #expect(fired.first?.due.dueAt == deadline.addingTimeInterval(Self.day))
     #expect(try store.consultation("timed").state == "synthesis")
     #expect(try db.count("events") == events + 3)  // the workshop's cancel, the deadline's move and the timer
-    try store.setDeadline(of: "timed", to: nil, actor: "planner")
+    try store.setDeadline(of: "timed", to: nil, actor: "planner", at: deadline.addingTimeInterval(2 * Self.day))
     #expect(try store.consultation("timed").deadline == nil)
   }
 
