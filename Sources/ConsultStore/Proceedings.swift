@@ -185,7 +185,8 @@ extension ConsultStore {
       try connection.withTransaction(isolation: .repeatableRead) {
         let consultation = try consultation(slug)
         let themes = try themes(of: consultation.id)
-        let timeline = try eventLog(of: slug, kinds: [.consultation])
+        // The phase timeline: the consultation's transitions, not its record events (themes, deadlines).
+        let timeline = try eventLog(of: slug, kinds: [.consultation]).filter { $0.fromState != $0.toState }
         // A workflow without invitations (notice-and-comment) has none to count.
         let definition = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
         let initialInvitation = definition.machines[.invitation]?.initialState ?? ""
