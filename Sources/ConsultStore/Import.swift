@@ -120,7 +120,8 @@ extension ConsultStore {
     if let resume {
       return try importInBatches(
         source, into: consultationSlug, language: language, actor: actor, options: options,
-        invalid: invalidHandler, batchSize: resume.batchSize, tracker: tracker)
+        invalid: invalidHandler, batchSize: resume.batchSize, maximumBatchSeconds: resume.maximumBatchSeconds,
+        tracker: tracker)
     }
     let format = source.format
     let fileName = source.mainFile.lastPathComponent

@@ -18,6 +18,9 @@ import Postgres
 public struct ImportBatching: Sendable, Equatable {
   /// Records per batch (each batch is one transaction); at least 1.
   public var batchSize: Int
+  /// A batch is also committed once this many seconds have passed since the last commit, so an
+  /// import killed again and again still makes progress (issue 10); 5 s by default.
+  public var maximumBatchSeconds: Double = 5
 
   /// The batch size when none is given: 10,000 records.
   public static let defaultBatchSize = 10_000
@@ -183,10 +186,12 @@ extension ConsultStore {
   ///   - options: The scope's name and whether changed texts are updated.
   ///   - invalid: The handler for record-level errors (it throws when they are not skipped).
   ///   - batchSize: Records per transaction.
+  ///   - maximumBatchSeconds: A batch is committed once this long has passed since the last commit.
   ///   - tracker: Progress and the invalid-record count.
   func importInBatches(
     _ source: any SubmissionSource, into consultationSlug: String, language: String?, actor: String,
-    options: StagingOptions, invalid: (ImportError) throws -> Void, batchSize: Int, tracker: ProgressTracker
+    options: StagingOptions, invalid: (ImportError) throws -> Void, batchSize: Int,
+    maximumBatchSeconds: Double = 5, tracker: ProgressTracker
   ) throws -> ImportReport {
     let format = source.format
     let fileName = source.mainFile.lastPathComponent
@@ -266,6 +271,7 @@ extension ConsultStore {
     var batch: [[String?]] = []
     batch.reserveCapacity(batchSize)
     var batchLastLine = lastLine
+    var lastCommit = Date()
 
     func verifyPassedOver() throws {
       guard !verified, let unfinished else { return }
@@ -372,7 +378,10 @@ extension ConsultStore {
           digest.add(row)
           batch.append(Self.stagingRow(record, defaultLanguage: language))
           batchLastLine = record.line
-          if batch.count >= batchSize { try commit(final: false) }
+          if batch.count >= batchSize || Date().timeIntervalSince(lastCommit) >= maximumBatchSeconds {
+            try commit(final: false)
+            lastCommit = Date()
+          }
         }
         tracker.read(record)
       }

@@ -121,7 +121,9 @@ struct Show: StoreCommand {
     for entity in overview.entities {
       print("")
       print(
-        "\(entity.kind) \(entity.label): \(entity.state)\(entity.isFinal ? " (final: nothing more can happen)" : "")")
+        // Contributions are shown in groups ("199 written submissions"), other entities one by one.
+        (entity.kind == "contribution" ? "contributions: \(entity.label)" : "\(entity.kind) \(entity.label)")
+          + ": \(entity.state)\(entity.isFinal ? " (final: nothing more can happen)" : "")")
       for option in entity.events where !entity.isFinal {
         if option.possible {
           print("  ✓ \(option.event) → \(option.target ?? "?")")
