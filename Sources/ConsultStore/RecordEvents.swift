@@ -31,7 +31,7 @@ extension ConsultStore {
     precondition(RecordEvent.names.contains(event), "\(event) is not a record event")
     let loaded = try load(entity)
     let appended = try connection.queryPrepared(
-      Self.recordChangeSQL(entity.kind),
+      Self.transitionSQL(entity.kind),
       [
         loaded.state, entity.id, loaded.version, loaded.consultationID, entity.kind.rawValue, event, loaded.state,
         actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init),
@@ -46,25 +46,22 @@ extension ConsultStore {
       fromState: loaded.state, toState: loaded.state)
   }
 
-  /// ``transitionSQL(_:)`` for a record event: the same compare-and-set (`$1` is the current
-  /// state), and `$13` the event's data.
-  static func recordChangeSQL(_ kind: EntityKind) -> String {
-    """
-    WITH moved AS (\(updateStateSQL(kind)) RETURNING id)
-    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
-                        actor_id, reason, workflow_name, workflow_version, occurred_at, data, content_hash)
-    SELECT $4, $5, moved.id, $6, $7, $1, consult_actor($8), $9, $10, $11,
-           coalesce($12::timestamptz, clock_timestamp()), $13::jsonb, decode($14::text, 'hex')
-    FROM moved
-    RETURNING id
-    """
-  }
-
   /// The content hash of a summary revision (SQL `consult_summary_content`, migration 0012: the one
   /// place it is computed).
   func contentHash(summaryTitle title: String, body: String) throws -> String {
     try connection.query("SELECT encode(consult_summary_content($1, $2), 'hex') AS h", [title, body]).rows[0]
       .decode("h")
+  }
+
+  /// Locks an entity's row until the transaction ends (`SELECT … FOR UPDATE`), so that what a
+  /// record event reads of it (a summary's current text, a workshop's times) is what it replaces:
+  /// a concurrent writer of the same entity waits, then reads the new values.
+  ///
+  /// - Parameter entity: The entity.
+  func lockForChange(_ entity: EntityReference) throws {
+    try connection.execute(
+      "SELECT 1 FROM " + connection.quoteIdentifier(Self.tableName(of: entity.kind)) + " WHERE id = $1 FOR UPDATE",
+      [entity.id])
   }
 
   /// A JSON object text of string (or null) values, keys sorted.

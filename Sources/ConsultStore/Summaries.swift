@@ -86,6 +86,8 @@ extension ConsultStore {
   ) throws -> ProceedingsSummary {
     if let title { try NameRule.requireText(title, "the summary's title") }
     return try transaction("summary of \(Self.summaryOwner(workshopKey, consultationSlug))") {
+      // Lock first, then read: concurrent edits queue up, and each keeps the text it replaces.
+      try lockForChange(EntityReference(.proceedingsSummary, try summary(for: workshopKey, in: consultationSlug).id))
       let current = try summary(for: workshopKey, in: consultationSlug)
       let consultation = try consultation(consultationSlug)
       try checkCitations(in: body, consultationID: consultation.id)

@@ -217,6 +217,7 @@ extension ConsultStore {
     -> Consultation
   {
     try transaction("deadline of \(slug)") {
+      try lockForChange(EntityReference(.consultation, try consultation(slug).id))
       let current = try consultation(slug)
       try recordChange(
         deadline == nil ? RecordEvent.deadlineCleared : RecordEvent.deadlineSet,

@@ -95,7 +95,8 @@ extension ConsultStore {
       Self.transitionSQL(entity.kind),
       [
         transition.to, entity.id, loaded.version, loaded.consultationID, entity.kind.rawValue, event, loaded.state,
-        actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init),
+        actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init), nil as String?,
+        nil as String?,
       ])
     guard let row = appended.rows.first else {
       throw StoreError(
@@ -109,15 +110,17 @@ extension ConsultStore {
   }
 
   /// Compares-and-sets an entity's state and appends the event: `$1` new state, `$2` id, `$3` the
-  /// version read, `$4` consultation, `$5` kind, `$6` event, `$7` old state, `$8` actor, `$9`
-  /// reason, `$10`/`$11` workflow name and version, `$12` time or NULL for now. Returns the
+  /// version read, `$4` consultation, `$5` kind, `$6` event, `$7` old state, `$8` actor
+  /// handle, `$9` reason, `$10`/`$11` workflow name and version, `$12` time or NULL for now, `$13`
+  /// a record event's data (JSON) and `$14` its content hash (hex), else NULL. Returns the
   /// event's id, or no row when the entity's version moved on.
   static func transitionSQL(_ kind: EntityKind) -> String {
     """
     WITH moved AS (\(updateStateSQL(kind)) RETURNING id)
     INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state,
-                        actor_id, reason, workflow_name, workflow_version, occurred_at)
-    SELECT $4, $5, moved.id, $6, $7, $1, consult_actor($8), $9, $10, $11, coalesce($12::timestamptz, clock_timestamp())
+                        actor_id, reason, workflow_name, workflow_version, occurred_at, data, content_hash)
+    SELECT $4, $5, moved.id, $6, $7, $1, consult_actor($8), $9, $10, $11,
+           coalesce($12::timestamptz, clock_timestamp()), $13::jsonb, decode($14::text, 'hex')
     FROM moved
     RETURNING id
     """

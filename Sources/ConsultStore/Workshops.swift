@@ -110,6 +110,7 @@ extension ConsultStore {
     actor: String, reason: String? = nil, at time: Date? = nil
   ) throws -> Workshop {
     try transaction("workshop \(key)") {
+      try lockForChange(EntityReference(.workshop, try workshop(key, in: consultationSlug).id))
       let current = try workshop(key, in: consultationSlug)
       let consultation = try consultation(consultationSlug)
       let machine = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
