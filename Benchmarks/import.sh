@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
 . Benchmarks/common.sh bench
-swift build -c release --product consult-bench --scratch-path .build-release >/dev/null
+swift build -c release --product consult-bench --scratch-path "$scratch" >/dev/null
 bench="$(dirname "$consult")/consult-bench"
 declare -A seconds
 printf '%-9s %14s %14s %7s %12s %21s\n' rows 'copy rows/s' 'consult rows/s' ratio 'consult RSS' 'reading alone rows/s'

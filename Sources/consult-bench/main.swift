@@ -76,6 +76,8 @@ do {
   case ("setup", 4):
     let store = ConsultStore(connection: try connect(arguments[1]))
     try Migrator().migrate(on: store.connection)
+    // Every change records a registered actor (an unknown one is refused).
+    try store.registerActor("bench")
     let workflow = try store.resolveWorkflow(arguments[2])
     _ = try store.openConsultation(slug: slug, title: "Benchmark", owner: nil, workflow: workflow, actor: "bench")
     let start = Date(timeIntervalSince1970: 1_700_000_000)
