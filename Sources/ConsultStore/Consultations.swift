@@ -220,12 +220,27 @@ extension ConsultStore {
       actor: actor, reason: nil, workflow: (consultation.workflowName, consultation.workflowVersion), at: time)
   }
 
+  /// Refuses a change inside a consultation whose own state is final (closed, cancelled,
+  /// dissolved…): its record is finished, so nothing is added to it and none of its entities moves.
+  ///
+  /// - Throws: ``StoreError`` (`.refused`) naming the consultation's final state.
+  static func requireOpen(state: String, of definition: WorkflowDefinition, doing what: String) throws {
+    guard let machine = definition.machines[.consultation], machine.isFinal(state) else { return }
+    throw StoreError(
+      .refused,
+      "the consultation is '\(state)', a final state of workflow '\(definition.name)': its record is finished, "
+        + "so \(what) is refused")
+  }
+
   /// The initial state of a kind in a consultation's workflow.
   ///
   /// - Throws: ``StoreError`` (`.refused`) when the workflow declares no machine for `kind` (a
   ///   `notice-and-comment` consultation has no workshops), naming the machines it declares.
   func initialState(_ kind: EntityKind, in consultation: Consultation) throws -> String {
     let definition = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+    try Self.requireOpen(
+      state: consultation.state, of: definition,
+      doing: "recording a new \(kind == .proceedingsSummary ? "summary" : kind.rawValue) in '\(consultation.slug)'")
     guard kind == .contribution || definition.machines[kind] != nil else {
       let declared = EntityKind.allCases.filter { definition.machines[$0] != nil }.map(\.rawValue)
       throw StoreError(

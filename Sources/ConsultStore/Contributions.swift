@@ -215,8 +215,9 @@ extension ConsultStore {
   ) throws -> [TransitionRecord] {
     try transaction("contributions of \(slug)") {
       let consultation = try consultation(slug)
-      let machine = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
-        .machine(for: .contribution)
+      let definition = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
+      try Self.requireOpen(state: consultation.state, of: definition, doing: "'\(event)' on its contributions")
+      let machine = try definition.machine(for: .contribution)
       let rows = try connection.query(
         """
         SELECT id, state FROM contributions

@@ -30,6 +30,9 @@ extension ConsultStore {
   ) throws -> TransitionRecord {
     precondition(RecordEvent.names.contains(event), "\(event) is not a record event")
     let loaded = try load(entity)
+    try Self.requireOpen(
+      state: loaded.consultationState, of: try workflow(name: loaded.workflowName, version: loaded.workflowVersion),
+      doing: "'\(event)' on \(entity)")
     let appended = try connection.queryPrepared(
       Self.transitionSQL(entity.kind),
       [

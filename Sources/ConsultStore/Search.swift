@@ -117,6 +117,10 @@ extension ConsultStore {
     let query = try Self.validatedSearchQuery(query)
     return try transaction("tagging in \(slug)") {
       let consultation = try consultation(slug)
+      try Self.requireOpen(
+        state: consultation.state,
+        of: try workflow(name: consultation.workflowName, version: consultation.workflowVersion),
+        doing: "tagging its contributions")
       try requireTheme(theme, in: consultation)
       try connection.execute(
         "CREATE TEMPORARY TABLE consult_tag_matches (id bigint PRIMARY KEY, theme text) ON COMMIT DROP")

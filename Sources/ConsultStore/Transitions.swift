@@ -40,6 +40,8 @@ struct EntityState {
   let version: Int
   let workflowName: String
   let workflowVersion: String
+  /// The state of the entity's consultation (its own state for a consultation).
+  let consultationState: String
 }
 
 extension ConsultStore {
@@ -82,6 +84,9 @@ extension ConsultStore {
   ) throws -> TransitionRecord {
     let loaded = try load(entity)
     let definition = try workflow(name: loaded.workflowName, version: loaded.workflowVersion)
+    if entity.kind != .consultation {
+      try Self.requireOpen(state: loaded.consultationState, of: definition, doing: "'\(event)' on \(entity)")
+    }
     let machine = try definition.machine(for: entity.kind)
     let facts = try facts(machine.requiredFacts, for: entity, consultationID: loaded.consultationID)
     let transition: Transition
@@ -164,7 +169,7 @@ extension ConsultStore {
     return EntityState(
       consultationID: try row.decode("consultation_id"), state: try row.decode("state"),
       version: try row.decode("version"), workflowName: try row.decode("workflow_name"),
-      workflowVersion: try row.decode("workflow_version"))
+      workflowVersion: try row.decode("workflow_version"), consultationState: try row.decode("consultation_state"))
   }
 
   /// Counts what the guards of a machine read, for one entity.
@@ -202,27 +207,27 @@ extension ConsultStore {
     switch kind {
     case .consultation:
       return """
-        SELECT id AS consultation_id, state, version, workflow_name, workflow_version
+        SELECT id AS consultation_id, state, version, workflow_name, workflow_version, state AS consultation_state
         FROM consultations WHERE id = $1
         """
     case .workshop:
       return """
-        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version, c.state AS consultation_state
         FROM workshops e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
         """
     case .invitation:
       return """
-        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version, c.state AS consultation_state
         FROM invitations e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
         """
     case .contribution:
       return """
-        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version, c.state AS consultation_state
         FROM contributions e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
         """
     case .proceedingsSummary:
       return """
-        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version, c.state AS consultation_state
         FROM proceedings_summaries e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
         """
     }

@@ -106,5 +106,17 @@ struct RecordingThePastTests {
       #expect(time.hasPrefix("2017-"), "\(entry)")
     }
     #expect(try cli.ok(["log", "verify", "nc"]).stdout.hasPrefix("ok:"))
+    // Closed: its record is finished; nothing is added and nothing in it moves.
+    for refused in [
+      ["contribute", "nc", "--text", "A late comment.", "--at", "2018-02-02"],
+      ["contributions", "import", "nc", regulations.path, "--format", "regulations-gov", "--source", "again"],
+      ["contributions", "advance", "nc", "reject", "--all"],
+      ["theme", "add", "nc", "late", "--title", "Late"],
+    ] {
+      let outcome = try cli.run(refused)
+      #expect(outcome.status == 1, "\(refused): \(outcome.stderr)")
+      #expect(outcome.stderr.contains("the consultation is 'closed', a final state"), "\(refused): \(outcome.stderr)")
+    }
+    #expect(try cli.ok(["show", "nc"]).stdout.contains("contributions: 199"))
   }
 }
