@@ -185,6 +185,8 @@ public struct HTMLExporter {
     <h2>Written submissions</h2>
     <p>{{writtenSubmissions}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}</p>
     {{#hasWritten}}
+    {{#writtenStates}}<p>By assessment: {{.}}.</p>
+    {{/writtenStates}}
     <h3>By theme and stakeholder group</h3>
     <table>
     <thead><tr><th scope="col">Theme</th><th scope="col">Stakeholder group</th><th scope="col" class="number">Submissions</th></tr></thead>

@@ -161,6 +161,10 @@ public struct MarkdownExporter {
     {{writtenSubmissions}}{{#writtenReceived}}, received {{#sameDay}}on {{first}}{{/sameDay}}{{^sameDay}}between {{first}} and {{last}}{{/sameDay}} (UTC){{/writtenReceived}}.{{#hasCampaigns}} {{writtenDistinct}} when identical copies count once{{#hasNearCampaigns}}, {{writtenNearDistinct}} when near-identical texts count once too{{/hasNearCampaigns}}.{{/hasCampaigns}}{{^hasCampaigns}}{{#hasNearCampaigns}} {{writtenNearDistinct}} when near-identical texts count once.{{/hasNearCampaigns}}{{/hasCampaigns}}
 
     {{#hasWritten}}
+    {{#writtenStates}}
+    By assessment: {{.}}.
+
+    {{/writtenStates}}
     ### By theme and stakeholder group
 
     | Theme | Stakeholder group | Submissions |

@@ -161,6 +161,8 @@ struct ProceedingsView {
   let consultation: ConsultationView
   /// What the workflow calls the document ("Proceedings summary", "Report on the comments").
   let documentTitle: String
+  /// "accepted 197, rejected 2" (written submissions by state), absent when none or all in one state.
+  let writtenStates: String?
   /// The record digest the export pins (`CUTOFF:HEX`), when read.
   let recordDigest: String?
   /// The consultation's own summary (absent until drafted).
@@ -208,6 +210,9 @@ struct ProceedingsView {
     let workshopIndex = Dictionary(
       data.workshops.enumerated().map { ($0.element.workshop.id, $0.offset + 1) }, uniquingKeysWith: { a, _ in a })
     documentTitle = Self.inline(data.documentTitle)
+    writtenStates =
+      data.writtenByState.count > 1
+      ? data.writtenByState.map { "\($0.state) \(Phrasing.grouped($0.count))" }.joined(separator: ", ") : nil
     recordDigest = data.recordDigest
     consultationSummary = data.consultationSummary.map {
       Self.summaryView($0, title: Self.inline($0.summary.title), prefix: "c")

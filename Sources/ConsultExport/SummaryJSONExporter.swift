@@ -130,6 +130,7 @@ public struct SummaryJSONExporter {
       let total: Int
       let distinct: Int
       let distinctNear: Int
+      let byState: [StateCount]
       let receivedFirst: Nullable<String>
       let receivedLast: Nullable<String>
       let byThemeAndGroup: [WrittenRow]
@@ -196,6 +197,7 @@ public struct SummaryJSONExporter {
       consultationSummary = Nullable(data.consultationSummary.map(Self.summaryPart))
       writtenSubmissions = WrittenPart(
         total: data.writtenTotal, distinct: data.writtenDistinct, distinctNear: data.writtenNearDistinct,
+        byState: data.writtenByState,
         receivedFirst: Nullable(data.writtenReceived.map { ExportJSON.timestamp($0.lowerBound) }),
         receivedLast: Nullable(data.writtenReceived.map { ExportJSON.timestamp($0.upperBound) }),
         byThemeAndGroup: data.writtenByTheme.flatMap { theme in

@@ -123,6 +123,14 @@ public struct GroupCount: Sendable, Equatable, Encodable {
   public let count: Int
 }
 
+/// How many written submissions are in one state.
+public struct StateCount: Sendable, Equatable, Encodable {
+  /// The state, as the workflow names it.
+  public let state: String
+  /// How many.
+  public let count: Int
+}
+
 /// An organisation and how many written submissions it may be named for.
 public struct OrganisationCount: Sendable, Equatable, Encodable {
   /// Organisation name.
@@ -143,6 +151,10 @@ public struct ProceedingsData: Sendable, Equatable {
   public var consultationSummary: SummaryProceedings? = nil
   /// When the earliest and the latest written submission were received (UTC); nil without any.
   public var writtenReceived: ClosedRange<Date>? = nil
+  /// Written submissions by state of the workflow's contribution machine (e.g. received,
+  /// accepted, rejected), in the machine's state order; what a report on the comments says of how
+  /// many were taken in or left out.
+  public var writtenByState: [StateCount] = []
   /// Near-duplicate campaigns among the written submissions (texts that differ only slightly,
   /// ``ConsultStore/campaigns(in:minSize:near:)`` with `near`), largest first; each includes
   /// the exact copies of its texts.
@@ -282,6 +294,17 @@ extension ConsultStore {
           writtenCampaigns: campaigns.map(CampaignSummary.init),
           writtenDistinct: writtenTotal - campaigns.reduce(0) { $0 + $1.size - 1 })
         data.documentTitle = definition.summaryTitle ?? "Proceedings summary"
+        let order = try definition.machine(for: .contribution).states.map(\.name)
+        let counts = Dictionary(
+          uniqueKeysWithValues: try connection.query(
+            """
+            SELECT state, count(*) AS n FROM contributions
+            WHERE consultation_id = $1 AND kind = 'written-submission' GROUP BY state
+            """, [consultation.id]
+          ).map { (try $0.decode("state", as: String.self), try $0.decode("n", as: Int.self)) })
+        data.writtenByState = (order + counts.keys.filter { !order.contains($0) }.sorted()).compactMap { state in
+          counts[state].map { StateCount(state: state, count: $0) }
+        }
         data.writtenNearCampaigns = near.map(CampaignSummary.init)
         data.writtenNearDistinct = writtenTotal - near.reduce(0) { $0 + $1.size - 1 }
         let range = try connection.query(

@@ -87,8 +87,14 @@ struct RecordingThePastTests {
     try cli.ok(["advance", "nc", "open-comment-period", "--at", "2017-07-17T12:05"])
     try cli.ok(["contributions", "import", "nc", regulations.path, "--format", "regulations-gov", "--at", "2017-10-01"])
     try cli.ok(["advance", "nc", "close-comment-period", "--at", "2017-10-02"])
+    let listed = try cli.ok(["contributions", "list", "nc", "--json"]).stdout
+    let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]])
+    let first = try #require(rows.first?["id"] as? Int)
+    try cli.ok([
+      "contributions", "advance", "nc", "reject", "--id", String(first), "--reason", "off-topic", "--at", "2017-10-03",
+    ])
     let accepted = try cli.ok(["contributions", "advance", "nc", "accept", "--all", "--at", "2017-10-03"]).stdout
-    #expect(accepted.contains("accept: 199 contributions moved"), "\(accepted)")
+    #expect(accepted.contains("accept: 198 contributions moved"), "\(accepted)")
     let none = try cli.run(["contributions", "advance", "nc", "acept", "--all"])
     #expect(none.status == 1 && none.stderr.contains("did you mean 'accept'"), "\(none.stderr)")
     try cli.ok([
@@ -106,6 +112,9 @@ struct RecordingThePastTests {
       #expect(time.hasPrefix("2017-"), "\(entry)")
     }
     #expect(try cli.ok(["log", "verify", "nc"]).stdout.hasPrefix("ok:"))
+    // The report says how many were taken in and how many left out.
+    let report = try cli.ok(["export", "summary", "nc"]).stdout
+    #expect(report.contains("By assessment: accepted 198, rejected 1."), "\(report)")
     // Closed: its record is finished; nothing is added and nothing in it moves.
     for refused in [
       ["contribute", "nc", "--text", "A late comment.", "--at", "2018-02-02"],
@@ -117,6 +126,6 @@ struct RecordingThePastTests {
       #expect(outcome.status == 1, "\(refused): \(outcome.stderr)")
       #expect(outcome.stderr.contains("the consultation is 'closed', a final state"), "\(refused): \(outcome.stderr)")
     }
-    #expect(try cli.ok(["show", "nc"]).stdout.contains("contributions: 199"))
+    #expect(try cli.ok(["show", "nc"]).stdout.contains("contributions: 199 (accepted 198, rejected 1)"))
   }
 }
