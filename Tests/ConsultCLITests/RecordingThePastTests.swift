@@ -90,6 +90,14 @@ struct RecordingThePastTests {
     let listed = try cli.ok(["contributions", "list", "nc", "--json"]).stdout
     let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]])
     let first = try #require(rows.first?["id"] as? Int)
+    // Not before the comment period closed: the condition reads the consultation's current phase.
+    let backdated = try cli.run([
+      "contributions", "advance", "nc", "reject", "--id", String(first), "--at", "2017-09-01",
+    ])
+    #expect(backdated.status == 1, "\(backdated.stderr)")
+    #expect(
+      backdated.stderr.contains("is before the consultation's latest change of phase 'close-comment-period'"),
+      "\(backdated.stderr)")
     try cli.ok([
       "contributions", "advance", "nc", "reject", "--id", String(first), "--reason", "off-topic", "--at", "2017-10-03",
     ])

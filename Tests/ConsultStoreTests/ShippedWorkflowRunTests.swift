@@ -80,13 +80,15 @@ struct ShippedWorkflowRunTests {
     #expect(closing.fired.map(\.due.event) == ["close-comment-period"])
     #expect(try store.consultation("proposed-rule").state == "review")
 
-    try store.fire("accept", on: EntityReference(.contribution, comments[0]), actor: "reviewer")
-    try store.fire("accept", on: EntityReference(.contribution, comments[1]), actor: "reviewer")
+    // Assessed after the comment period closed (at the deadline): in the order they happen.
+    let assessed = deadline.addingTimeInterval(60)
+    try store.fire("accept", on: EntityReference(.contribution, comments[0]), actor: "reviewer", at: assessed)
+    try store.fire("accept", on: EntityReference(.contribution, comments[1]), actor: "reviewer", at: assessed)
     let unassessed = Self.refusal {
       try store.advanceConsultation("proposed-rule", event: "publish-report", actor: "agency")
     }
     #expect(unassessed?.contains("needs contributions.received == 0; has 1") == true, "\(unassessed ?? "")")
-    try store.fire("reject", on: EntityReference(.contribution, comments[2]), actor: "reviewer")
+    try store.fire("reject", on: EntityReference(.contribution, comments[2]), actor: "reviewer", at: assessed)
     // The report on the comments is the consultation's own summary; it must be published first.
     let unpublished = Self.refusal {
       try store.advanceConsultation("proposed-rule", event: "publish-report", actor: "agency")
@@ -94,9 +96,11 @@ struct ShippedWorkflowRunTests {
     #expect(unpublished?.contains("needs summaries.published >= 1; has 0") == true, "\(unpublished ?? "")")
     try store.draftSummary(
       for: nil, in: "proposed-rule", title: "Report on the comments", body: "Two comments [#\(comments[0])].",
-      actor: "agency")
-    for event in ["submit-for-review", "approve", "publish"] {
-      try store.advanceSummary(for: nil, in: "proposed-rule", event: event, actor: "agency")
+      actor: "agency", at: assessed)
+    for (index, event) in ["submit-for-review", "approve", "publish"].enumerated() {
+      try store.advanceSummary(
+        for: nil, in: "proposed-rule", event: event, actor: "agency",
+        at: assessed.addingTimeInterval(Double(index + 1) * 60))
     }
     // After the comment period closed (at the deadline, by tick), in the order they happen.
     try store.advanceConsultation(
