@@ -181,7 +181,8 @@ struct LogCheck: StoreCommand {
       print(
         "ok: \(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed")
     } else {
-      for discrepancy in result.discrepancies { print(discrepancy.description) }
+      // Kinds, events and states come from the database: printed with control characters escaped.
+      for discrepancy in result.discrepancies { print(terminalLine(discrepancy.description)) }
       printError(
         "consult: \(counted(result.discrepancies.count, "discrepancy", plural: "discrepancies")) "
           + "(\(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed)"
@@ -224,9 +225,10 @@ struct LogVerify: StoreCommand {
           + "\(counted(result.replay.entities, "entity", plural: "entities")) replayed"
           + (result.digestMatches == true ? "; the record extends digest \(result.digest ?? "")" : ""))
     } else {
-      if let first = result.brokenLinks.first { print("first broken link: \(first.description)") }
-      for link in result.brokenLinks.dropFirst() { print(link.description) }
-      for discrepancy in result.replay.discrepancies { print(discrepancy.description) }
+      // Kinds, events and states come from the database: printed with control characters escaped.
+      if let first = result.brokenLinks.first { print("first broken link: \(terminalLine(first.description))") }
+      for link in result.brokenLinks.dropFirst() { print(terminalLine(link.description)) }
+      for discrepancy in result.replay.discrepancies { print(terminalLine(discrepancy.description)) }
       if result.digestMatches == false {
         print(
           "the record no longer extends digest \(result.digest ?? ""): events it covered were deleted or rewritten")

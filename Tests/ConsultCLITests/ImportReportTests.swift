@@ -4,17 +4,23 @@ import Testing
 /// What `consult contributions import` tells its user about new, unchanged and changed records.
 @Suite("Import reports on the command line")
 struct ImportReportTests {
-  @Test("new / unchanged / changed counted apart; --update-changed; a header-only file says no records")
-  func reports() throws {
+  /// A migrated database with consultation `c`, a scratch directory (the caller removes it), a
+  /// mapping naming columns `Ref` and `Comment`, and the path of the CSV file to write there.
+  static func consultationWithMapping() throws -> (CLI, URL, URL, URL) {
     let cli = try CLI()
     try cli.ok(["db", "migrate"])
     try cli.ok(["open", "c", "--title", "Comments"])
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
     let mapping = directory.appendingPathComponent("m.yaml")
     try Data("id: Ref\ntext: Comment\n".utf8).write(to: mapping)
-    let file = directory.appendingPathComponent("r.csv")
+    return (cli, directory, mapping, directory.appendingPathComponent("r.csv"))
+  }
+
+  @Test("new / unchanged / changed counted apart; --update-changed; a header-only file says no records")
+  func reports() throws {
+    let (cli, directory, mapping, file) = try Self.consultationWithMapping()
+    defer { try? FileManager.default.removeItem(at: directory) }
     let arguments = ["contributions", "import", "c", file.path, "--format", "csv", "--mapping", mapping.path]
 
     try Data("Ref,Comment\n".utf8).write(to: file)
@@ -37,15 +43,8 @@ struct ImportReportTests {
 
   @Test("a finished --resume import run again says so without reading the file")
   func finishedResume() throws {
-    let cli = try CLI()
-    try cli.ok(["db", "migrate"])
-    try cli.ok(["open", "c", "--title", "Comments"])
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let (cli, directory, mapping, file) = try Self.consultationWithMapping()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let mapping = directory.appendingPathComponent("m.yaml")
-    try Data("id: Ref\ntext: Comment\n".utf8).write(to: mapping)
-    let file = directory.appendingPathComponent("r.csv")
     try Data("Ref,Comment\n1,One\n2,Two\n".utf8).write(to: file)
     let arguments = [
       "contributions", "import", "c", file.path, "--format", "csv", "--mapping", mapping.path, "--resume",
