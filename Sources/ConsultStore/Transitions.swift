@@ -45,9 +45,14 @@ struct EntityState {
 }
 
 extension ConsultStore {
-  /// Fires `event` on an entity: one transaction that loads the entity,
-  /// asks the workflow core to decide, compares-and-sets the new state and
-  /// appends to the event log.
+  /// Fires `event` on an entity: loads the entity, asks the workflow core to decide, then
+  /// compares-and-sets the new state and appends to the event log in one statement, which is the
+  /// transition's one write and so its transaction.
+  ///
+  /// The reads run without an explicit transaction block: under READ COMMITTED (PostgreSQL docs
+  /// §13.2.1) a block would give them no common snapshot, and the compare-and-set on the entity's
+  /// version already refuses a write based on a state that has moved on. Leaving out `BEGIN` and
+  /// `COMMIT` saves two round trips per transition (Benchmarks/transitions.sh).
   ///
   /// - Parameters:
   ///   - event: The event name from the consultation's workflow file.
@@ -65,7 +70,7 @@ extension ConsultStore {
   public func fire(
     _ event: String, on entity: EntityReference, actor: String, reason: String? = nil, at time: Date? = nil
   ) throws -> TransitionRecord {
-    try transaction("\(entity)") {
+    try translatingErrors("\(entity)") {
       try applyTransition(event, on: entity, actor: actor, reason: reason, at: time)
     }
   }

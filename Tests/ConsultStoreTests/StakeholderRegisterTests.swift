@@ -129,3 +129,80 @@ struct StakeholderRegisterTests {
     #expect(try db.store.verifyLog().isIntact)
   }
 }
+
+/// Migration 0017 computes the same canonical form more cheaply, and moves two rules from CHECK
+/// constraints into the chain trigger.
+@Suite("Cheaper event appends (migration 0017)")
+struct CheaperEventAppendTests {
+  @Test("0017's canonical form gives, for every kind of event, the bytes of 0015's, so every stored hash still verifies")
+  func sameCanonicalForm() throws {
+    let (db, _) = try LogVerificationTests.recorded()
+    try db.store.editStakeholder(
+      "citizen", changes: StakeholderChanges(role: "Bürgerin — «citoyenne» 🗳"), actor: "clerk", reason: "ünïcødé")
+    let old = try #require(try Migrator().migrations.first { $0.number == 15 }).sql
+    let start = try #require(old.range(of: "CREATE OR REPLACE FUNCTION consult_event_canonical("))
+    let end = try #require(old.range(of: "$$;", range: start.upperBound..<old.endIndex))
+    let function = String(old[start.lowerBound..<end.upperBound])
+      .replacingOccurrences(of: "FUNCTION consult_event_canonical(", with: "FUNCTION pg_temp.canonical_0015(")
+    try db.store.connection.execute(function)
+    let rows = try db.store.connection.query(
+      """
+      SELECT count(*) AS n,
+             count(*) FILTER (WHERE data IS NOT NULL) AS with_data,
+             count(*) FILTER (WHERE content_hash IS NOT NULL) AS with_content,
+             count(*) FILTER (WHERE consultation_id IS NULL) AS register,
+             count(*) FILTER (WHERE consult_event_canonical(
+               id, consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason, occurred_at,
+               workflow_name, workflow_version, data, content_hash, prev_hash)
+               IS DISTINCT FROM pg_temp.canonical_0015(
+               id, consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason, occurred_at,
+               workflow_name, workflow_version, data, content_hash, prev_hash)) AS differ
+      FROM events
+      """
+    ).rows[0]
+    #expect(try rows.decode("n", as: Int.self) > 20)
+    #expect(try rows.decode("with_data", as: Int.self) > 0)
+    #expect(try rows.decode("with_content", as: Int.self) > 0)
+    #expect(try rows.decode("register", as: Int.self) > 0)
+    #expect(try rows.decode("differ", as: Int.self) == 0)
+    #expect(try db.store.verifyLog().isIntact)
+  }
+
+  @Test("data that is not a JSON object, a consultation event without a workflow and a stakeholder event with one are refused")
+  func rulesOfTheTrigger() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    let before = try db.count("events")
+    for (sql, sqlState) in [
+      (
+        """
+        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id,
+                            workflow_name, workflow_version, data)
+        SELECT id, 'consultation', id, 'x', state, state, 1, workflow_name, workflow_version, '[1]' FROM consultations
+        """, "23514"
+      ),
+      (
+        """
+        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id)
+        SELECT id, 'consultation', id, 'x', state, state, 1 FROM consultations
+        """, "23514"
+      ),
+      (
+        """
+        INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id,
+                            workflow_name, workflow_version)
+        SELECT c.id, 'stakeholder', s.id, 'x', 'registered', 'registered', 1, c.workflow_name, c.workflow_version
+        FROM consultations c, stakeholders s LIMIT 1
+        """, "23514"
+      ),
+    ] {
+      do {
+        try db.store.connection.execute(sql)
+        Issue.record("accepted: \(sql)")
+      } catch {
+        #expect(error.sqlState == sqlState, "\(error)")
+      }
+    }
+    #expect(try db.count("events") == before)
+  }
+}

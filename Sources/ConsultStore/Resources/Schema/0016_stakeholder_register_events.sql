@@ -1,22 +1,20 @@
 -- 0016_stakeholder_register_events: adding and editing a stakeholder is an event (issue 10 item
 -- 1), in the same log and hash chain as every other change. Stakeholders belong to no single
 -- consultation and have no workflow, so their events carry no consultation and no workflow: the
--- log's one exception, held by a CHECK. Such an event names its stakeholder by id only; its data
+-- log's one exception. Such an event names its stakeholder by id only; its data
 -- holds which fields changed and the new values of those that are not personal data (kind,
 -- stakeholder group, organisation id), never a name, handle, e-mail address or role, so that the
 -- append-only log never holds what erasure must remove (stakeholder and actor records are the one
--- place personal data lives). Persons created by an import are covered by the import's own event.
+-- place personal data lives). Persons created by an import are pinned by the creation events of
+-- their contributions, whose content hash covers the author's id.
+-- The rule (a stakeholder event has no consultation and no workflow; every other event has both)
+-- is enforced by the events_chain trigger (migration 0017), not by a CHECK constraint: PostgreSQL
+-- re-reads a table's CHECK expressions from the catalog in every INSERT, a cost every transition
+-- pays.
 ALTER TABLE events
   ALTER COLUMN consultation_id DROP NOT NULL,
   ALTER COLUMN workflow_name DROP NOT NULL,
-  ALTER COLUMN workflow_version DROP NOT NULL,
-  ADD CONSTRAINT events_register_or_consultation CHECK (
-    CASE WHEN entity_kind = 'stakeholder'
-      THEN consultation_id IS NULL AND workflow_name IS NULL AND workflow_version IS NULL
-      ELSE consultation_id IS NOT NULL AND workflow_name IS NOT NULL AND workflow_version IS NOT NULL
-    END);
-
-CREATE INDEX events_stakeholders ON events (entity_id, id) WHERE entity_kind = 'stakeholder';
+  ALTER COLUMN workflow_version DROP NOT NULL;
 
 -- The workflow-version check of 0008, for the events that have a workflow.
 CREATE OR REPLACE FUNCTION events_current_workflow_version() RETURNS trigger LANGUAGE plpgsql AS $$
