@@ -309,7 +309,8 @@ struct WorkflowLoader {
     }
     return WorkflowDefinition(
       name: name.value, version: version.value, title: title.value, description: description?.value,
-      summaryTitle: summaryTitle?.value, signOff: signOff, machines: machines, file: file, machinesLine: machinesPosition.line,
+      summaryTitle: summaryTitle?.value, signOff: signOff, machines: machines, file: file,
+      machinesLine: machinesPosition.line,
       machinesColumn: machinesPosition.column)
   }
 
@@ -797,7 +798,8 @@ struct WorkflowLoader {
     if let (approversKey, list) = entry(body, "approvers") {
       if case .sequence(let items) = list, items.count > 0 {
         for item in items {
-          guard let text = scalarString(item), text.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) != nil
+          guard let text = scalarString(item),
+            text.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) != nil
           else {
             report(Position(item), "an approver in \(context) must be 'workshop-hosts' or a stakeholder handle")
             continue

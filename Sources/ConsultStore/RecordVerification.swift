@@ -114,7 +114,8 @@ extension ConsultStore {
             ))
         }
         let hashed = rows.count
-        let edited = "its content (text, attribution or author) is not what event #%@ pinned: it was edited outside consult"
+        let edited =
+          "its content (text, attribution or author) is not what event #%@ pinned: it was edited outside consult"
         for (kind, sql, what) in [
           (
             "contribution",
@@ -168,7 +169,9 @@ extension ConsultStore {
             LEFT JOIN events e ON e.id = p.event_id AND e.entity_kind = 'draft' AND e.entity_id = p.draft_id
               AND e.event = 'approve-revision'
             WHERE $1::bigint IS NULL OR d.consultation_id = $1
-            """, "an approval (approver, revision or its hash) is not what event #%@ recorded: it was edited outside consult"
+            """,
+            "an approval (approver, revision or its hash) is not what event #%@ recorded: it was edited outside "
+              + "consult"
           ),
           (
             "comment",
