@@ -5,7 +5,8 @@ import Foundation
 
 /// The comment resolution matrix of a draft: one row per comment with the columns of the ISO
 /// commenting template (commenter, section / line, type, comment, proposed change, the drafting
-/// team's decision and response), the revision that resolved it and where the passage is now.
+/// team's decision and response), the revision that resolved it, the comment's state and where the
+/// passage is now.
 /// Commenters are shown as their consent allows (``AttributionRule``, as in every export); the text
 /// and proposed change of a comment not for publication are withheld, its row kept.
 public struct DraftMatrixExporter: Sendable {
@@ -22,7 +23,7 @@ public struct DraftMatrixExporter: Sendable {
   /// The CSV header.
   public static let columns = [
     "id", "commenter", "published_as", "section", "line", "type", "passage", "comment", "proposed_change", "decision",
-    "response", "resolved_in", "revision", "anchor_now",
+    "response", "resolved_in", "state", "revision", "anchor_now",
   ]
 
   /// What withheld text reads as.
@@ -110,13 +111,15 @@ public struct DraftMatrixExporter: Sendable {
       }
       fields = [
         "c\(comment.id)", label ?? "", publishedAs ?? "not-for-publication", comment.section, String(comment.line),
-        comment.type.rawValue, passage, text, proposed, comment.state, comment.response ?? "",
-        comment.resolvedIn.map(String.init) ?? "", String(comment.revision), anchorNow,
+        comment.type.rawValue, passage, text, proposed, comment.decision ?? "", comment.response ?? "",
+        comment.resolvedIn.map(String.init) ?? "", comment.state, String(comment.revision), anchorNow,
       ]
       let commentCell = passage.isEmpty ? text : "“\(passage)”: \(text)"
       display = [
         "c\(comment.id)", label ?? "—", "\(comment.section) / line \(comment.line) (revision \(comment.revision))",
-        comment.type.rawValue, commentCell, proposed, comment.state, comment.response ?? "",
+        comment.type.rawValue, commentCell, proposed,
+        comment.decision.map { $0 == comment.state ? $0 : "\($0) (\(comment.state))" } ?? comment.state,
+        comment.response ?? "",
         comment.resolvedIn.map { "revision \($0)" } ?? "",
       ]
     }

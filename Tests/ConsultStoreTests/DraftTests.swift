@@ -179,6 +179,7 @@ struct DraftTests {
     let closed = try store.decideComment(
       comment.id, in: Scenario.slug, event: "close", response: nil, resolvedIn: nil, actor: "editor")
     #expect(closed.state == "closed")
+    #expect(closed.decision == "accepted")
     #expect(closed.response == "Added, in section norms.")
     #expect(try store.verifyLog(of: Scenario.slug).isIntact)
     #expect(try store.checkLog(of: Scenario.slug).isConsistent)
@@ -328,13 +329,13 @@ struct DraftTests {
     #expect(lines[0] == DraftMatrixExporter.columns.joined(separator: ","))
     #expect(
       lines[1].hasPrefix("c1,President of the ICT4Peace Foundation (ICT4Peace Foundation),named,norms,7,technical,"))
-    #expect(lines[1].hasSuffix(",accepted,Done.,1,1,exact in norms"))
+    #expect(lines[1].hasSuffix(",accepted,Done.,1,accepted,1,exact in norms"))
     #expect(
       lines[2].hasPrefix(
         "c2,a participant from Ministries and government agencies,stakeholder-group,intro,1,editorial,,Shorter.,"))
     #expect(
       lines[3].hasPrefix(
-        "c3,,not-for-publication,capacity-building,9,general,,(not for publication),(not for publication),open,"))
+        "c3,,not-for-publication,capacity-building,9,general,,(not for publication),(not for publication),,,,open,"))
     #expect(!csv.contains("Confidential") && !csv.contains("Secret") && !csv.contains(Scenario.personNames[1]))
     #expect(!csv.contains(Scenario.personNames[2]))
 

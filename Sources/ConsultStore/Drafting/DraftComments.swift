@@ -38,6 +38,9 @@ public struct DraftComment: Sendable, Equatable, Encodable {
   public let proposedChange: String?
   /// State in the workflow's `comment` machine.
   public let state: String
+  /// The drafting team's decision: the state its latest response moved it to (`accepted`,
+  /// `rejected`, …), which closing keeps; nil while undecided.
+  public let decision: String?
   /// The drafting team's response (latest decision); nil while undecided.
   public let response: String?
   /// The revision that carries the change (latest decision), if any.
@@ -48,8 +51,8 @@ public struct DraftComment: Sendable, Equatable, Encodable {
   public let commenter: AttributableContribution
 
   enum CodingKeys: String, CodingKey {
-    case id, revision, section, line, quote, stakeholder, consent, type, text, proposedChange, state, response,
-      resolvedIn
+    case id, revision, section, line, quote, stakeholder, consent, type, text, proposedChange, state, decision
+    case response, resolvedIn
     case anchor
   }
 
@@ -67,6 +70,7 @@ public struct DraftComment: Sendable, Equatable, Encodable {
     try container.encode(text, forKey: .text)
     try container.encodeIfPresent(proposedChange, forKey: .proposedChange)
     try container.encode(state, forKey: .state)
+    try container.encodeIfPresent(decision, forKey: .decision)
     try container.encodeIfPresent(response, forKey: .response)
     try container.encodeIfPresent(resolvedIn, forKey: .resolvedIn)
     try container.encode(AnchorJSON(anchor), forKey: .anchor)
@@ -227,6 +231,8 @@ extension ConsultStore {
         SELECT k.id, k.revision, k.section, k.quote_exact, k.quote_prefix, k.quote_suffix,
                coalesce(s.handle, '#' || s.id) AS handle, k.attribution, k.comment_type, k.body, k.proposed_change,
                k.state, k.response, k.resolved_in,
+               (SELECT x.to_state FROM events x WHERE x.entity_kind = 'comment' AND x.entity_id = k.id
+                  AND x.data ->> 'response' IS NOT NULL ORDER BY x.id DESC LIMIT 1) AS decision,
                s.name AS contributor, s.kind = 'person' AS is_person,
                coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
                coalesce(g.name, og.name) AS group_name
@@ -257,6 +263,7 @@ extension ConsultStore {
           stakeholder: try row.decode("handle"), consent: consent,
           type: DraftComment.CommentType(rawValue: try row.decode("comment_type")) ?? .general, text: text,
           proposedChange: try row.decode("proposed_change", as: String?.self), state: try row.decode("state"),
+          decision: try row.decode("decision", as: String?.self),
           response: try row.decode("response", as: String?.self),
           resolvedIn: try row.decode("resolved_in", as: Int?.self),
           anchor: TextAnchoring.anchor(section: section, selector: selector, in: sections),
