@@ -116,7 +116,7 @@ struct DraftCommand: ParsableCommand {
       let shown = try store.draftRevision(of: consultation, number: revision)
       let sections = try DraftDocument.sections(of: shown.body)
       let signOff = try store.signOffStatus(of: consultation)
-      let comments = Dictionary(grouping: try store.comments(in: consultation), by: \.state).mapValues(\.count)
+      let comments = try store.commentCounts(in: consultation)
       if output.json {
         return try printJSON(
           View(

@@ -200,6 +200,23 @@ extension ConsultStore {
     }
   }
 
+  /// How many comments on the consultation's draft are in each state of the `comment` machine
+  /// (without re-anchoring them).
+  ///
+  /// - Throws: ``StoreError`` (`.notFound` when there is no draft).
+  public func commentCounts(in slug: String) throws -> [String: Int] {
+    let draft = try draft(of: slug)
+    return try translatingErrors("comments on the draft of \(slug)") {
+      var counts: [String: Int] = [:]
+      for row in try connection.query(
+        "SELECT state, count(*) AS n FROM draft_comments WHERE draft_id = $1 GROUP BY state", [draft.id])
+      {
+        counts[try row.decode("state")] = try row.decode("n")
+      }
+      return counts
+    }
+  }
+
   /// One comment on the consultation's draft, anchored in the latest revision.
   ///
   /// - Throws: ``StoreError`` (`.notFound`).
