@@ -22,17 +22,28 @@ public struct TextQuoteSelector: Sendable, Equatable, Hashable, Codable {
     self.suffix = suffix
   }
 
-  /// The selector of the first occurrence of `exact` in `text`.
+  /// The selector of the first occurrence of `exact` in `text`, any whitespace in either matching
+  /// any single whitespace character (a passage typed on one line matches one the text wraps); the
+  /// selector's `exact` is the passage as the text has it.
   ///
   /// - Parameters:
   ///   - exact: The passage (not empty).
   ///   - text: The section's text (heading line and body, as ``TextAnchoring/text(of:)`` gives).
   /// - Returns: The selector, or nil when `text` does not contain `exact`.
   public static func quoting(_ exact: String, in text: String) -> TextQuoteSelector? {
-    guard !exact.isEmpty, let range = text.range(of: exact) else { return nil }
-    let prefix = String(text[..<range.lowerBound].suffix(contextLength))
-    let suffix = String(text[range.upperBound...].prefix(contextLength))
-    return TextQuoteSelector(exact: exact, prefix: prefix, suffix: suffix)
+    let pattern = TextAnchoring.normalised(exact)
+    let characters = Array(text)
+    let haystack = TextAnchoring.normalised(text)
+    guard !pattern.isEmpty, pattern.count <= haystack.count else { return nil }
+    for start in 0...(haystack.count - pattern.count)
+    where haystack[start] == pattern[0] && Array(haystack[start..<start + pattern.count]) == pattern {
+      let end = start + pattern.count
+      return TextQuoteSelector(
+        exact: String(characters[start..<end]),
+        prefix: String(characters[max(0, start - contextLength)..<start]),
+        suffix: String(characters[end..<min(characters.count, end + contextLength)]))
+    }
+    return nil
   }
 }
 

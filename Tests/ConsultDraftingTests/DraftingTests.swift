@@ -206,3 +206,16 @@ struct CarryAnchorTests {
     #expect(try DraftDocument.sections(of: carried).map(\.anchor) == ["intro", "norms", "a-new-heading"])
   }
 }
+
+@Suite("Quoting a passage")
+struct QuotingTests {
+  @Test func aPassageTypedOnOneLineMatchesTheWrappedText() throws {
+    let selector = try #require(
+      TextQuoteSelector.quoting(
+        "developing and emerging economies", in: "Above all for developing and emerging\neconomies."))
+    #expect(selector.exact == "developing and emerging\neconomies")
+    #expect(selector.prefix == "Above all for ")
+    #expect(selector.suffix == ".")
+    #expect(TextQuoteSelector.quoting("not there", in: "Above all") == nil)
+  }
+}
