@@ -376,3 +376,56 @@ struct DraftTests {
     for name in Scenario.personNames { #expect(!text.contains(name)) }
   }
 }
+
+@Suite("Drafting: concurrent writers")
+struct DraftConcurrencyTests {
+  /// The last two approvers approve at the same moment, on two connections, while a third holds
+  /// the draft's row: both approvals are kept, the draft becomes final exactly once.
+  @Test func lastTwoApprovalsAtOnceFinaliseOnce() throws {
+    let db = try DraftTests.drafted()
+    try db.store.approveDraft(in: Scenario.slug, revision: 1, stakeholder: "bmvg", actor: "head")
+    let holder = ConsultStore(connection: try db.connect())
+    try holder.connection.execute("BEGIN")
+    try holder.connection.execute("SELECT 1 FROM drafts FOR UPDATE")
+    let name = db.name
+    let outcomes = [OutcomeBox(), OutcomeBox()]
+    let done = DispatchSemaphore(value: 0)
+    for (index, approver) in ["unibw", "bitkom"].enumerated() {
+      Thread.detachNewThread {
+        defer { done.signal() }
+        do {
+          let store = ConsultStore(connection: try TestDatabase.connect(name))
+          let status = try store.approveDraft(in: Scenario.slug, revision: 1, stakeholder: approver, actor: "head")
+          outcomes[index].set("approved; missing \(status.missing)")
+        } catch {
+          outcomes[index].set("failed: \(error)")
+        }
+      }
+    }
+    let watcher = try db.connect()
+    var waiting = 0
+    for _ in 0..<1000 {  // up to 20 s on a slow machine
+      waiting = try watcher.query(
+        """
+        SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = $1 AND wait_event_type = 'Lock' AND application_name = 'consult-tests'
+        """, [name]
+      ).rows[0].decode("n")
+      if waiting == 2 { break }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    try holder.connection.execute("COMMIT")
+    done.wait()
+    done.wait()
+    #expect(waiting == 2, "both approvers should have waited on the draft's row")
+    #expect(outcomes.map { $0.get() }.allSatisfy { $0.hasPrefix("approved") }, "\(outcomes.map { $0.get() })")
+    let status = try db.store.signOffStatus(of: Scenario.slug)
+    #expect(status.isFinal)
+    #expect(status.missing == [])
+    let finalised: Int = try db.store.connection.query(
+      "SELECT count(*) AS n FROM events WHERE entity_kind = 'draft' AND event = 'finalise'"
+    ).rows[0].decode("n")
+    #expect(finalised == 1)
+    #expect(try db.store.verifyLog(of: Scenario.slug).isIntact)
+  }
+}
