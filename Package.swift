@@ -104,7 +104,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
-      name: "ConsultExportTests", dependencies: ["ConsultExport", "ConsultCore"], swiftSettings: swiftSettings),
+      name: "ConsultExportTests", dependencies: ["ConsultExport", "ConsultCore", "ConsultDrafting"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "ConsultCLITests", dependencies: ["consult", "Postgres"], swiftSettings: swiftSettings),
   ]
 )
