@@ -32,16 +32,15 @@ public struct TextQuoteSelector: Sendable, Equatable, Hashable, Codable {
   /// - Returns: The selector, or nil when `text` does not contain `exact`.
   public static func quoting(_ exact: String, in text: String) -> TextQuoteSelector? {
     let pattern = TextAnchoring.normalised(exact)
-    let characters = Array(text)
     let haystack = TextAnchoring.normalised(text)
     guard !pattern.isEmpty, pattern.count <= haystack.count else { return nil }
     for start in 0...(haystack.count - pattern.count)
-    where haystack[start] == pattern[0] && Array(haystack[start..<start + pattern.count]) == pattern {
+    where TextAnchoring.matches(pattern, in: haystack, at: start) {
       let end = start + pattern.count
       return TextQuoteSelector(
-        exact: String(characters[start..<end]),
-        prefix: String(characters[max(0, start - contextLength)..<start]),
-        suffix: String(characters[end..<min(characters.count, end + contextLength)]))
+        exact: TextAnchoring.slice(text, start..<end),
+        prefix: TextAnchoring.slice(text, max(0, start - contextLength)..<start),
+        suffix: TextAnchoring.slice(text, end..<min(haystack.count, end + contextLength)))
     }
     return nil
   }
@@ -68,7 +67,7 @@ public struct TextAnchor: Sendable, Equatable {
   public let section: String?
   /// The passage as it reads now; nil for a comment without a quote, or when orphaned.
   public let text: String?
-  /// Character offset of the passage in the section's text (``TextAnchoring/text(of:)``).
+  /// Offset of the passage in the section's text (``TextAnchoring/text(of:)``), in Unicode scalars.
   public let offset: Int?
 
   /// Makes an anchor.
@@ -116,7 +115,7 @@ public enum TextAnchoring {
       }
       if let found = approximate(pattern, in: text) {
         return TextAnchor(
-          match: .fuzzy, section: home.anchor, text: String(Array(Self.text(of: home))[found.start..<found.end]),
+          match: .fuzzy, section: home.anchor, text: slice(Self.text(of: home), found.start..<found.end),
           offset: found.start)
       }
     }
@@ -137,27 +136,42 @@ public enum TextAnchoring {
     if let best {
       return TextAnchor(
         match: .moved, section: best.section.anchor,
-        text: String(Array(Self.text(of: best.section))[best.start..<best.end]), offset: best.start)
+        text: slice(Self.text(of: best.section), best.start..<best.end), offset: best.start)
     }
     return TextAnchor(match: .orphaned, section: nil, text: nil, offset: nil)
   }
 
-  /// Characters, with every whitespace character as a space (one for one, so offsets hold): a
+  /// Unicode scalar values, with every whitespace scalar as a space (one for one, so offsets hold): a
   /// passage re-wrapped onto other lines still matches exactly.
-  static func normalised(_ text: String) -> [Character] {
-    text.map { $0.isWhitespace ? " " : $0 }
+  static func normalised(_ text: String) -> [UInt32] {
+    text.unicodeScalars.map { $0.properties.isWhitespace ? 0x20 : $0.value }
+  }
+
+  /// Whether `pattern` occurs in `text` at `start`.
+  static func matches(_ pattern: [UInt32], in text: [UInt32], at start: Int) -> Bool {
+    guard start + pattern.count <= text.count else { return false }
+    for index in pattern.indices where text[start + index] != pattern[index] { return false }
+    return true
+  }
+
+  /// The Unicode scalars `range` of `text`, as a string.
+  static func slice(_ text: String, _ range: Range<Int>) -> String {
+    let scalars = text.unicodeScalars
+    let lower = scalars.index(scalars.startIndex, offsetBy: range.lowerBound)
+    let upper = scalars.index(lower, offsetBy: range.count)
+    return String(scalars[lower..<upper])
   }
 
   /// The offset of the occurrence of `pattern` in `text` whose context agrees best with the
   /// selector's prefix and suffix; nil when there is none.
-  static func bestExact(_ pattern: [Character], selector: TextQuoteSelector, in text: [Character]) -> Int? {
+  static func bestExact(_ pattern: [UInt32], selector: TextQuoteSelector, in text: [UInt32]) -> Int? {
     guard !pattern.isEmpty, pattern.count <= text.count else { return nil }
     let prefix = normalised(selector.prefix)
     let suffix = normalised(selector.suffix)
     var best: (offset: Int, score: Int)?
     var start = 0
     while start + pattern.count <= text.count {
-      if text[start] == pattern[0] && Array(text[start..<start + pattern.count]) == pattern {
+      if matches(pattern, in: text, at: start) {
         // Context score: matching characters of the prefix (backwards) and suffix (forwards).
         var score = 0
         var i = prefix.count - 1
@@ -183,7 +197,7 @@ public enum TextAnchoring {
 
   /// The substring of `text` closest to `pattern` by edit distance (Sellers' algorithm), if at most
   /// ``fuzzyTolerance`` of the pattern's characters differ.
-  static func approximate(_ pattern: [Character], in text: [Character]) -> (start: Int, end: Int, errors: Int)? {
+  static func approximate(_ pattern: [UInt32], in text: [UInt32]) -> (start: Int, end: Int, errors: Int)? {
     let m = pattern.count
     guard m > 0, !text.isEmpty else { return nil }
     let limit = Int((Double(m) * fuzzyTolerance).rounded(.down))
