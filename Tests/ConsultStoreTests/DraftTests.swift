@@ -185,6 +185,30 @@ struct DraftTests {
     #expect(try store.checkLog(of: Scenario.slug).isConsistent)
   }
 
+  @Test func nothingRefersToARevisionBeforeItWasRecorded() throws {
+    let db = try Self.drafted()
+    let store = db.store
+    let early = Scenario.time("2015-09-20T09:00:00Z")
+    let comment = #expect(throws: StoreError.self) {
+      try store.addComment(
+        in: Scenario.slug, revision: 1, section: "intro", quote: nil, stakeholder: "aa", consent: .named,
+        type: .general, text: "Too early.", proposedChange: nil, actor: "editor", at: early)
+    }
+    #expect(comment?.message.contains("would come before it") == true)
+    let id = try store.addComment(
+      in: Scenario.slug, revision: 1, section: "intro", quote: nil, stakeholder: "aa", consent: .named,
+      type: .general, text: "In time.", proposedChange: nil, actor: "editor"
+    ).id
+    try store.reviseDraft(in: Scenario.slug, title: nil, body: DraftText.revision1 + "\n\nMore.", actor: "editor")
+    let revision2 = try store.draftRevision(of: Scenario.slug, number: 2).recordedAt
+    let decision = #expect(throws: StoreError.self) {
+      try store.decideComment(
+        id, in: Scenario.slug, event: "accept", response: "Done.", resolvedIn: 2, actor: "editor",
+        at: revision2.addingTimeInterval(-1))
+    }
+    #expect(decision?.message.hasPrefix("revision 2 was recorded at") == true)
+  }
+
   @Test func commentsAreReanchoredInTheLatestRevision() throws {
     let db = try Self.drafted()
     let store = db.store

@@ -123,6 +123,7 @@ extension ConsultStore {
       let initial = try initialState(.comment, in: consultation)
       try requireDrafting(draft, consultation: consultation, doing: "a comment")
       let commented = try draftRevision(of: slug, number: revision)
+      try Self.requireAfter(commented, time, doing: "a comment on it")
       let sections = try Self.draftSections(commented.body)
       guard let home = sections.first(where: { $0.anchor == section }) else {
         throw StoreError(
@@ -184,6 +185,9 @@ extension ConsultStore {
       if let resolvedIn, resolvedIn < 1 || resolvedIn > draft.revision {
         throw StoreError(.notFound, "the draft of '\(slug)' has no revision \(resolvedIn) (it has 1–\(draft.revision))")
       }
+      if let resolvedIn {
+        try Self.requireAfter(try draftRevision(of: slug, number: resolvedIn), time, doing: "a decision naming it")
+      }
       let target = machine.transitions.first { $0.event == event && $0.from.contains(current.state) }?.to
       if response?.allSatisfy(\.isWhitespace) ?? true, let target, !machine.isFinal(target) {
         throw StoreError(
@@ -198,6 +202,17 @@ extension ConsultStore {
         [response, resolvedIn, id])
       return try comment(id, in: slug)
     }
+  }
+
+  /// Refuses a comment on, or a decision naming, a revision recorded after the comment or decision
+  /// (events in the order they happened, as migration 0014 keeps each entity's).
+  static func requireAfter(_ revision: DraftRevision, _ time: Date?, doing what: String) throws {
+    guard let time, time < revision.recordedAt else { return }
+    let format = ISO8601DateFormatter()
+    throw StoreError(
+      .invalidInput,
+      "revision \(revision.revision) was recorded at \(format.string(from: revision.recordedAt)); \(what) at "
+        + "\(format.string(from: time)) would come before it")
   }
 
   /// How many comments on the consultation's draft are in each state of the `comment` machine
