@@ -39,6 +39,9 @@ let package = Package(
       dependencies: [.product(name: "Yams", package: "Yams")],
       swiftSettings: swiftSettings
     ),
+    // The pure logic of drafting a paper: Markdown sections and their stable anchors, citations,
+    // text-quote anchoring of comments across revisions, section-aware diffs; no I/O.
+    .target(name: "ConsultDrafting", swiftSettings: swiftSettings),
     // Parsers that turn external submission files into contribution records; no database.
     // ConsultCore gives them the one rule for local times (LocalTimeResolver) the CLI uses too.
     .target(
@@ -53,7 +56,7 @@ let package = Package(
     // The store: every SQL statement, migrations and the use cases run as single transactions.
     .target(
       name: "ConsultStore",
-      dependencies: ["Postgres", "ConsultCore", "ConsultImport"],
+      dependencies: ["Postgres", "ConsultCore", "ConsultImport", "ConsultDrafting"],
       resources: [.copy("Resources/Schema"), .copy("Resources/Workflows")],
       swiftSettings: swiftSettings
     ),
@@ -61,7 +64,7 @@ let package = Package(
     .target(
       name: "ConsultExport",
       dependencies: [
-        "ConsultStore", .product(name: "Mustache", package: "swift-mustache"),
+        "ConsultStore", "ConsultDrafting", .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "CSV", package: "CSV.swift"),
       ],
       swiftSettings: swiftSettings
@@ -70,7 +73,7 @@ let package = Package(
     .executableTarget(
       name: "consult",
       dependencies: [
-        "ConsultStore", "ConsultExport", "EmbeddedPostgres", "ConsultCore", "Postgres",
+        "ConsultStore", "ConsultExport", "EmbeddedPostgres", "ConsultCore", "Postgres", "ConsultDrafting",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -85,6 +88,7 @@ let package = Package(
       dependencies: ["ConsultCore", .product(name: "PropertyBased", package: "swift-property-based")],
       swiftSettings: swiftSettings
     ),
+    .testTarget(name: "ConsultDraftingTests", dependencies: ["ConsultDrafting"], swiftSettings: swiftSettings),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ConsultImportTests", dependencies: ["ConsultImport", "ConsultCore"], swiftSettings: swiftSettings),
@@ -92,7 +96,7 @@ let package = Package(
     .testTarget(
       name: "ConsultStoreTests",
       dependencies: [
-        "ConsultStore", "ConsultCore", "Postgres", "ConsultExport",
+        "ConsultStore", "ConsultCore", "Postgres", "ConsultExport", "ConsultDrafting",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ],
       // Golden/: expected exports of the scenario, read by path (RECORD_GOLDEN=1 rewrites them).
@@ -100,7 +104,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
-      name: "ConsultExportTests", dependencies: ["ConsultExport", "ConsultCore"], swiftSettings: swiftSettings),
+      name: "ConsultExportTests", dependencies: ["ConsultExport", "ConsultCore", "ConsultDrafting"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "ConsultCLITests", dependencies: ["consult", "Postgres"], swiftSettings: swiftSettings),
   ]
 )

@@ -13,6 +13,10 @@ public enum EntityKind: String, CaseIterable, Sendable, Hashable, Codable {
   case contribution
   /// The published summary of a workshop's proceedings.
   case proceedingsSummary = "proceedings-summary"
+  /// The paper a consultation drafts (one per consultation): numbered revisions and sign-off.
+  case draft
+  /// A comment on a revision of the draft, anchored to a section and a passage.
+  case comment
 }
 
 extension EntityKind: CustomStringConvertible {

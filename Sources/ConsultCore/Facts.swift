@@ -30,6 +30,10 @@ public struct Relation: Sendable, Hashable {
   /// Counts child proceedings summaries.
   public static let summaries = Relation(
     name: "summaries", kind: .proceedingsSummary, isParent: false)
+  /// Counts the draft's comments.
+  public static let comments = Relation(name: "comments", kind: .comment, isParent: false)
+  /// Names the comment's draft.
+  public static let draft = Relation(name: "draft", kind: .draft, isParent: true)
   /// Names the parent consultation.
   public static let consultation = Relation(
     name: "consultation", kind: .consultation, isParent: true)
@@ -41,6 +45,8 @@ public struct Relation: Sendable, Hashable {
   /// - consultation: workshops, invitations, contributions, summaries
   /// - workshop: invitations, contributions, summaries, consultation
   /// - invitation, contribution, proceedings-summary: workshop, consultation
+  /// - draft: comments, consultation
+  /// - comment: draft, consultation
   ///
   /// - Parameter kind: The kind whose machine's guards are being read or computed.
   /// - Returns: The relations, children first, then parents.
@@ -49,6 +55,8 @@ public struct Relation: Sendable, Hashable {
     case .consultation: [.workshops, .invitations, .contributions, .summaries]
     case .workshop: [.invitations, .contributions, .summaries, .consultation]
     case .invitation, .proceedingsSummary, .contribution: [.workshop, .consultation]
+    case .draft: [.comments, .consultation]
+    case .comment: [.draft, .consultation]
     }
   }
 

@@ -24,10 +24,18 @@ public enum RecordEvent {
   /// A contribution was given a theme (`data`: `from_theme`, `to_theme`, `search_query`).
   public static let tagged = "tag"
 
+  /// A new revision of the draft (`consult draft revise`; `data`: `revision`, the new number, and
+  /// `voided_approvals`, the stakeholder ids whose approvals of the previous revision no longer
+  /// count; `content_hash` pins the revision, SQL `consult_draft_revision_content`).
+  public static let draftRevised = "revise-draft"
+  /// An approver signed off a revision of the draft (`data`: `revision`, `stakeholder_id`,
+  /// `revision_hash`, the content hash of the revision approved).
+  public static let revisionApproved = "approve-revision"
+
   /// Every record event name.
   public static let names: Set<String> = [
     textRevised, themeAdded, deadlineSet, deadlineCleared, rescheduled, attendanceListAllowed,
-    attendanceListWithheld, tagged,
+    attendanceListWithheld, tagged, draftRevised, revisionApproved,
   ]
 
   /// Whether `event` is a record event: its name is one of ``names`` and it leaves the state as it

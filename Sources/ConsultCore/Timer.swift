@@ -101,7 +101,7 @@ public enum DateField: String, Sendable, Hashable, CaseIterable, CustomStringCon
   /// - Returns: The fields, in declaration order.
   public static func fields(for kind: EntityKind) -> [DateField] {
     switch kind {
-    case .consultation: [.consultationDeadline, .consultationOpened]
+    case .consultation, .draft, .comment: [.consultationDeadline, .consultationOpened]
     case .workshop, .invitation, .contribution, .proceedingsSummary: allCases
     }
   }

@@ -10,6 +10,9 @@ import Yams
 /// title: Expert white-paper consultation
 /// description: ...               # optional
 /// summary-title: Report on the comments   # optional: the summary document's name
+/// sign-off:                      # optional: who approves the draft (see SignOffRule)
+///   approvers: [workshop-hosts]
+///   event: finalise
 /// machines:
 ///   consultation:                # an EntityKind raw value; consultation is required
 ///     initial: preparation
@@ -37,6 +40,8 @@ public struct WorkflowDefinition: Sendable {
   /// What the workflow calls its summary document (`summary-title:`, e.g. "Report on the comments");
   /// nil: "Proceedings summary".
   public let summaryTitle: String?
+  /// Who must approve the draft before it is final (`sign-off:`); nil when the file has none.
+  public let signOff: SignOffRule?
   /// The machines declared, by entity kind; always contains `.consultation`.
   public let machines: [EntityKind: StateMachine]
   /// The file name given to ``parse(yaml:file:)``, for messages.
@@ -77,7 +82,7 @@ public struct WorkflowDefinition: Sendable {
   /// Creates a definition from validated parts; only the loader calls this.
   init(
     name: String, version: String, title: String, description: String?, summaryTitle: String? = nil,
-    machines: [EntityKind: StateMachine],
+    signOff: SignOffRule? = nil, machines: [EntityKind: StateMachine],
     file: String, machinesLine: Int, machinesColumn: Int
   ) {
     self.name = name
@@ -85,6 +90,7 @@ public struct WorkflowDefinition: Sendable {
     self.title = title
     self.description = description
     self.summaryTitle = summaryTitle
+    self.signOff = signOff
     self.machines = machines
     self.file = file
     self.machinesLine = machinesLine
@@ -248,7 +254,7 @@ struct WorkflowLoader {
         root, "the top level", expected: "a mapping with workflow, version, title and machines")
     else { return nil }
     checkKeys(
-      top, allowed: ["workflow", "version", "title", "description", "summary-title", "machines"],
+      top, allowed: ["workflow", "version", "title", "description", "summary-title", "sign-off", "machines"],
       in: "the top level"
     )
 
@@ -283,6 +289,7 @@ struct WorkflowLoader {
     }
 
     for machine in raw { validate(machine) }
+    let signOff = loadSignOff(top, machines: raw)
     let guards = loadGuards(raw)
     checkOverlaps(raw, guards: guards)
 
@@ -302,7 +309,8 @@ struct WorkflowLoader {
     }
     return WorkflowDefinition(
       name: name.value, version: version.value, title: title.value, description: description?.value,
-      summaryTitle: summaryTitle?.value, machines: machines, file: file, machinesLine: machinesPosition.line,
+      summaryTitle: summaryTitle?.value, signOff: signOff, machines: machines, file: file,
+      machinesLine: machinesPosition.line,
       machinesColumn: machinesPosition.column)
   }
 
@@ -777,6 +785,42 @@ struct WorkflowLoader {
     case .scalar: isNull(node) ? "nothing" : "'\(node.scalar?.string ?? "")'"
     case .alias: "an alias"
     }
+  }
+
+  /// Reads `sign-off:` (``SignOffRule``): `approvers:` a non-empty list of `workshop-hosts` or
+  /// stakeholder handles, `event:` an event of the `draft` machine, which must be declared.
+  private mutating func loadSignOff(_ top: Node.Mapping, machines: [RawMachine]) -> SignOffRule? {
+    guard let (key, value) = entry(top, "sign-off") else { return nil }
+    let context = "'sign-off'"
+    guard let body = mapping(value, context, expected: "a mapping with approvers and event") else { return nil }
+    checkKeys(body, allowed: ["approvers", "event"], in: context)
+    var approvers: [SignOffRule.Approver] = []
+    if let (approversKey, list) = entry(body, "approvers") {
+      if case .sequence(let items) = list, items.count > 0 {
+        for item in items {
+          guard let text = scalarString(item),
+            text.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) != nil
+          else {
+            report(Position(item), "an approver in \(context) must be 'workshop-hosts' or a stakeholder handle")
+            continue
+          }
+          approvers.append(text == SignOffRule.workshopHostsKeyword ? .workshopHosts : .stakeholder(text))
+        }
+      } else {
+        report(Position(approversKey), "'approvers' of \(context) must be a non-empty list")
+      }
+    } else {
+      report(Position(body.mark), "missing key 'approvers' in \(context)")
+    }
+    guard let event = requiredString(body, "event", in: context) else { return nil }
+    guard let draft = machines.first(where: { $0.kind == .draft }) else {
+      report(Position(key), "\(context) needs a 'draft' machine declaring its event '\(event.value)'")
+      return nil
+    }
+    if !draft.transitions.contains(where: { $0.event == event.value }) {
+      report(event.position, "event '\(event.value)' of \(context) is not an event of machine 'draft'")
+    }
+    return approvers.isEmpty ? nil : SignOffRule(approvers: approvers, event: event.value)
   }
 
   /// A non-null scalar's text, or `nil`.

@@ -38,7 +38,8 @@ extension ConsultStore {
   /// the one place statements that cannot name their table literally take it from.
   ///
   /// - Parameter kind: The entity kind.
-  /// - Returns: `consultations`, `workshops`, `invitations`, `contributions` or `proceedings_summaries`.
+  /// - Returns: `consultations`, `workshops`, `invitations`, `contributions`, `proceedings_summaries`,
+  ///   `drafts` or `draft_comments`.
   public static func tableName(of kind: EntityKind) -> String {
     switch kind {
     case .consultation: "consultations"
@@ -46,6 +47,8 @@ extension ConsultStore {
     case .invitation: "invitations"
     case .contribution: "contributions"
     case .proceedingsSummary: "proceedings_summaries"
+    case .draft: "drafts"
+    case .comment: "draft_comments"
     }
   }
 }

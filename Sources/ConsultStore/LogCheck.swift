@@ -134,6 +134,10 @@ extension ConsultStore {
       return "SELECT id, state FROM contributions WHERE $1::bigint IS NULL OR consultation_id = $1"
     case .proceedingsSummary:
       return "SELECT id, state FROM proceedings_summaries WHERE $1::bigint IS NULL OR consultation_id = $1"
+    case .draft:
+      return "SELECT id, state FROM drafts WHERE $1::bigint IS NULL OR consultation_id = $1"
+    case .comment:
+      return "SELECT id, state FROM draft_comments WHERE $1::bigint IS NULL OR consultation_id = $1"
     }
   }
 }

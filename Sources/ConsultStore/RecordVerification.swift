@@ -54,7 +54,8 @@ public struct RecordDigest: Sendable, Equatable, Encodable, CustomStringConverti
 extension ConsultStore {
   /// Verifies the record: replays the states (``checkLog(of:pageSize:)``), recomputes every
   /// event's hash and its link to the previous event of its entity, checks that the latest
-  /// content event of every contribution and proceedings summary pins its current content, and,
+  /// content event of every contribution and proceedings summary pins its current content, that
+  /// every draft revision and comment is what its events pinned (migration 0035), and,
   /// with `digest`, that the consultation's chain heads as of the digest's cutoff still give it.
   ///
   /// Every hash is recomputed by the SQL functions of migration 0012 (the one place they are
@@ -113,7 +114,9 @@ extension ConsultStore {
             ))
         }
         let hashed = rows.count
-        for (kind, sql) in [
+        let edited =
+          "its content (text, attribution or author) is not what event #%@ pinned: it was edited outside consult"
+        for (kind, sql, what) in [
           (
             "contribution",
             """
@@ -125,7 +128,7 @@ extension ConsultStore {
                                WHERE x.entity_kind = 'contribution' AND x.entity_id = k.id
                                  AND x.content_hash IS NOT NULL ORDER BY x.id DESC LIMIT 1) e ON true
             WHERE $1::bigint IS NULL OR k.consultation_id = $1
-            """
+            """, edited
           ),
           (
             "proceedings-summary",
@@ -137,7 +140,60 @@ extension ConsultStore {
                                WHERE x.entity_kind = 'proceedings-summary' AND x.entity_id = p.id
                                  AND x.content_hash IS NOT NULL ORDER BY x.id DESC LIMIT 1) e ON true
             WHERE $1::bigint IS NULL OR p.consultation_id = $1
+            """, edited
+          ),
+          // Drafts (migration 0035): every revision against the event that pinned it.
+          (
+            "draft",
             """
+            SELECT r.draft_id AS id, e.id AS event_id,
+                   e.content_hash IS DISTINCT FROM consult_draft_revision_content(r.draft_id, r.revision, r.title, r.body)
+                     AS differs
+            FROM draft_revisions r JOIN drafts d ON d.id = r.draft_id
+            LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
+                               WHERE x.entity_kind = 'draft' AND x.entity_id = r.draft_id AND x.content_hash IS NOT NULL
+                                 AND ((x.from_state IS NULL AND r.revision = 1)
+                                      OR (x.event = 'revise-draft' AND x.data ->> 'revision' = r.revision::text))
+                               ORDER BY x.id DESC LIMIT 1) e ON true
+            WHERE $1::bigint IS NULL OR d.consultation_id = $1
+            """, "a revision's text or title is not what event #%@ pinned: it was edited outside consult"
+          ),
+          (
+            "draft",
+            """
+            SELECT p.draft_id AS id, p.event_id,
+                   (e.id IS NULL OR e.data ->> 'stakeholder_id' IS DISTINCT FROM p.stakeholder_id::text
+                    OR e.data ->> 'revision' IS DISTINCT FROM p.revision::text
+                    OR e.data ->> 'revision_hash' IS DISTINCT FROM encode(p.revision_hash, 'hex')) AS differs
+            FROM draft_approvals p JOIN drafts d ON d.id = p.draft_id
+            LEFT JOIN events e ON e.id = p.event_id AND e.entity_kind = 'draft' AND e.entity_id = p.draft_id
+              AND e.event = 'approve-revision'
+            WHERE $1::bigint IS NULL OR d.consultation_id = $1
+            """,
+            "an approval (approver, revision or its hash) is not what event #%@ recorded: it was edited outside "
+              + "consult"
+          ),
+          (
+            "comment",
+            """
+            SELECT k.id, e.id AS event_id,
+                   e.content_hash IS DISTINCT FROM consult_draft_comment_content(
+                     k.draft_id, k.revision, k.section, k.quote_exact, k.quote_prefix, k.quote_suffix, k.stakeholder_id,
+                     k.attribution, k.comment_type, k.body, k.proposed_change)
+                   OR k.response IS DISTINCT FROM (
+                     SELECT x.data ->> 'response' FROM events x WHERE x.entity_kind = 'comment' AND x.entity_id = k.id
+                       AND x.data ->> 'response' IS NOT NULL ORDER BY x.id DESC LIMIT 1)
+                   OR k.resolved_in::text IS DISTINCT FROM (
+                     SELECT x.data ->> 'resolved_in' FROM events x WHERE x.entity_kind = 'comment' AND x.entity_id = k.id
+                       AND x.data ->> 'resolved_in' IS NOT NULL ORDER BY x.id DESC LIMIT 1) AS differs
+            FROM draft_comments k
+            LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
+                               WHERE x.entity_kind = 'comment' AND x.entity_id = k.id AND x.from_state IS NULL
+                               ORDER BY x.id LIMIT 1) e ON true
+            WHERE $1::bigint IS NULL OR k.consultation_id = $1
+            """,
+            "the comment (text, quote, commenter, consent, type, proposed change, response or resolving revision) is "
+              + "not what its events (from #%@) recorded: it was edited outside consult"
           ),
         ] {
           for row in try connection.query(sql, [consultationID]) where try row.decode("differs", as: Bool.self) {
@@ -149,8 +205,7 @@ extension ConsultStore {
                   entityKind: kind, entityID: try row.decode("id"), eventID: eventID,
                   message: eventID == nil
                     ? "no event pins its content"
-                    : "its content (text, attribution or author) is not what event #\(eventID!) pinned: it was "
-                      + "edited outside consult")
+                    : what.replacingOccurrences(of: "%@", with: String(eventID!)))
               ))
           }
         }

@@ -272,6 +272,10 @@ extension ConsultStore {
       "SELECT id FROM contributions WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
     case .proceedingsSummary:
       "SELECT id FROM proceedings_summaries WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    case .draft:
+      "SELECT id FROM drafts WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
+    case .comment:
+      "SELECT id FROM draft_comments WHERE id = $1 AND version = $2 FOR UPDATE SKIP LOCKED"
     }
   }
 
@@ -300,6 +304,11 @@ extension ConsultStore {
         LEFT JOIN workshops w ON w.id = e.workshop_id
         LEFT JOIN stakeholders s ON s.id = e.stakeholder_id
         """
+    case .draft, .comment:
+      source = """
+        FROM \(tableName(of: kind)) e JOIN consultations c ON c.id = e.consultation_id
+        LEFT JOIN workshops w ON false
+        """
     case .contribution, .proceedingsSummary:
       source = """
         FROM \(tableName(of: kind)) e JOIN consultations c ON c.id = e.consultation_id
@@ -313,6 +322,8 @@ extension ConsultStore {
     case .invitation: label = "coalesce(s.handle, '#' || e.id) || coalesce(' to ' || w.key, '')"
     case .contribution: label = "'#' || e.id"
     case .proceedingsSummary: label = "'summary of ' || w.key"
+    case .draft: label = "'draft of ' || c.slug"
+    case .comment: label = "'comment c' || e.id"
     }
     return """
       SELECT e.id, e.version, e.state, c.slug, \(label) AS label, due.at AS due_at

@@ -83,9 +83,13 @@ extension ConsultStore {
   /// writer's UPDATE waits for ours and then matches no row, so exactly one
   /// of two concurrent transitions wins (PostgreSQL docs §13.2.1).
   ///
+  /// `data`, when given, is stored with the event as a JSON object of strings (a comment
+  /// decision's response and resolving revision), covered by the event's hash.
+  ///
   /// - Throws: as ``fire(_:on:actor:reason:at:)``.
   public func applyTransition(
-    _ event: String, on entity: EntityReference, actor: String, reason: String?, at time: Date? = nil
+    _ event: String, on entity: EntityReference, actor: String, reason: String?, at time: Date? = nil,
+    data: [String: String?]? = nil
   ) throws -> TransitionRecord {
     let loaded = try load(entity)
     let definition = try workflow(name: loaded.workflowName, version: loaded.workflowVersion)
@@ -105,8 +109,8 @@ extension ConsultStore {
       Self.transitionSQL(entity.kind),
       [
         transition.to, entity.id, loaded.version, loaded.consultationID, entity.kind.rawValue, event, loaded.state,
-        actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init), nil as String?,
-        nil as String?,
+        actor, reason, loaded.workflowName, loaded.workflowVersion, time.map(PostgresTimestamp.init),
+        data.map(Self.jsonObject), nil as String?,
       ])
     guard let row = appended.rows.first else {
       throw StoreError(
@@ -137,8 +141,8 @@ extension ConsultStore {
   }
 
   /// Appends one row to the event log (the `events_chain` trigger chains and hashes it); a
-  /// contribution's or summary's creation event pins the entity's content (its `content_hash`,
-  /// migration 0012).
+  /// contribution's, summary's, draft's (its revision 1) or draft comment's creation event pins the
+  /// entity's content (its `content_hash`, migrations 0012 and 0035).
   func appendEvent(
     consultationID: Int64, entity: EntityReference, event: String, from: String?, to: String, actor: String,
     reason: String?, workflow: (name: String, version: String), at time: Date? = nil
@@ -153,6 +157,14 @@ extension ConsultStore {
                       FROM contributions k WHERE k.id = $3)
                    WHEN $5::text IS NULL AND $2 = 'proceedings-summary' THEN
                      (SELECT consult_summary_content(p.title, p.body) FROM proceedings_summaries p WHERE p.id = $3)
+                   WHEN $5::text IS NULL AND $2 = 'draft' THEN
+                     (SELECT consult_draft_revision_content(r.draft_id, r.revision, r.title, r.body)
+                      FROM draft_revisions r WHERE r.draft_id = $3 AND r.revision = 1)
+                   WHEN $5::text IS NULL AND $2 = 'comment' THEN
+                     (SELECT consult_draft_comment_content(k.draft_id, k.revision, k.section, k.quote_exact,
+                               k.quote_prefix, k.quote_suffix, k.stakeholder_id, k.attribution, k.comment_type,
+                               k.body, k.proposed_change)
+                      FROM draft_comments k WHERE k.id = $3)
               END)
       RETURNING id
       """,
@@ -235,6 +247,16 @@ extension ConsultStore {
         SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version, c.state AS consultation_state
         FROM proceedings_summaries e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
         """
+    case .draft:
+      return """
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version, c.state AS consultation_state
+        FROM drafts e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
+        """
+    case .comment:
+      return """
+        SELECT e.consultation_id, e.state, e.version, c.workflow_name, c.workflow_version, c.state AS consultation_state
+        FROM draft_comments e JOIN consultations c ON c.id = e.consultation_id WHERE e.id = $1
+        """
     }
   }
 
@@ -251,6 +273,10 @@ extension ConsultStore {
     case .proceedingsSummary:
       return
         "UPDATE proceedings_summaries SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
+    case .draft:
+      return "UPDATE drafts SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
+    case .comment:
+      return "UPDATE draft_comments SET state = $1, version = version + 1 WHERE id = $2 AND version = $3"
     }
   }
 
@@ -289,6 +315,10 @@ extension ConsultStore {
       return """
         SELECT w.state, 1 AS count FROM contributions e JOIN workshops w ON w.id = e.workshop_id WHERE e.id = $1
         """
+    case (.draft, .comment, false):
+      return "SELECT state, count(*) AS count FROM draft_comments WHERE draft_id = $1 GROUP BY state"
+    case (.comment, .draft, true):
+      return "SELECT d.state, 1 AS count FROM draft_comments e JOIN drafts d ON d.id = e.draft_id WHERE e.id = $1"
     default:
       return nil
     }

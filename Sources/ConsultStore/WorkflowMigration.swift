@@ -148,7 +148,7 @@ extension ConsultStore {
   }
 
   /// The kinds that belong to a consultation, in the order they are migrated.
-  static let childKinds: [EntityKind] = [.workshop, .invitation, .contribution, .proceedingsSummary]
+  static let childKinds: [EntityKind] = [.workshop, .invitation, .contribution, .proceedingsSummary, .draft, .comment]
 
   /// Locks a consultation's entities of `kind` and counts them by state; `$1` is the consultation.
   static func lockAndCountSQL(_ kind: EntityKind) -> String {

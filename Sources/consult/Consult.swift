@@ -22,7 +22,7 @@ struct Consult: ParsableCommand {
       ThemeCommand.self, StakeholderCommand.self, WorkshopCommand.self,
       Invite.self, RSVP.self, Attendance.self, InvitationCommand.self,
       Contribute.self, ContributionsCommand.self, SummaryCommand.self, Export.self,
-      ActorCommand.self, DB.self,
+      DraftCommand.self, ActorCommand.self, DB.self,
       WorkflowCommand.self,
       Tick.self, DeadlineCommand.self,
       Completions.self, Manual.self,

@@ -344,7 +344,7 @@ struct MalformedWorkflowTests {
           "6: initial state 'start' of machine 'consultation' is not declared in its states",
           "13: transition 'close' of machine 'consultation' goes to unknown state 'shut'",
           "14: bad guard of transition 'close' of machine 'consultation': unknown operator '>>'; use one of >=, >, <=, <, ==, !=",
-          "15: unknown machine kind 'meeting'; expected one of: consultation, invitation, workshop, contribution, proceedings-summary",
+          "15: unknown machine kind 'meeting'; expected one of: consultation, invitation, workshop, contribution, proceedings-summary, draft, comment",
         ])
       #expect(error.description.split(separator: "\n").count == error.issues.count)
       #expect(error.description.hasPrefix("many.yaml:6:14: error: initial state 'start'"))

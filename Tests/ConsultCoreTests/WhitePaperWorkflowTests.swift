@@ -96,6 +96,34 @@ struct WhitePaperWorkflowTests {
         Move(from: "approved", event: "withdraw", to: "withdrawn"),
       ]
     ),
+    .draft: (
+      "drafting",
+      ["drafting", "final", "withdrawn"],
+      ["final", "withdrawn"],
+      [
+        Move(from: "drafting", event: "finalise", to: "final"),
+        Move(from: "drafting", event: "withdraw", to: "withdrawn"),
+      ]
+    ),
+    .comment: (
+      "open",
+      ["open", "accepted", "partly-accepted", "rejected", "noted", "closed"],
+      ["closed"],
+      [
+        Move(from: "open", event: "accept", to: "accepted"),
+        Move(from: "open", event: "partly-accept", to: "partly-accepted"),
+        Move(from: "open", event: "reject", to: "rejected"),
+        Move(from: "open", event: "note", to: "noted"),
+        Move(from: "accepted", event: "reopen", to: "open"),
+        Move(from: "partly-accepted", event: "reopen", to: "open"),
+        Move(from: "rejected", event: "reopen", to: "open"),
+        Move(from: "noted", event: "reopen", to: "open"),
+        Move(from: "accepted", event: "close", to: "closed"),
+        Move(from: "partly-accepted", event: "close", to: "closed"),
+        Move(from: "rejected", event: "close", to: "closed"),
+        Move(from: "noted", event: "close", to: "closed"),
+      ]
+    ),
     .contribution: (
       "received",
       ["received", "accepted", "rejected"],
@@ -110,7 +138,8 @@ struct WhitePaperWorkflowTests {
   @Test func parsesWithHeader() throws {
     let workflow = try Shipped.workflow()
     #expect(workflow.name == "white-paper")
-    #expect(workflow.version == "2")
+    #expect(workflow.version == "3")
+    #expect(workflow.signOff == SignOffRule(approvers: [.workshopHosts, .stakeholder("bmvg")], event: "finalise"))
     #expect(workflow.title == "Expert white-paper consultation")
     #expect(workflow.description?.isEmpty == false)
     #expect(Set(workflow.machines.keys) == Set(EntityKind.allCases))
@@ -400,6 +429,8 @@ struct WhitePaperWorkflowTests {
       ],
       .proceedingsSummary: ["workshop.held"],
       .contribution: [],
+      .draft: ["comments.open"],
+      .comment: [],
     ]
     for kind in EntityKind.allCases {
       let machine = try workflow.machine(for: kind)

@@ -78,11 +78,11 @@ struct LogCheckTests {
     #expect(
       lines.contains(
         "consultation #1, event #\(opened): 'fast-track' (preparation → participatory-phase) is not allowed: "
-          + "white-paper@2 declares no event 'fast-track' for consultation"), "\(lines)")
+          + "white-paper@3 declares no event 'fast-track' for consultation"), "\(lines)")
     #expect(
       lines.contains(
         "invitation #\(invitation), event #\(eventID): 'decline' (sent → attended) is not allowed: "
-          + "white-paper@2 has no transition 'decline' from 'sent' to 'attended'"), "\(lines)")
+          + "white-paper@3 has no transition 'decline' from 'sent' to 'attended'"), "\(lines)")
     #expect(
       lines.contains {
         $0.hasPrefix("invitation #\(invitation): stored state is 'declined', but the log")
@@ -129,10 +129,10 @@ struct WorkflowRegistryTests {
     try Scenario.build(db.store)
     let source = try String(contentsOf: Scenario.workflowFile, encoding: .utf8)
     try db.store.registerWorkflow(
-      source: source.replacingOccurrences(of: "version: 2", with: "version: 3"), file: "white-paper-3.yaml")
+      source: source.replacingOccurrences(of: "version: 3", with: "version: 4"), file: "white-paper-4.yaml")
     let listed = try db.store.registeredWorkflows()
     #expect(listed.map(\.name) == ["white-paper", "white-paper"])
-    #expect(listed.map(\.version) == ["2", "3"])
+    #expect(listed.map(\.version) == ["3", "4"])
     #expect(listed.map(\.consultations) == [1, 0])
     #expect(listed.allSatisfy { $0.contentHash.count == 64 })
     #expect(listed[0].contentHash != listed[1].contentHash)

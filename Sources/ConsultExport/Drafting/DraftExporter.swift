@@ -1,0 +1,54 @@
+import ConsultCore
+import ConsultDrafting
+import ConsultStore
+import Foundation
+
+/// A revision of the draft as Markdown for publication or for Word (through pandoc): the text as
+/// written, then "Sources", listing per section the contributions (`[#12]`) and comments (`[c3]`)
+/// it cites, each attributed only as its contributor's consent and its workshop's rule allow
+/// (``AttributionRule``; under the Chatham House Rule, "a participant").
+public struct DraftExporter: Sendable {
+  /// Makes an exporter.
+  public init() {}
+
+  /// Renders a revision with its sources.
+  ///
+  /// - Parameters:
+  ///   - revision: The revision.
+  ///   - contributions: The contributions it cites, by id (``ConsultStore/ConsultStore/draftCitedContributions(of:revision:)``).
+  ///   - comments: The draft's comments (those cited are listed).
+  /// - Returns: Markdown.
+  public func markdown(
+    _ revision: DraftRevision, contributions: [Int64: CitedContribution], comments: [DraftComment]
+  ) -> String {
+    var out = revision.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+    let sections = (try? DraftDocument.sections(of: revision.body)) ?? []
+    let commentsByID = Dictionary(uniqueKeysWithValues: comments.map { ($0.id, $0) })
+    var listed: [String] = []
+    for section in sections {
+      let cited = DraftDocument.citations(in: TextAnchoring.text(of: section))
+      var lines: [String] = []
+      for id in cited.contributions {
+        guard let found = contributions[id] else { continue }
+        let label = AttributionRule.label(for: found.contribution, chathamHouse: found.chathamHouse)
+        let kind = found.kind == .oralStatement ? "statement at workshop \(found.workshop ?? "")" : "written submission"
+        lines.append("- [#\(id)] \(kind), \(label.map(ProceedingsView.inline) ?? "not for publication")")
+      }
+      for id in cited.comments {
+        guard let comment = commentsByID[id] else { continue }
+        let label = AttributionRule.label(for: comment.commenter, chathamHouse: false)
+        lines.append(
+          "- [c\(id)] \(comment.type.rawValue) comment on revision \(comment.revision), "
+            + "\(label.map(ProceedingsView.inline) ?? "not for publication"); \(comment.state)")
+      }
+      if !lines.isEmpty {
+        let name = section.heading.isEmpty ? section.anchor : ProceedingsView.inline(section.heading)
+        listed.append("### \(name)\n\n" + lines.joined(separator: "\n"))
+      }
+    }
+    if !listed.isEmpty {
+      out += "\n## Sources {#sources}\n\n" + listed.joined(separator: "\n\n") + "\n"
+    }
+    return out
+  }
+}
