@@ -7,7 +7,7 @@ extension Stakeholder.Kind: ExpressibleByArgument {}
 struct StakeholderCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stakeholder", abstract: "Manage stakeholders (persons and organisations).",
-    subcommands: [Add.self, ListStakeholders.self, Groups.self])
+    subcommands: [Add.self, ListStakeholders.self, Groups.self, Forget.self])
 
   struct Add: StoreCommand {
     static let configuration = CommandConfiguration(
@@ -66,7 +66,9 @@ struct StakeholderCommand: ParsableCommand {
 struct WorkshopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workshop", abstract: "Manage workshops.",
-    subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self])
+    subcommands: [
+      Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self, DisclosureThreshold.self,
+    ])
 
   struct Reschedule: WritingCommand {
     static let configuration = CommandConfiguration(
