@@ -83,7 +83,8 @@ extension ConsultStore {
 
   /// Flags a statement just recorded when its text names someone the rule protects: a
   /// `flag-disclosure` record event (`data.stakeholders`: their ids) at `time` (the recording's
-  /// time; nil: now), in the caller's transaction.
+  /// time, or the consultation's latest change of phase when that is later; nil: now), in the
+  /// caller's transaction.
   ///
   /// - Returns: The finding, or nil when there is none.
   @discardableResult
@@ -93,9 +94,22 @@ extension ConsultStore {
     guard let finding = try disclosureFindings(workshopID: workshopID, contributionID: contributionID).first else {
       return nil
     }
+    // Dated with the recording, but never before the consultation's latest change of phase (a
+    // statement of the past recorded later is created then; migration 0014 dates events after it).
+    let flaggedAt = try time.map { time in
+      try connection.query(
+        """
+        SELECT greatest($1::timestamptz, (
+          SELECT e.occurred_at FROM events e JOIN contributions k ON k.id = $2
+          WHERE e.entity_kind = 'consultation' AND e.entity_id = k.consultation_id
+            AND e.from_state IS DISTINCT FROM e.to_state
+          ORDER BY e.id DESC LIMIT 1)) AS t
+        """, [PostgresTimestamp(time), contributionID]
+      ).rows[0].decode("t", as: PostgresTimestamp.self).date
+    }
     try recordChange(
       RecordEvent.disclosureFlagged, on: EntityReference(.contribution, contributionID), actor: actor,
-      data: ["stakeholders": finding.stakeholderIDs.map(String.init).joined(separator: ",")], at: time)
+      data: ["stakeholders": finding.stakeholderIDs.map(String.init).joined(separator: ",")], at: flaggedAt)
     return finding
   }
 
