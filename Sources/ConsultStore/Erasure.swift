@@ -92,12 +92,13 @@ extension ConsultStore {
   @discardableResult
   public func vacuumAfterErasure() throws -> Bool {
     try translatingErrors("vacuum after erasure") {
-      let may: Bool = try connection.query(
-        """
-        SELECT r.rolsuper OR pg_has_role(session_user, 'consult_owner', 'MEMBER') AS may
-        FROM pg_roles r WHERE r.rolname = session_user
-        """
-      ).rows.first?.decode("may") ?? false
+      let may: Bool =
+        try connection.query(
+          """
+          SELECT r.rolsuper OR pg_has_role(session_user, 'consult_owner', 'MEMBER') AS may
+          FROM pg_roles r WHERE r.rolname = session_user
+          """
+        ).rows.first?.decode("may") ?? false
       guard may else { return false }
       let role: String = try connection.query("SELECT current_user AS r").rows[0].decode("r")
       try connection.execute("RESET ROLE")

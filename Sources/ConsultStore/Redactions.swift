@@ -160,7 +160,8 @@ extension ConsultStore {
       }
       if found.isEmpty {
         throw StoreError(
-          .invalidInput, "--span: the text is not in contribution #\(contributionID) as it stands (case and "
+          .invalidInput,
+          "--span: the text is not in contribution #\(contributionID) as it stands (case and "
             + "spaces must match)")
       }
       if found.count > 1 && !every {

@@ -53,10 +53,13 @@ struct Contribute: WritingCommand {
         text: body, stakeholder: stakeholder, workshop: workshop, theme: theme, language: language,
         attribution: attribution ?? consent, receivedAt: received), in: consultation, actor: actor)
     // A Chatham House statement naming someone the rule protects is flagged (Disclosure.swift).
-    if let workshop, try store.disclosureReview(of: consultation, workshop: workshop).contains(where: { $0.contributionID == c.id }) {
+    if let workshop,
+      try store.disclosureReview(of: consultation, workshop: workshop).contains(where: { $0.contributionID == c.id })
+    {
       printError(
-        "consult: flagged: contribution #\(c.id) names a participant, an invitee's organisation or a host of a Chatham "
-          + "House workshop; its summary cannot be published until it is redacted or cleared (`consult contributions clear`)")
+        "consult: flagged: contribution #\(c.id) names a participant, an invitee's organisation or a host of a "
+          + "Chatham House workshop; its summary cannot be published until it is redacted or cleared "
+          + "(`consult contributions clear`)")
     }
     if output.json { return try printJSON(c) }
     print("Recorded contribution #\(c.id) (\(c.kind.rawValue)\(c.theme.map { ", theme \($0)" } ?? ""))")

@@ -160,7 +160,8 @@ extension ContributionsCommand {
 
     func execute(_ store: ConsultStore) throws {
       guard try store.actor(reviewer) != nil else {
-        throw InputError(message: "--reviewer: unknown actor '\(reviewer)'; register it first: consult actor add \(reviewer)")
+        throw InputError(
+          message: "--reviewer: unknown actor '\(reviewer)'; register it first: consult actor add \(reviewer)")
       }
       let event = try store.clearDisclosure(contributionID: id, in: consultation, reviewer: reviewer, note: note)
       if output.json { return try printJSON(event) }

@@ -10,7 +10,9 @@ struct PrivacyCLITests {
     for actor in ["planner", "editor", "reviewer", "admin"] { try cli.ok(["actor", "add", actor]) }
     try cli.ok(["actor", "add", "jane-doe", "--name", "Jane Doe"])
     try cli.ok(["open", "wp", "--title", "White Paper", "--theme", "cyber=Cyber security", "--actor", "planner"])
-    try cli.ok(["stakeholder", "add", "host", "--kind", "organisation", "--name", "Host Ministry", "--group", "ministries"])
+    try cli.ok([
+      "stakeholder", "add", "host", "--kind", "organisation", "--name", "Host Ministry", "--group", "ministries",
+    ])
     try cli.ok([
       "stakeholder", "add", "jane-doe", "--name", "Jane Doe", "--group", "public", "--email", "jane.doe@example.org",
     ])

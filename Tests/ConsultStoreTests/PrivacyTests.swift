@@ -23,7 +23,8 @@ func privacyExports(_ store: ConsultStore, slug: String = Scenario.slug) throws 
     try exporter.finish()
     result["contributions.\(format.rawValue)"] = String(decoding: bytes, as: UTF8.self)
     result["attendance.\(format.rawValue)"] = String(
-      decoding: try AttendanceExporter().render(try store.attendanceRecords(of: slug), consultation: slug, format: format),
+      decoding: try AttendanceExporter().render(
+        try store.attendanceRecords(of: slug), consultation: slug, format: format),
       as: UTF8.self)
   }
   result["calendar.ics"] = CalendarExporter().render(
@@ -206,7 +207,8 @@ struct PrivacyTests {
       reason: .defamation, note: nil, actor: "editor")
     #expect(
       second.text
-        == "Call me on [redacted: personal data]. The agency is [redacted: defamation]. Call [redacted: personal data] again.")
+        == "Call me on [redacted: personal data]. The agency is [redacted: defamation]. Call [redacted: personal data] again."
+    )
     #expect(try editor.verifyLog(of: Scenario.slug).isIntact)
     let events = try editor.eventLog(of: Scenario.slug).filter { $0.event == RecordEvent.redacted }
     #expect(events.count == 2)
@@ -227,9 +229,10 @@ struct PrivacyTests {
         RoleTests.refusal(store, "SELECT original FROM contribution_redactions") == SQLState.insufficientPrivilege)
       #expect(
         RoleTests.refusal(store, "SELECT * FROM contribution_redactions") == SQLState.insufficientPrivilege)
-      #expect(try store.redactions(of: written.id, in: Scenario.slug).map(\.reason) == [
-        "personal-data", "personal-data", "defamation",
-      ])
+      #expect(
+        try store.redactions(of: written.id, in: Scenario.slug).map(\.reason) == [
+          "personal-data", "personal-data", "defamation",
+        ])
       #expect(throws: StoreError.self) { try store.redactedOriginals(of: written.id, in: Scenario.slug) }
       #expect(
         RoleTests.refusal(store, "UPDATE contribution_redactions SET note = 'x'") == SQLState.insufficientPrivilege)
@@ -241,7 +244,8 @@ struct PrivacyTests {
       ])
   }
 
-  @Test("a Chatham House statement naming a host or participant is flagged; publishing waits for redaction or clearance")
+  @Test(
+    "a Chatham House statement naming a host or participant is flagged; publishing waits for redaction or clearance")
   func disclosureFlagBlocksPublication() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
