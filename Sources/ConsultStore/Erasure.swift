@@ -32,9 +32,9 @@ extension ConsultStore {
   /// `consult_forget_stakeholder` (migration 0020), in one transaction: the name becomes a stable
   /// pseudonym ("Participant 17"); e-mail, role, handle and source key are dropped; contributions
   /// are kept as the consent allows (named ones reattributed to the stakeholder group, withheld
-  /// ones stay withheld); the person's identifying strings (name, e-mail address and its local
-  /// part, handle, the named actors' handles and names, `alsoIdentifying`; whole words,
-  /// case-insensitive, at least 3 characters) are replaced by the pseudonym in contribution texts,
+  /// ones stay withheld); the person's identifying strings (name, e-mail address, the named actors'
+  /// names, `alsoIdentifying`, and the handles and the address's local part when they are no plain
+  /// word; whole words, case-insensitive, at least 3 characters) are replaced by the pseudonym in contribution texts,
   /// titles and earlier revisions, summaries and their revisions, event reasons and data,
   /// reschedule reasons, tag queries and redacted spans; the actors named are erased. Every
   /// rewrite is logged so that ``verifyLog(of:digest:)`` still passes.

@@ -16,8 +16,9 @@ extension StakeholderCommand {
       discussion: """
         Acts as consult_admin. The stakeholder's name becomes a stable pseudonym ("Participant 17"); e-mail, \
         role, handle and source key are dropped; contributions stay as the consent allows (named ones are \
-        attributed to the stakeholder group, withheld ones stay withheld); the name, e-mail address, handle, \
-        the --erase-actor records' handles and names and every --also string are replaced by the pseudonym in \
+        attributed to the stakeholder group, withheld ones stay withheld); the name, e-mail address, the \
+        --erase-actor records' names, every --also string, and handles that are no plain word (jane-doe, not \
+        glenn: give such a one with --also) are replaced by the pseudonym in \
         contribution texts and their earlier revisions, summaries and their revisions, event reasons and data; \
         each rewrite is logged so that `consult log verify` still passes. The touched tables are then \
         vacuumed when the login role may. What stays outside consult's reach (WAL, backups, copies already \

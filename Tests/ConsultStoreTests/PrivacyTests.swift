@@ -157,6 +157,44 @@ struct PrivacyTests {
     #expect(RoleTests.refusal(editor, "UPDATE events SET reason = 'x'") == SQLState.insufficientPrivilege)
   }
 
+  @Test("forget an organisation that is personal data (a sole trader): its name leaves the dump, its submissions go to the group")
+  func forgetSoleTrader() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    try db.store.addStakeholder(
+      handle: "glenns", kind: .organisation, name: "Glenn's Market & Catering", group: "industry-associations")
+    try db.store.addStakeholder(handle: "glenn", kind: .person, name: "Glenn Miller", group: nil, organisation: "glenns")
+    let submission = try db.store.recordContribution(
+      NewContribution(
+        text: "Glenn's Market & Catering asks for simpler rules; Glenny runs it alone.", stakeholder: "glenn",
+        attribution: .organisation),
+      in: Scenario.slug, actor: "clerk")
+    let withheld = try db.store.recordContribution(
+      NewContribution(text: "Not for the public.", stakeholder: "glenn", attribution: .notForPublication),
+      in: Scenario.slug, actor: "clerk")
+    let admin = try RoleTests.store(db, as: "consult_admin")
+    let person = try admin.forgetStakeholder("glenn", reason: "request", actor: "admin", alsoIdentifying: ["Glenny"])
+    let business = try admin.forgetStakeholder("glenns", reason: "sole trader: personal data", actor: "admin")
+    #expect(person.pseudonym != business.pseudonym)
+    let dump = try pgDump(db.name)
+    for string in ["Glenn's Market", "Glenn Miller", "Glenny", "glenns"] {
+      #expect(!dump.contains(string), "\(string) is still in the pg_dump")
+    }
+    let stored = try db.store.contributions(in: Scenario.slug)
+    #expect(stored.first { $0.id == submission.id }?.consent == .stakeholderGroup)
+    #expect(
+      stored.first { $0.id == submission.id }?.text
+        == "\(business.pseudonym) asks for simpler rules; \(person.pseudonym) runs it alone.")
+    #expect(stored.first { $0.id == withheld.id }?.consent == .notForPublication)
+    #expect(try db.store.verifyLog(of: Scenario.slug).isIntact)
+    let exports = try privacyExports(db.store)
+    #expect(!exports["contributions.csv"]!.contains("Not for the public."))
+    #expect(
+      exports["contributions.csv"]!.contains(
+        ",stakeholder-group,stakeholder-group,,industry-associations,\(business.pseudonym) asks for simpler rules"),
+      "\(exports["contributions.csv"]!)")
+  }
+
   @Test("log verify still catches an event edited after an erasure, and a tampered redaction record")
   func erasureKeepsTheChainHonest() throws {
     let db = try TestDatabase()
@@ -174,6 +212,17 @@ struct PrivacyTests {
     let broken = try db.store.verifyLog(of: Scenario.slug)
     #expect(!broken.isIntact)
     #expect(broken.brokenLinks.contains { $0.message.contains("does not match its hash") })
+
+    // A forged redaction record (to excuse the edit) no longer matches what the erasure event pinned.
+    try db.store.connection.executeScript(
+      """
+      ALTER TABLE event_redactions DISABLE TRIGGER event_redactions_append_only;
+      UPDATE event_redactions r SET hash_after = consult_event_hash(e) FROM events e WHERE e.id = r.event_id;
+      ALTER TABLE event_redactions ENABLE TRIGGER event_redactions_append_only;
+      """)
+    let forged = try db.store.verifyLog(of: Scenario.slug)
+    #expect(!forged.isIntact)
+    #expect(forged.brokenLinks.contains { $0.message.contains("its redaction records were changed") }, "\(forged)")
   }
 
   @Test("redact: exports show [redacted: reason], the original is for consult_admin only (42501), an event")

@@ -201,13 +201,19 @@ BEGIN
   PERFORM set_config('consult.erasure', 'on', true);
 
   -- The identifying strings, longest first (an e-mail address before the handle it contains).
+  -- Handles and an address's local part are searched for only when they are no plain word
+  -- (one with a dot, dash, underscore or digit; a handle that is a plain word may be a word of any
+  -- text): give a plain-word one with `also`.
   SELECT array_agg(x ORDER BY length(x) DESC, x) INTO strings FROM (
     SELECT DISTINCT btrim(x) AS x FROM unnest(
-      ARRAY[s.name, s.email, s.handle, split_part(s.email, '@', 1)] || coalesce(p_also, '{}')
-      || ARRAY(SELECT a.handle FROM actors a WHERE a.erased_at IS NULL
-                 AND (a.handle = ANY (coalesce(p_actor_handles, '{}')) OR a.handle = s.handle))
+      ARRAY[s.name, s.email] || coalesce(p_also, '{}')
       || ARRAY(SELECT a.name FROM actors a WHERE a.erased_at IS NULL AND a.name IS NOT NULL
-                 AND (a.handle = ANY (coalesce(p_actor_handles, '{}')) OR a.handle = s.handle))) x
+                 AND (a.handle = ANY (coalesce(p_actor_handles, '{}')) OR a.handle = s.handle))
+      || ARRAY(SELECT h FROM unnest(
+                 ARRAY[s.handle, split_part(s.email, '@', 1)]
+                 || ARRAY(SELECT a.handle FROM actors a WHERE a.erased_at IS NULL
+                            AND (a.handle = ANY (coalesce(p_actor_handles, '{}')) OR a.handle = s.handle))) h
+               WHERE h ~ '[^[:alpha:]]')) x
     WHERE x IS NOT NULL AND length(btrim(x)) >= 3) t;
   -- As whole words, case-insensitively; the strings' own characters taken literally (every one that
   -- is not a letter, digit or space escaped: in an ARE, a backslash before it means the character).
