@@ -42,6 +42,8 @@ public struct RedactionRecord: Sendable, Equatable, Encodable {
   public let reason: RedactionReason
   /// How many spans were replaced.
   public let spans: Int
+  /// How many of the contribution's earlier texts (revisions) had a span replaced as well.
+  public let revisions: Int
   /// The text as it now stands.
   public let text: String
 }
@@ -69,7 +71,8 @@ extension ConsultStore {
   /// Redacts spans of a contribution's published text: each is replaced by
   /// ``RedactionReason/marker``, the original span kept in `contribution_redactions.original`,
   /// readable by `consult_admin` only (migration 0020), and a `redact` event logged whose content
-  /// hash pins the new text. One transaction.
+  /// hash pins the new text; the same text is replaced in the contribution's earlier revisions.
+  /// One transaction.
   ///
   /// - Parameters:
   ///   - contributionID: The contribution.
@@ -126,9 +129,17 @@ extension ConsultStore {
             String(original), actor,
           ])
       }
+      // The same spans in the contribution's earlier texts (SQL consult_redact_revisions, migration
+      // 0020: allowed only after this logged redaction).
+      var revisions = 0
+      for original in Set(ranges.map { range in String(String.UnicodeScalarView(text[range])) }).sorted() {
+        revisions += try connection.query(
+          "SELECT consult_redact_revisions($1, $2, $3) AS n", [contributionID, original, reason.marker]
+        ).rows[0].decode("n", as: Int.self)
+      }
       return RedactionRecord(
         contributionID: contributionID, eventID: event.eventID, reason: reason, spans: ranges.count,
-        text: String(newText))
+        revisions: revisions, text: String(newText))
     }
   }
 

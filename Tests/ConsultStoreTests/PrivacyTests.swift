@@ -245,10 +245,25 @@ struct PrivacyTests {
         written.id, in: Scenario.slug, span: .text("nowhere", every: false), reason: .personalData, note: nil,
         actor: "editor")
     }
+    // An earlier text of it (as a re-import with --update-changed keeps it), written here by the superuser.
+    try db.store.connection.execute(
+      """
+      INSERT INTO contribution_revisions (contribution_id, revision, text, replaced_by_id)
+      VALUES ($1, 1, 'Call me on +49 30 1234567.', consult_actor('clerk'))
+      """, [written.id])
+    // Editors rewrite revisions only together with a logged redaction of that span.
+    #expect(
+      RoleTests.refusal(editor, "SELECT consult_redact_revisions(\(written.id), 'Call', '[redacted: other]')")
+        == SQLState.insufficientPrivilege)
+    #expect(RoleTests.refusal(editor, "UPDATE contribution_revisions SET text = 'x'") == SQLState.insufficientPrivilege)
     let first = try editor.redactContribution(
       written.id, in: Scenario.slug, span: .text("+49 30 1234567", every: true), reason: .personalData,
       note: "telephone number", actor: "editor")
     #expect(first.spans == 2)
+    #expect(first.revisions == 1)
+    #expect(
+      try db.store.connection.query("SELECT text FROM contribution_revisions WHERE contribution_id = $1", [written.id])
+        .rows[0].decode("text", as: String.self) == "Call me on [redacted: personal data].")
     let start = first.text.distance(
       from: first.text.startIndex, to: first.text.range(of: "useless and corrupt")!.lowerBound)
     let second = try editor.redactContribution(

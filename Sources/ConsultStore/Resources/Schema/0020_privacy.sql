@@ -347,3 +347,36 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION consult_forget_stakeholder(bigint, text, text, text[], text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION consult_forget_stakeholder(bigint, text, text, text[], text[]) TO consult_admin;
+
+-- A moderator's redaction reaches a contribution's earlier texts too: every occurrence of `span` in
+-- its contribution_revisions is replaced by `marker` ('[redacted: REASON]'). The one path by which
+-- consult_editor rewrites revisions: only in a transaction that has logged a 'redact' event on that
+-- contribution (and kept the span for administrators in contribution_redactions). Returns how many
+-- revisions changed.
+CREATE FUNCTION consult_redact_revisions(p_contribution bigint, p_span text, p_marker text) RETURNS integer
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  changed integer;
+BEGIN
+  IF p_marker !~ '^\[redacted: [a-z ]+\]$' OR coalesce(p_span, '') = '' THEN
+    RAISE EXCEPTION 'a redaction replaces a span by ''[redacted: REASON]''' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM events e
+                 WHERE e.entity_kind = 'contribution' AND e.entity_id = p_contribution AND e.event = 'redact'
+                   AND e.xmin = pg_current_xact_id()::xid)
+     OR NOT EXISTS (SELECT 1 FROM contribution_redactions r
+                    WHERE r.contribution_id = p_contribution AND r.original = p_span
+                      AND r.xmin = pg_current_xact_id()::xid) THEN
+    RAISE EXCEPTION 'revisions of contribution % are redacted only with a logged redaction of that span', p_contribution
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM set_config('consult.erasure', 'on', true);
+  UPDATE contribution_revisions SET text = replace(text, p_span, p_marker)
+  WHERE contribution_id = p_contribution AND strpos(text, p_span) > 0;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  PERFORM set_config('consult.erasure', 'off', true);
+  RETURN changed;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION consult_redact_revisions(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION consult_redact_revisions(bigint, text, text) TO consult_editor;
