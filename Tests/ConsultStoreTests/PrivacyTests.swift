@@ -157,13 +157,14 @@ struct PrivacyTests {
     #expect(RoleTests.refusal(editor, "UPDATE events SET reason = 'x'") == SQLState.insufficientPrivilege)
   }
 
-  @Test("forget an organisation that is personal data (a sole trader): its name leaves the dump, its submissions go to the group")
+  @Test("forget a sole trader's business (personal data): its name leaves the dump, its submissions go to the group")
   func forgetSoleTrader() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
     try db.store.addStakeholder(
       handle: "glenns", kind: .organisation, name: "Glenn's Market & Catering", group: "industry-associations")
-    try db.store.addStakeholder(handle: "glenn", kind: .person, name: "Glenn Miller", group: nil, organisation: "glenns")
+    try db.store.addStakeholder(
+      handle: "glenn", kind: .person, name: "Glenn Miller", group: nil, organisation: "glenns")
     let submission = try db.store.recordContribution(
       NewContribution(
         text: "Glenn's Market & Catering asks for simpler rules; Glenny runs it alone.", stakeholder: "glenn",
