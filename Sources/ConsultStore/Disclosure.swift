@@ -20,7 +20,8 @@ public struct DisclosureFinding: Sendable, Equatable, Encodable {
 extension ConsultStore {
   /// The statements of one workshop held under the Chatham House Rule whose current text names a
   /// participant, an invitee's or attendee's organisation or a host: the name (at least 3
-  /// characters) found anywhere in the text, case-insensitively. Statements not for publication
+  /// characters) found in the text as whole words, case-insensitively (SQL
+  /// `consult_words_pattern`, migration 0020). Statements not for publication
   /// are left out (they are never published); so are erased stakeholders (their name is a
   /// pseudonym). Empty for a workshop not under the rule.
   ///
@@ -43,7 +44,7 @@ extension ConsultStore {
       ), named AS (
         SELECT DISTINCT k.id AS contribution_id, n.id AS stakeholder_id
         FROM contributions k JOIN workshops w ON w.id = k.workshop_id AND w.chatham_house
-        JOIN names n ON length(n.name) >= 3 AND strpos(lower(k.text), lower(n.name)) > 0
+        JOIN names n ON length(n.name) >= 3 AND k.text ~* consult_words_pattern(n.name)
         JOIN stakeholders s ON s.id = n.id AND s.erased_at IS NULL
         WHERE k.workshop_id = $1 AND k.attribution <> 'not-for-publication'
           AND ($2::bigint IS NULL OR k.id = $2)

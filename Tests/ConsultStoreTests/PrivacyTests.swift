@@ -325,6 +325,12 @@ struct PrivacyTests {
         text: "Speaking as Member of the Bundestag (defence), I disagree.", stakeholder: "mdb",
         workshop: "cyber-security", theme: "instruments", receivedAt: Scenario.time("2015-09-17T15:11:00Z")),
       in: Scenario.slug, actor: "rapporteur")
+    // A name inside a longer word names nobody ("BITKOMS" is no host).
+    try store.recordContribution(
+      NewContribution(
+        text: "The BITKOMS of this world are loud.", stakeholder: "mdb", workshop: "cyber-security",
+        receivedAt: Scenario.time("2015-09-17T15:12:00Z")),
+      in: Scenario.slug, actor: "rapporteur")
     let flags = try store.eventLog(of: Scenario.slug).filter { $0.event == RecordEvent.disclosureFlagged }
     #expect(Set(flags.map(\.entityID)) == [host.id, person.id])
     #expect(try store.disclosureReview(of: Scenario.slug).map(\.contributionID) == [host.id, person.id])

@@ -131,6 +131,14 @@ BEGIN
 END;
 $$;
 
+-- A regular expression (ARE) that finds `words` as whole words, in any case when used with ~* or
+-- the 'i' flag: every character that is no letter, digit or space escaped (in an ARE a backslash
+-- before such a character means the character), and no letter, digit or '_' on either side.
+CREATE FUNCTION consult_words_pattern(words text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT '(?<![[:alnum:]_])' || regexp_replace(words, '([^[:alnum:][:space:]])', '\\\1', 'g') || '(?![[:alnum:]_])'
+$$;
+
 -- `body` with every pattern (a regular expression) replaced by `replacement`.
 CREATE FUNCTION consult_redact_text(body text, patterns text[], replacement text) RETURNS text
   LANGUAGE plpgsql IMMUTABLE AS $$
@@ -215,10 +223,8 @@ BEGIN
                             AND (a.handle = ANY (coalesce(p_actor_handles, '{}')) OR a.handle = s.handle))) h
                WHERE h ~ '[^[:alpha:]]')) x
     WHERE x IS NOT NULL AND length(btrim(x)) >= 3) t;
-  -- As whole words, case-insensitively; the strings' own characters taken literally (every one that
-  -- is not a letter, digit or space escaped: in an ARE, a backslash before it means the character).
-  SELECT array_agg('(?<![[:alnum:]_])' || regexp_replace(x, '([^[:alnum:][:space:]])', '\\\1', 'g')
-                   || '(?![[:alnum:]_])' ORDER BY length(x) DESC, x)
+  -- As whole words, case-insensitively, the strings' own characters taken literally.
+  SELECT array_agg(consult_words_pattern(x) ORDER BY length(x) DESC, x)
   INTO patterns FROM unnest(coalesce(strings, '{}')) x;
   patterns := coalesce(patterns, '{}');
   v_pseudonym := 'Participant ' || nextval('stakeholder_pseudonyms');
