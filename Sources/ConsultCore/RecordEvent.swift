@@ -23,6 +23,20 @@ public enum RecordEvent {
   public static let attendanceListWithheld = "withhold-attendance-list"
   /// A contribution was given a theme (`data`: `from_theme`, `to_theme`, `search_query`).
   public static let tagged = "tag"
+  /// A person's identifying strings were replaced by their pseudonym (`consult stakeholder forget`,
+  /// migration 0020): on a contribution or summary, its content hash pinning the new text; on a
+  /// consultation, pinning the events whose reason or data were rewritten (`data`: `pseudonym`).
+  public static let personalDataErased = "erase-personal-data"
+  /// A span of a contribution's text was replaced by `[redacted: REASON]` (`data`: `reason`,
+  /// `from`, `to`; the span itself is kept for administrators only).
+  public static let redacted = "redact"
+  /// A statement under the Chatham House Rule names a participant, an invitee's organisation or a
+  /// host (`data`: `stakeholders`, their ids).
+  public static let disclosureFlagged = "flag-disclosure"
+  /// A reviewer (the event's actor) cleared a flagged statement's current text for publication.
+  public static let disclosureCleared = "clear-disclosure"
+  /// A workshop's disclosure threshold was set (`data`: `from`, `to`).
+  public static let disclosureThresholdSet = "set-disclosure-threshold"
 
   /// A new revision of the draft (`consult draft revise`; `data`: `revision`, the new number, and
   /// `voided_approvals`, the stakeholder ids whose approvals of the previous revision no longer
@@ -35,7 +49,8 @@ public enum RecordEvent {
   /// Every record event name.
   public static let names: Set<String> = [
     textRevised, themeAdded, deadlineSet, deadlineCleared, rescheduled, attendanceListAllowed,
-    attendanceListWithheld, tagged, draftRevised, revisionApproved,
+    attendanceListWithheld, tagged, draftRevised, revisionApproved, personalDataErased, redacted, disclosureFlagged,
+    disclosureCleared, disclosureThresholdSet,
   ]
 
   /// Whether `event` is a record event: its name is one of ``names`` and it leaves the state as it

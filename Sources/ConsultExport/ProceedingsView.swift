@@ -21,7 +21,8 @@ import Foundation
 ///   its UTC offset), `venue` (absent when none), `hosts` (`; `-separated),
 ///   `state`, `chathamHouse` (true under the rule); `participation`: `group`,
 ///   `invited`, `accepted`, `attended`; `totalInvited`, `totalAccepted`,
-///   `totalAttended`; `summary` (absent until drafted): `body` (Markdown as
+///   `totalAttended` (counts below the workshop's disclosure threshold read "fewer than 3", and
+///   counts withheld so that totals cannot give them back "withheld": ``CellSuppression``); `summary` (absent until drafted): `body` (Markdown as
 ///   written, citations `[#12]` replaced by source numbers `[1]`), `paragraphs`,
 ///   `status` (title, revision, state and approval trail), `hasSources`,
 ///   `sources`: `number`, `label` (kind, contribution id and the attribution
@@ -258,18 +259,18 @@ struct ProceedingsView {
           SummaryProceedings(summary: summary, approvals: proceedings.approvals, citations: proceedings.citations),
           title: "Summary of the proceedings", prefix: prefix)
       }
+      // Small counts suppressed (CellSuppression): the same cells in every format.
+      let counts = proceedings.publishedParticipation
       return WorkshopView(
         title: Self.inline(workshop.title), date: Self.workshopDate(workshop), venue: workshop.venue.map(Self.inline),
         hosts: workshop.hosts.isEmpty ? "—" : workshop.hosts.map(Self.inline).joined(separator: "; "),
         state: workshop.state, chathamHouse: chatham,
-        participation: proceedings.participation.map {
+        participation: zip(proceedings.participation, counts.rows).map { group, row in
           ParticipationRow(
-            group: cell($0.groupName), invited: Phrasing.grouped($0.invited),
-            accepted: Phrasing.grouped($0.accepted), attended: Phrasing.grouped($0.attended))
+            group: cell(group.groupName), invited: row[0].text, accepted: row[1].text, attended: row[2].text)
         },
-        totalInvited: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.invited }),
-        totalAccepted: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.accepted }),
-        totalAttended: Phrasing.grouped(proceedings.participation.reduce(0) { $0 + $1.attended }),
+        totalInvited: counts.totals[0].text, totalAccepted: counts.totals[1].text,
+        totalAttended: counts.totals[2].text,
         summary: summary, hasStatements: !proceedings.statements.isEmpty, statementThemes: statementThemes,
         withheld: withheld > 0 ? Phrasing.grouped(withheld) : nil,
         withheldNote: withheld > 0

@@ -59,14 +59,22 @@ public struct SummaryJSONExporter {
     struct ParticipationPart: Encodable {
       let stakeholderGroup: Nullable<String>
       let stakeholderGroupName: String
-      let invited: Int
-      let accepted: Int
-      let attended: Int
+      let invited: CountPart
+      let accepted: CountPart
+      let attended: CountPart
     }
     struct Totals: Encodable {
-      let invited: Int
-      let accepted: Int
-      let attended: Int
+      let invited: CountPart
+      let accepted: CountPart
+      let attended: CountPart
+    }
+    /// A count: a number when shown, else the text saying why not ("fewer than 3", "withheld").
+    struct CountPart: Encodable {
+      let count: PublishedCount
+      func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let value = count.value { try container.encode(value) } else { try container.encode(count.text) }
+      }
     }
     struct ApprovalPart: Encodable {
       let event: String
@@ -108,6 +116,7 @@ public struct SummaryJSONExporter {
       let hosts: [String]
       let participation: [ParticipationPart]
       let totals: Totals
+      let disclosureThreshold: Int
       let summary: Nullable<SummaryPart>
       let statements: [StatementPart]
       let withheldStatements: Int
@@ -167,19 +176,20 @@ public struct SummaryJSONExporter {
         let w = proceedings.workshop
         let published = PublishableStatements(proceedings, themes: data.themes)
         let participation = proceedings.participation
+        let counts = proceedings.publishedParticipation  // small counts suppressed (CellSuppression)
         return WorkshopPart(
           key: w.key, title: w.title, venue: Nullable(w.venue), startsAt: ExportJSON.timestamp(w.startsAt),
           endsAt: ExportJSON.timestamp(w.endsAt), timeZone: w.timeZone, state: w.state, chathamHouse: w.chathamHouse,
           hosts: w.hosts,
-          participation: participation.map {
+          participation: zip(participation, counts.rows).map { group, row in
             ParticipationPart(
-              stakeholderGroup: Nullable($0.groupKey), stakeholderGroupName: $0.groupName, invited: $0.invited,
-              accepted: $0.accepted, attended: $0.attended)
+              stakeholderGroup: Nullable(group.groupKey), stakeholderGroupName: group.groupName,
+              invited: CountPart(count: row[0]), accepted: CountPart(count: row[1]), attended: CountPart(count: row[2]))
           },
           totals: Totals(
-            invited: participation.reduce(0) { $0 + $1.invited },
-            accepted: participation.reduce(0) { $0 + $1.accepted },
-            attended: participation.reduce(0) { $0 + $1.attended }),
+            invited: CountPart(count: counts.totals[0]), accepted: CountPart(count: counts.totals[1]),
+            attended: CountPart(count: counts.totals[2])),
+          disclosureThreshold: proceedings.disclosureThreshold,
           summary: Nullable(
             proceedings.summary.map {
               Self.summaryPart(

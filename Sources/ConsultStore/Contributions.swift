@@ -150,6 +150,9 @@ extension ConsultStore {
       try logCreation(
         EntityReference(.contribution, id), consultation: consultation, initialState: initial, actor: actor,
         at: contribution.receivedAt)
+      if let workshopID {  // Disclosure.swift: a statement naming someone the Chatham House Rule protects
+        try flagDisclosure(contributionID: id, workshopID: workshopID, actor: actor, at: contribution.receivedAt)
+      }
       return try contributions(in: consultationSlug, id: id)[0]
     }
   }

@@ -67,6 +67,9 @@ public struct WorkshopProceedings: Sendable, Equatable {
   /// The contributions the summary's text cites (``SummaryCitations``), in
   /// order of first citation; exporters list them as sources.
   public var citations: [CitedContribution] = []
+  /// Participation counts below this are published as "fewer than N" (the workshop's
+  /// `disclosure_threshold`, migration 0020; default 3).
+  public var disclosureThreshold: Int = 3
 }
 
 /// A contribution cited by a proceedings summary, with what an exporter needs
@@ -251,6 +254,7 @@ extension ConsultStore {
               approvals: found.approvals)
             proceedings.citations = found.citations
           }
+          proceedings.disclosureThreshold = try disclosureThreshold(workshopID: workshop.id)
           workshopData.append(proceedings)
         }
         let groupRows = try connection.query(

@@ -59,7 +59,8 @@ extension ConsultStore {
   /// with `digest`, that the consultation's chain heads as of the digest's cutoff still give it.
   ///
   /// Every hash is recomputed by the SQL functions of migration 0012 (the one place they are
-  /// defined). Catches edits of an event's fields (actor, reason, time, states, data), events
+  /// defined). An event rewritten by an erasure (migration 0020) verifies when a redaction record
+  /// pinned by its consultation's erasure event holds its chained hash and its rewritten one. Catches edits of an event's fields (actor, reason, time, states, data), events
   /// deleted, inserted or reordered inside a chain, edited contribution and summary texts; with a
   /// digest, also deleted latest events and a rewrite whose hashes were all recomputed.
   ///
@@ -81,7 +82,8 @@ extension ConsultStore {
         let rows = try connection.query(
           """
           SELECT id, entity_kind, entity_id, event, hash IS NULL AS unhashed,
-                 hash IS DISTINCT FROM consult_event_hash(e) AS altered,
+                 CASE WHEN hash IS NOT DISTINCT FROM consult_event_hash(e) THEN false
+                      ELSE NOT consult_event_intact(e) END AS altered,
                  prev_hash IS DISTINCT FROM lag(hash) OVER w AS unlinked, lag(id) OVER w AS previous
           FROM events e WHERE $1::bigint IS NULL OR consultation_id = $1
           WINDOW w AS (PARTITION BY entity_kind, entity_id ORDER BY id)
@@ -208,6 +210,25 @@ extension ConsultStore {
                     : what.replacingOccurrences(of: "%@", with: String(eventID!)))
               ))
           }
+        }
+        // An erasure's rewrites of events are pinned by its consultation's erasure event (migration 0020).
+        for row in try connection.query(
+          """
+          SELECT id, entity_kind, entity_id FROM events
+          WHERE event = 'erase-personal-data' AND entity_kind = 'consultation'
+            AND content_hash IS DISTINCT FROM consult_event_redactions_content(id)
+            AND ($1::bigint IS NULL OR consultation_id = $1)
+          """, [consultationID])
+        {
+          let id: Int64 = try row.decode("id")
+          broken.append(
+            (
+              id,
+              LogDiscrepancy(
+                entityKind: try row.decode("entity_kind"), entityID: try row.decode("entity_id"), eventID: id,
+                message: "the events an erasure rewrote are not what event #\(id) pinned: its redaction records "
+                  + "were changed")
+            ))
         }
         var matches: Bool?
         if let digest, let consultationID {

@@ -34,7 +34,8 @@ public struct StakeholderChanges: Sendable, Equatable {
 public struct StakeholderEvent: Sendable, Equatable, Encodable {
   /// The event's id in the log.
   public let id: Int64
-  /// `added` or `edited` (migration 0016).
+  /// `added` or `edited` (migration 0016), or `erase-personal-data` when the stakeholder was
+  /// forgotten (migration 0020).
   public let event: String
   /// When it happened (UTC).
   public let occurredAt: Date

@@ -103,6 +103,9 @@ extension ConsultStore {
     case .success(let chosen): transition = chosen
     case .failure(let refusal): throw StoreError.refused(refusal)
     }
+    if entity.kind == .proceedingsSummary && (event == "publish" || transition.to == "published") {
+      try requireDisclosureCleared(summaryID: entity.id)  // Disclosure.swift: the Chatham House Rule
+    }
     // The compare-and-set and the event-log append in one statement (one round trip): the INSERT
     // reads the UPDATE's RETURNING, so no row updated means no event and a conflict.
     let appended = try connection.queryPrepared(

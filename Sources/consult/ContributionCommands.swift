@@ -52,6 +52,15 @@ struct Contribute: WritingCommand {
       NewContribution(
         text: body, stakeholder: stakeholder, workshop: workshop, theme: theme, language: language,
         attribution: attribution ?? consent, receivedAt: received), in: consultation, actor: actor)
+    // A Chatham House statement naming someone the rule protects is flagged (Disclosure.swift).
+    if let workshop,
+      try store.disclosureReview(of: consultation, workshop: workshop).contains(where: { $0.contributionID == c.id })
+    {
+      printError(
+        "consult: flagged: contribution #\(c.id) names a participant, an invitee's organisation or a host of a "
+          + "Chatham House workshop; its summary cannot be published until it is redacted or cleared "
+          + "(`consult contributions clear`)")
+    }
     if output.json { return try printJSON(c) }
     print("Recorded contribution #\(c.id) (\(c.kind.rawValue)\(c.theme.map { ", theme \($0)" } ?? ""))")
   }
@@ -62,6 +71,7 @@ struct ContributionsCommand: ParsableCommand {
     commandName: "contributions", abstract: "Import and list contributions.",
     subcommands: [
       Import.self, ListContributions.self, AdvanceContributions.self, Campaigns.self, Search.self, Tag.self,
+      Redact.self, Redactions.self, Flagged.self, Clear.self,
     ])
 
   enum Format: String, ExpressibleByArgument, CaseIterable {

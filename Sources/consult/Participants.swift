@@ -7,7 +7,7 @@ extension Stakeholder.Kind: ExpressibleByArgument {}
 struct StakeholderCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stakeholder", abstract: "Manage stakeholders (persons and organisations).",
-    subcommands: [Add.self, Edit.self, ListStakeholders.self, History.self, Groups.self])
+    subcommands: [Add.self, Edit.self, ListStakeholders.self, History.self, Groups.self, Forget.self])
 
   struct Add: WritingCommand {
     static let configuration = CommandConfiguration(
@@ -117,7 +117,9 @@ struct StakeholderCommand: ParsableCommand {
 struct WorkshopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workshop", abstract: "Manage workshops.",
-    subcommands: [Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self])
+    subcommands: [
+      Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self, DisclosureThreshold.self,
+    ])
 
   struct Reschedule: WritingCommand {
     static let configuration = CommandConfiguration(

@@ -63,6 +63,29 @@ struct StakeholderRegisterTests {
     #expect(verification.isIntact, "\(verification.brokenLinks) \(verification.replay.discrepancies)")
   }
 
+  @Test("forget: the erasure is the last event of the stakeholder's chain and pins the register events it rewrote")
+  func forgetEndsTheChain() throws {
+    let db = try TestDatabase()
+    _ = try PrivacyTests.scenarioWithJane(db.store)
+    try db.store.editStakeholder(
+      "jane-doe", changes: StakeholderChanges(role: "Retired head teacher"), actor: "clerk",
+      reason: "Jane Doe asked for her role to be corrected")
+    let admin = try RoleTests.store(db, as: "consult_admin")
+    _ = try admin.forgetStakeholder("jane-doe", reason: "erasure request", actor: "admin")
+    let chain = try db.store.connection.query(
+      """
+      SELECT e.event, e.to_state, coalesce(e.reason, '') AS reason FROM events e
+      JOIN stakeholders s ON e.entity_kind = 'stakeholder' AND e.entity_id = s.id
+      WHERE s.pseudonym IS NOT NULL ORDER BY e.id
+      """
+    ).map { (try $0.decode("event", as: String.self), try $0.decode("to_state", as: String.self), try $0.decode("reason", as: String.self)) }
+    #expect(chain.map(\.0) == ["added", "edited", "erase-personal-data"])
+    #expect(chain.last?.1 == "erased")
+    #expect(!chain.contains { $0.2.contains("Jane") })
+    let verification = try db.store.verifyLog()
+    #expect(verification.isIntact, "\(verification.brokenLinks)")
+  }
+
   @Test("a rewritten register event, or one deleted from the middle of a stakeholder's chain, is reported")
   func tamperingIsCaught() throws {
     let db = try TestDatabase()

@@ -1,0 +1,402 @@
+-- 0020_privacy: erasure, redaction with reasons and disclosure control (issue 11).
+--
+-- Erasure (GDPR Art. 17). `consult stakeholder forget` calls consult_forget_stakeholder(), the one
+-- sanctioned path that rewrites rows of the append-only tables: a SECURITY DEFINER function owned
+-- by consult_owner that only consult_admin may execute. It replaces the person's name by a stable
+-- pseudonym ("Participant 17"), drops their contact details, role, handle and source key,
+-- reattributes their contributions to their stakeholder group (withheld ones stay withheld),
+-- replaces their identifying strings by the pseudonym in contribution texts and titles and their
+-- earlier revisions, summaries and their earlier revisions, event reasons and data, reschedule
+-- reasons, tag queries and redacted spans, and erases the actor records named. Each rewrite is
+-- logged in the same transaction:
+--   * a contribution or summary whose text changed gets an 'erase-personal-data' record event
+--     whose content_hash pins its new content (consult_contribution_content /
+--     consult_summary_content), so `log verify` checks the redacted text as it checked the old;
+--   * an event whose reason or data changed keeps its stored hash (the chain still links); a row
+--     of event_redactions records its hash before (the chained one) and after (the hash of the
+--     redacted row), and the consultation's 'erase-personal-data' event pins those rows
+--     (content_hash = consult_event_redactions_content of its id). `log verify` accepts an event
+--     whose recomputed hash differs from its stored one only through such a pinned row.
+-- The append-only triggers let these rewrites through only inside that function (the setting
+-- consult.erasure is on and the current user is consult_owner); consult_editor still has no
+-- UPDATE or DELETE on them by privilege.
+--
+-- Redaction with reasons. A moderator replaces a span of a contribution's published text by
+-- '[redacted: REASON]' ('redact' record event, its content hash pinning the new text); the span
+-- is kept in contribution_redactions.original, which only consult_admin may read (column
+-- privileges: reading it as consult_editor or consult_reader is refused, SQLSTATE 42501).
+--
+-- Disclosure control. A workshop's participation counts below its disclosure_threshold are
+-- suppressed in exports (ConsultExport.CellSuppression).
+
+ALTER TABLE stakeholders ADD COLUMN pseudonym text;
+ALTER TABLE workshops ADD COLUMN disclosure_threshold integer NOT NULL DEFAULT 3
+  CHECK (disclosure_threshold BETWEEN 1 AND 1000);
+
+-- The pseudonyms' numbers: "Participant N", never reused.
+CREATE SEQUENCE stakeholder_pseudonyms;
+
+-- Spans redacted by moderators.
+CREATE TABLE contribution_redactions (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  contribution_id bigint NOT NULL REFERENCES contributions (id),
+  event_id        bigint NOT NULL,            -- the 'redact' event that logged it
+  reason          text NOT NULL CHECK (reason ~ '^[a-z][a-z-]*$'),
+  note            text,
+  start_offset    integer NOT NULL CHECK (start_offset >= 0),  -- in code points, in the text before
+  end_offset      integer NOT NULL CHECK (end_offset > start_offset),
+  original        text NOT NULL,              -- the span as it was: consult_admin only
+  actor_id        bigint NOT NULL REFERENCES actors (id),
+  recorded_at     timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX contribution_redactions_contribution ON contribution_redactions (contribution_id, id);
+
+-- Events rewritten by an erasure: the hash the chain holds and the hash of the rewritten row.
+CREATE TABLE event_redactions (
+  event_id          bigint NOT NULL,
+  erasure_event_id  bigint NOT NULL,          -- the consultation's 'erase-personal-data' event
+  hash_before       bytea NOT NULL,
+  hash_after        bytea NOT NULL,
+  PRIMARY KEY (event_id, erasure_event_id)
+);
+CREATE INDEX event_redactions_erasure ON event_redactions (erasure_event_id);
+
+-- Privileges: the redacted spans are readable by consult_admin only; both tables append-only.
+REVOKE SELECT ON contribution_redactions FROM consult_reader;
+GRANT SELECT (id, contribution_id, event_id, reason, note, start_offset, end_offset, actor_id, recorded_at)
+  ON contribution_redactions TO consult_reader;
+GRANT SELECT ON contribution_redactions TO consult_admin;
+REVOKE UPDATE, DELETE ON contribution_redactions, event_redactions FROM consult_editor;
+REVOKE INSERT ON event_redactions FROM consult_editor;
+
+-- Whether the sanctioned erasure path is running in this transaction.
+CREATE FUNCTION consult_erasing() RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT current_user = 'consult_owner' AND coalesce(current_setting('consult.erasure', true), '') = 'on'
+$$;
+
+CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND consult_erasing() THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'the event log is append-only (% refused)', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE OR REPLACE FUNCTION contribution_revisions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND consult_erasing() THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'contribution revisions are append-only (% refused)', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE OR REPLACE FUNCTION consult_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND consult_erasing() THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER contribution_redactions_append_only BEFORE UPDATE OR DELETE ON contribution_redactions
+  FOR EACH ROW EXECUTE FUNCTION consult_refuse_change();
+CREATE TRIGGER event_redactions_append_only BEFORE UPDATE OR DELETE ON event_redactions
+  FOR EACH ROW EXECUTE FUNCTION consult_refuse_change();
+
+-- The content an erasure event pins: its event_redactions rows, one line
+-- 'event id:hash before hex:hash after hex' each, by event id, prefixed 'consult-redactions-1'.
+CREATE FUNCTION consult_event_redactions_content(erasure bigint) RETURNS bytea
+  LANGUAGE sql STABLE AS $$
+  SELECT sha256(convert_to('consult-redactions-1' || coalesce(string_agg(
+    E'\n' || event_id || ':' || encode(hash_before, 'hex') || ':' || encode(hash_after, 'hex'), '' ORDER BY event_id), ''),
+    'UTF8'))
+  FROM event_redactions WHERE erasure_event_id = erasure
+$$;
+
+-- Whether an event is as its hash says: unchanged, or changed only by a pinned erasure.
+CREATE FUNCTION consult_event_intact(e events) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  now_hash bytea := consult_event_hash(e);
+BEGIN
+  IF e.hash IS NOT DISTINCT FROM now_hash THEN
+    RETURN true;
+  END IF;
+  RETURN EXISTS (
+    SELECT 1 FROM event_redactions r JOIN events x ON x.id = r.erasure_event_id
+    WHERE r.event_id = e.id AND r.hash_before = e.hash AND r.hash_after = now_hash
+      AND x.event = 'erase-personal-data' AND x.content_hash = consult_event_redactions_content(x.id));
+END;
+$$;
+
+-- A regular expression (ARE) that finds `words` as whole words, in any case when used with ~* or
+-- the 'i' flag: every character that is no letter, digit or space escaped (in an ARE a backslash
+-- before such a character means the character), and no letter, digit or '_' on either side.
+CREATE FUNCTION consult_words_pattern(words text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT '(?<![[:alnum:]_])' || regexp_replace(words, '([^[:alnum:][:space:]])', '\\\1', 'g') || '(?![[:alnum:]_])'
+$$;
+
+-- `body` with every pattern (a regular expression) replaced by `replacement`.
+CREATE FUNCTION consult_redact_text(body text, patterns text[], replacement text) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  pattern text;
+  result text := body;
+BEGIN
+  IF result IS NULL THEN
+    RETURN NULL;
+  END IF;
+  FOREACH pattern IN ARRAY coalesce(patterns, '{}') LOOP
+    result := regexp_replace(result, pattern, replacement, 'gi');
+  END LOOP;
+  RETURN result;
+END;
+$$;
+
+-- `data` with its string values redacted.
+CREATE FUNCTION consult_redact_json(data jsonb, patterns text[], replacement text) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN data IS NULL THEN NULL ELSE coalesce((
+    SELECT jsonb_object_agg(key, CASE WHEN jsonb_typeof(value) = 'string'
+                                      THEN to_jsonb(consult_redact_text(value #>> '{}', patterns, replacement))
+                                      ELSE value END)
+    FROM jsonb_each(data)), '{}'::jsonb) END
+$$;
+
+-- Forgets a stakeholder (see the header). `also`: further identifying strings (a nickname, a
+-- former name); `actor_handles`: the person's actor records to erase (an actor whose handle is
+-- the stakeholder's handle is erased as well). Strings shorter than 3 characters are not
+-- searched for. Returns {pseudonym, contributions, summaries, events, actors, consultations}.
+CREATE FUNCTION consult_forget_stakeholder(
+  p_stakeholder bigint, p_reason text, p_actor text, p_also text[], p_actor_handles text[]
+) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  s stakeholders;
+  who bigint;
+  v_pseudonym text;
+  strings text[];
+  patterns text[];
+  clean_reason text;
+  rk record;
+  rp record;
+  re record;
+  rc record;
+  new_text text;
+  new_title text;
+  new_body text;
+  new_attribution text;
+  erasure_id bigint;
+  n_contributions integer := 0;
+  n_summaries integer := 0;
+  n_events integer := 0;
+  n_actors integer := 0;
+  n_consultations integer := 0;
+  redacted_events bigint[] := '{}';
+  consultations_touched bigint[] := '{}';
+BEGIN
+  SELECT * INTO s FROM stakeholders WHERE id = p_stakeholder FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no stakeholder #%', p_stakeholder USING ERRCODE = 'no_data_found';
+  END IF;
+  IF s.erased_at IS NOT NULL THEN
+    RAISE EXCEPTION 'stakeholder #% was already forgotten (%)', p_stakeholder, s.pseudonym
+      USING ERRCODE = 'unique_violation';
+  END IF;
+  who := consult_actor(p_actor);
+  PERFORM set_config('consult.erasure', 'on', true);
+
+  -- The identifying strings, longest first (an e-mail address before the handle it contains).
+  -- Handles and an address's local part are searched for only when they are no plain word
+  -- (one with a dot, dash, underscore or digit; a handle that is a plain word may be a word of any
+  -- text): give a plain-word one with `also`.
+  SELECT array_agg(x ORDER BY length(x) DESC, x) INTO strings FROM (
+    SELECT DISTINCT btrim(x) AS x FROM unnest(
+      ARRAY[s.name, s.email] || coalesce(p_also, '{}')
+      || ARRAY(SELECT a.name FROM actors a WHERE a.erased_at IS NULL AND a.name IS NOT NULL
+                 AND (a.handle = ANY (coalesce(p_actor_handles, '{}')) OR a.handle = s.handle))
+      || ARRAY(SELECT h FROM unnest(
+                 ARRAY[s.handle, split_part(s.email, '@', 1)]
+                 || ARRAY(SELECT a.handle FROM actors a WHERE a.erased_at IS NULL
+                            AND (a.handle = ANY (coalesce(p_actor_handles, '{}')) OR a.handle = s.handle))) h
+               WHERE h ~ '[^[:alpha:]]')) x
+    WHERE x IS NOT NULL AND length(btrim(x)) >= 3) t;
+  -- As whole words, case-insensitively, the strings' own characters taken literally.
+  SELECT array_agg(consult_words_pattern(x) ORDER BY length(x) DESC, x)
+  INTO patterns FROM unnest(coalesce(strings, '{}')) x;
+  patterns := coalesce(patterns, '{}');
+  v_pseudonym := 'Participant ' || nextval('stakeholder_pseudonyms');
+  clean_reason := consult_redact_text(p_reason, patterns, v_pseudonym);
+
+  -- Contributions: by the person (reattributed), or naming them.
+  FOR rk IN
+    SELECT x.*, cs.workflow_name, cs.workflow_version FROM contributions x
+    JOIN consultations cs ON cs.id = x.consultation_id
+    WHERE x.stakeholder_id = s.id OR (s.kind = 'organisation' AND x.organisation_id = s.id)
+       OR EXISTS (SELECT 1 FROM unnest(patterns) q WHERE x.text ~* q OR x.title ~* q)
+       OR EXISTS (SELECT 1 FROM contribution_revisions r, unnest(patterns) q
+                  WHERE r.contribution_id = x.id AND (r.text ~* q OR r.reason ~* q))
+       OR EXISTS (SELECT 1 FROM contribution_redactions r, unnest(patterns) q
+                  WHERE r.contribution_id = x.id AND (r.original ~* q OR r.note ~* q))
+    ORDER BY x.id FOR UPDATE OF x
+  LOOP
+    new_text := consult_redact_text(rk.text, patterns, v_pseudonym);
+    new_title := consult_redact_text(rk.title, patterns, v_pseudonym);
+    new_attribution := CASE
+      WHEN rk.attribution = 'named' AND (rk.stakeholder_id = s.id OR rk.organisation_id = s.id) THEN 'stakeholder-group'
+      WHEN rk.attribution = 'organisation' AND (rk.organisation_id = s.id OR (rk.stakeholder_id = s.id AND rk.organisation_id IS NULL))
+        THEN 'stakeholder-group'
+      ELSE rk.attribution END;
+    UPDATE contributions SET text = new_text, title = new_title, attribution = new_attribution,
+                             version = version + 1
+    WHERE id = rk.id;
+    UPDATE contribution_revisions SET text = consult_redact_text(text, patterns, v_pseudonym),
+                                      reason = consult_redact_text(reason, patterns, v_pseudonym)
+    WHERE contribution_id = rk.id;
+    UPDATE contribution_redactions SET original = consult_redact_text(original, patterns, v_pseudonym),
+                                       note = consult_redact_text(note, patterns, v_pseudonym)
+    WHERE contribution_id = rk.id;
+    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                        workflow_name, workflow_version, data, content_hash)
+    VALUES (rk.consultation_id, 'contribution', rk.id, 'erase-personal-data', rk.state, rk.state, who, clean_reason,
+            rk.workflow_name, rk.workflow_version,
+            jsonb_build_object('pseudonym', v_pseudonym, 'attribution_from', rk.attribution,
+                               'attribution_to', new_attribution),
+            consult_contribution_content(new_text, new_attribution, rk.stakeholder_id));
+    n_contributions := n_contributions + 1;
+    consultations_touched := consultations_touched || rk.consultation_id;
+  END LOOP;
+
+  -- Summaries naming them, and their earlier revisions.
+  FOR rp IN
+    SELECT x.*, cs.workflow_name, cs.workflow_version FROM proceedings_summaries x
+    JOIN consultations cs ON cs.id = x.consultation_id
+    WHERE EXISTS (SELECT 1 FROM unnest(patterns) q WHERE x.body ~* q OR x.title ~* q)
+       OR EXISTS (SELECT 1 FROM proceedings_summary_revisions r, unnest(patterns) q
+                  WHERE r.summary_id = x.id AND (r.body ~* q OR r.title ~* q))
+    ORDER BY x.id FOR UPDATE OF x
+  LOOP
+    new_title := consult_redact_text(rp.title, patterns, v_pseudonym);
+    new_body := consult_redact_text(rp.body, patterns, v_pseudonym);
+    UPDATE proceedings_summaries SET title = new_title, body = new_body, version = version + 1 WHERE id = rp.id;
+    UPDATE proceedings_summary_revisions SET title = consult_redact_text(title, patterns, v_pseudonym),
+                                             body = consult_redact_text(body, patterns, v_pseudonym)
+    WHERE summary_id = rp.id;
+    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                        workflow_name, workflow_version, data, content_hash)
+    VALUES (rp.consultation_id, 'proceedings-summary', rp.id, 'erase-personal-data', rp.state, rp.state, who,
+            clean_reason, rp.workflow_name, rp.workflow_version, jsonb_build_object('pseudonym', v_pseudonym),
+            consult_summary_content(new_title, new_body));
+    n_summaries := n_summaries + 1;
+    consultations_touched := consultations_touched || rp.consultation_id;
+  END LOOP;
+
+  -- Side tables of free text.
+  UPDATE workshop_reschedules SET reason = consult_redact_text(reason, patterns, v_pseudonym)
+  WHERE EXISTS (SELECT 1 FROM unnest(patterns) q WHERE reason ~* q);
+  UPDATE contribution_tags SET search_query = consult_redact_text(search_query, patterns, v_pseudonym)
+  WHERE EXISTS (SELECT 1 FROM unnest(patterns) q WHERE search_query ~* q);
+
+  -- Events whose reason or data name them: rewritten, their hashes before and after kept, pinned by
+  -- one erasure event per consultation.
+  CREATE TEMPORARY TABLE IF NOT EXISTS erased_events (event_id bigint, consultation_id bigint, hash_before bytea,
+                                                      hash_after bytea) ON COMMIT DROP;
+  DELETE FROM erased_events;
+  FOR re IN
+    SELECT x.* FROM events x
+    WHERE EXISTS (SELECT 1 FROM unnest(patterns) q WHERE x.reason ~* q OR x.data::text ~* q)
+    ORDER BY x.id FOR UPDATE
+  LOOP
+    UPDATE events SET reason = consult_redact_text(reason, patterns, v_pseudonym),
+                      data = consult_redact_json(data, patterns, v_pseudonym)
+    WHERE id = re.id;
+    INSERT INTO erased_events
+    SELECT x.id, x.consultation_id, re.hash, consult_event_hash(x) FROM events x WHERE x.id = re.id;
+    n_events := n_events + 1;
+  END LOOP;
+  FOR rc IN
+    SELECT x.id, x.state, x.workflow_name, x.workflow_version FROM consultations x
+    WHERE x.id = ANY (consultations_touched) OR x.id IN (SELECT consultation_id FROM erased_events)
+    ORDER BY x.id
+  LOOP
+    erasure_id := nextval(pg_get_serial_sequence('events', 'id'));
+    INSERT INTO event_redactions (event_id, erasure_event_id, hash_before, hash_after)
+    SELECT event_id, erasure_id, hash_before, hash_after FROM erased_events WHERE consultation_id = rc.id;
+    INSERT INTO events (id, consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                        workflow_name, workflow_version, data, content_hash)
+    OVERRIDING SYSTEM VALUE
+    VALUES (erasure_id, rc.id, 'consultation', rc.id, 'erase-personal-data', rc.state, rc.state, who, clean_reason,
+            rc.workflow_name, rc.workflow_version,
+            jsonb_build_object('pseudonym', v_pseudonym,
+                               'events_redacted', (SELECT count(*) FROM erased_events WHERE consultation_id = rc.id)::text),
+            consult_event_redactions_content(erasure_id));
+    UPDATE consultations SET version = version + 1 WHERE id = rc.id;
+    n_consultations := n_consultations + 1;
+  END LOOP;
+
+  -- The stakeholder register (migration 0016): the erasure is an event of the stakeholder's own
+  -- chain, which also pins the rewritten register events (they belong to no consultation).
+  erasure_id := nextval(pg_get_serial_sequence('events', 'id'));
+  INSERT INTO event_redactions (event_id, erasure_event_id, hash_before, hash_after)
+  SELECT event_id, erasure_id, hash_before, hash_after FROM erased_events WHERE consultation_id IS NULL;
+  INSERT INTO events (id, consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                      workflow_name, workflow_version, data, content_hash)
+  OVERRIDING SYSTEM VALUE
+  VALUES (erasure_id, NULL, 'stakeholder', s.id, 'erase-personal-data', 'registered', 'erased', who, clean_reason,
+          NULL, NULL,
+          jsonb_build_object('pseudonym', v_pseudonym,
+                             'events_redacted', (SELECT count(*) FROM erased_events WHERE consultation_id IS NULL)::text),
+          consult_event_redactions_content(erasure_id));
+
+  -- The person's actor records.
+  UPDATE actors SET handle = 'erased-' || id, name = NULL, erased_at = now()
+  WHERE erased_at IS NULL AND (handle = ANY (coalesce(p_actor_handles, '{}')) OR handle = s.handle);
+  GET DIAGNOSTICS n_actors = ROW_COUNT;
+
+  -- The stakeholder record itself.
+  UPDATE stakeholders SET name = v_pseudonym, pseudonym = v_pseudonym, email = NULL,
+                          role = NULL, handle = NULL, source_key = NULL, match_key = NULL, erased_at = now()
+  WHERE id = s.id;
+
+  PERFORM set_config('consult.erasure', 'off', true);
+  RETURN jsonb_build_object('pseudonym', v_pseudonym, 'contributions', n_contributions, 'summaries', n_summaries,
+                            'events', n_events, 'actors', n_actors, 'consultations', n_consultations);
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION consult_forget_stakeholder(bigint, text, text, text[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION consult_forget_stakeholder(bigint, text, text, text[], text[]) TO consult_admin;
+
+-- A moderator's redaction reaches a contribution's earlier texts too: every occurrence of `span` in
+-- its contribution_revisions is replaced by `marker` ('[redacted: REASON]'). The one path by which
+-- consult_editor rewrites revisions: only in a transaction that has logged a 'redact' event on that
+-- contribution (and kept the span for administrators in contribution_redactions). Returns how many
+-- revisions changed.
+CREATE FUNCTION consult_redact_revisions(p_contribution bigint, p_span text, p_marker text) RETURNS integer
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  changed integer;
+BEGIN
+  IF p_marker !~ '^\[redacted: [a-z ]+\]$' OR coalesce(p_span, '') = '' THEN
+    RAISE EXCEPTION 'a redaction replaces a span by ''[redacted: REASON]''' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM events e
+                 WHERE e.entity_kind = 'contribution' AND e.entity_id = p_contribution AND e.event = 'redact'
+                   AND e.xmin = pg_current_xact_id()::xid)
+     OR NOT EXISTS (SELECT 1 FROM contribution_redactions r
+                    WHERE r.contribution_id = p_contribution AND r.original = p_span
+                      AND r.xmin = pg_current_xact_id()::xid) THEN
+    RAISE EXCEPTION 'revisions of contribution % are redacted only with a logged redaction of that span', p_contribution
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM set_config('consult.erasure', 'on', true);
+  UPDATE contribution_revisions SET text = replace(text, p_span, p_marker)
+  WHERE contribution_id = p_contribution AND strpos(text, p_span) > 0;
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  PERFORM set_config('consult.erasure', 'off', true);
+  RETURN changed;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION consult_redact_revisions(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION consult_redact_revisions(bigint, text, text) TO consult_editor;
