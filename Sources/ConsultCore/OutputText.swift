@@ -7,16 +7,17 @@ public enum OutputText {
   /// Injection": `=`, `+`, `-`, `@`, tab, carriage return).
   public static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 
-  /// Whether `scalar` is a C0 control character other than tab and line feed, or DEL: the
-  /// characters HTML, Markdown and CSV exports never carry.
+  /// Whether `scalar` is a control character other than tab and line feed — C0, DEL or C1
+  /// (U+0080–U+009F, whose U+009B is a terminal's CSI): the characters HTML, Markdown and CSV
+  /// exports never carry.
   public static func isForbiddenControl(_ scalar: Unicode.Scalar) -> Bool {
-    (scalar.value < 0x20 && scalar != "\t" && scalar != "\n") || scalar.value == 0x7F
+    (scalar.value < 0x20 && scalar != "\t" && scalar != "\n") || (0x7F...0x9F).contains(scalar.value)
   }
 
   /// `text` without control characters, for a document or CSV cell: CRLF and a lone CR become
-  /// LF (a line break stays a line break), every other C0 control character but tab and LF, and
-  /// DEL, become U+FFFD (�), so an export shows that something was there. Nothing else changes:
-  /// no trimming.
+  /// LF (a line break stays a line break), every other control character (C0 but tab and LF,
+  /// DEL, C1) becomes U+FFFD (�), so an export shows that something was there. Nothing else
+  /// changes: no trimming.
   ///
   /// - Parameter text: Stored text.
   /// - Returns: The text with only tab and LF among the C0 controls.

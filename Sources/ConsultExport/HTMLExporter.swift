@@ -28,7 +28,7 @@ public struct HTMLExporter {
   /// Renders the summary.
   ///
   /// - Parameter data: What the store read (``ConsultStore/proceedings(of:)``).
-  /// - Returns: An HTML document (UTF-8 text) ending in a newline, holding no C0 control
+  /// - Returns: An HTML document (UTF-8 text) ending in a newline, holding no control
   ///   character but tab and line feed (``OutputText/withoutControls(_:)``; HTML §13.2.5 makes
   ///   the others parse errors).
   public func render(_ data: ProceedingsData) -> String {

@@ -29,7 +29,7 @@ public struct MarkdownExporter {
   /// Renders the summary.
   ///
   /// - Parameter data: What the store read (``ConsultStore/proceedings(of:)``).
-  /// - Returns: Markdown text ending in a newline, holding no C0 control character but tab and
+  /// - Returns: Markdown text ending in a newline, holding no control character but tab and
   ///   line feed (``OutputText/withoutControls(_:)``).
   public func render(_ data: ProceedingsData) -> String {
     var text = OutputText.withoutControls(template.render(ProceedingsView(data, style: .markdown)))

@@ -16,7 +16,7 @@ public typealias ExportSink = (Data) throws -> Void
 /// CSV records written through CSV.swift's `CSVWriter` (which quotes fields
 /// containing `"`, `,`, CR or LF and doubles quotes, RFC 4180 §2), one chunk
 /// per call so memory stays flat. Every cell is made safe for a spreadsheet first
-/// (``OutputText/csvCell(_:)``: no C0 control but tab and LF; a `'` before a cell beginning
+/// (``OutputText/csvCell(_:)``: no control character but tab and LF; a `'` before a cell beginning
 /// with `=`, `+`, `-`, `@` or a tab).
 enum CSVChunk {
   /// The records as CSV text, each followed by CRLF.
