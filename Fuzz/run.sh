@@ -29,7 +29,11 @@ say "building the harnesses (swift build -c release -sanitize=fuzzer; the first 
 binary="$("$swift" build -c release --show-bin-path)/consult-fuzz"
 
 rm -rf "$out"
-mkdir -p "$out/seeds" "$out/corpus" "$out/artifacts" "$out/logs" "$out/scratch"
+mkdir -p "$out/seeds" "$out/corpus" "$out/artifacts" "$out/logs"
+# The files each input is written to for the parsers to read: in memory (/dev/shm) when there is
+# one, since writing them to a disk costs most of the time of an execution.
+scratch="$(mktemp -d "$( [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo "$out")/consult-fuzz.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
 say "making seed corpora from $realdata and ../Workflows in $out/seeds…"
 python3 - "$realdata" "$out/seeds" ../Workflows <<'PY'
 import csv, glob, io, json, os, re, sys
@@ -124,7 +128,7 @@ for harness in "${harnesses[@]}"; do
   log="$out/logs/$harness.log"
   say "running $harness for ${seconds}s (log: $log)…"
   set +e
-  SWIFT_BACKTRACE=enable=no CONSULT_FUZZ_TARGET="$harness" CONSULT_FUZZ_SCRATCH="$out/scratch" \
+  SWIFT_BACKTRACE=enable=no CONSULT_FUZZ_TARGET="$harness" CONSULT_FUZZ_SCRATCH="$scratch" \
     "$binary" "$out/corpus/$harness" "$out/seeds/$harness" -max_total_time="$seconds" -max_len=8192 \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/artifacts/$harness-" >"$log" 2>&1
   code=$?

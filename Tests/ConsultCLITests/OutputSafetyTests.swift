@@ -34,7 +34,9 @@ struct OutputSafetyTests {
       "stakeholder", "add", "org", "--kind", "organisation", "--name", "=HYPERLINK(\"http://evil\",\"x\") \(e)",
       "--group", "civil-society",
     ])
-    try cli.ok(["stakeholder", "add", "host", "--kind", "organisation", "--name", "Host \(bidi)", "--group", "ministries"])
+    try cli.ok([
+      "stakeholder", "add", "host", "--kind", "organisation", "--name", "Host \(bidi)", "--group", "ministries",
+    ])
     try cli.ok(["stakeholder", "add", "anna", "--name", "@SUM(1+1) Anna \(e)", "--organisation", "org"])
     try cli.ok([
       "workshop", "add", "c", "ws", "--title", "Workshop \(e)\(bidi)", "--venue=-Venue \(e)", "--starts",
@@ -85,7 +87,8 @@ struct OutputSafetyTests {
       ["show", "c"], ["log", "c"], ["list"], ["theme", "list", "c"], ["stakeholder", "list"],
       ["stakeholder", "list", "--all"], ["stakeholder", "groups"], ["workshop", "list", "c"], ["actor", "list"],
       ["contributions", "list", "c"], ["contributions", "search", "c", "formula"],
-      ["contributions", "search", "c", "controls"], ["contributions", "campaigns", "c"], ["summary", "show", "c", "ws"],
+      ["contributions", "search", "c", "controls"], ["contributions", "campaigns", "c"],
+      ["summary", "show", "c", "ws"],
       ["invitation", "list", "c", "ws"], ["log", "check", "c"], ["log", "verify", "c"],
     ]
     var seen = ""
@@ -145,7 +148,9 @@ struct OutputSafetyTests {
           #expect(
             !(cell.first.map { "=+-@\t\r".contains($0) } ?? false), "\(file.lastPathComponent) row \(number): \(cell)")
           #expect(
-            !cell.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\t" && $0 != "\n") || (0x7F...0x9F).contains($0.value) },
+            !cell.unicodeScalars.contains {
+              ($0.value < 0x20 && $0 != "\t" && $0 != "\n") || (0x7F...0x9F).contains($0.value)
+            },
             "\(file.lastPathComponent) row \(number): \(cell.debugDescription)")
         }
       }
@@ -182,7 +187,9 @@ struct OutputSafetyTests {
       #expect(!text.lowercased().contains("<script"), "\(name)")
       #expect(!text.lowercased().contains("<img"), "\(name)")
       #expect(
-        !text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\t" && $0 != "\n") || (0x7F...0x9F).contains($0.value) },
+        !text.unicodeScalars.contains {
+          ($0.value < 0x20 && $0 != "\t" && $0 != "\n") || (0x7F...0x9F).contains($0.value)
+        },
         "\(name) holds a control character")
     }
     #expect(markdown.contains("&lt;script>alert(5)&lt;/script>"), "the summary's words stay: \(markdown)")

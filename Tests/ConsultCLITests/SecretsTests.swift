@@ -78,8 +78,9 @@ struct SecretsTests {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "\(stderr)")
     #expect(stdout.contains("tls-check: ok"), "\(stdout)\(stderr)")
-    for refusal in ["certificate verify failed", "does not match host name", "no encryption", "password authentication failed"]
-    {
+    for refusal in [
+      "certificate verify failed", "does not match host name", "no encryption", "password authentication failed",
+    ] {
       #expect(stderr.contains(refusal), "\(refusal): \(stderr)")
     }
   }

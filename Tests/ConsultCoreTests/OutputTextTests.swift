@@ -30,7 +30,8 @@ struct OutputTextTests {
 
   @Test("terminal text shows control characters and bidi controls escaped, never raw")
   func terminal() {
-    let hostile = "\u{1B}]0;owned\u{07}\u{1B}[2J\u{1B}[31mred\u{9B}31m \u{202E}evil\u{202C} \u{2066}x\u{2069} \u{200E}\u{200F}"
+    let hostile =
+      "\u{1B}]0;owned\u{07}\u{1B}[2J\u{1B}[31mred\u{9B}31m \u{202E}evil\u{202C} \u{2066}x\u{2069} \u{200E}\u{200F}"
     let shown = OutputText.terminal(hostile)
     #expect(
       shown

@@ -17,7 +17,8 @@ struct ConnectionRedactionTests {
 
   @Test("messages: known passwords and whatever looks like one are masked")
   func redacted() {
-    let uri = "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"postgres://u:pw@[x\""
+    let uri =
+      "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"postgres://u:pw@[x\""
     #expect(
       ConnectionRedaction.redacted(uri, secrets: ["pw"])
         == "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"postgres://u:***@[x\"")

@@ -3,7 +3,7 @@ import Foundation
 /// libFuzzer's driver (compiler-rt `FuzzerInterface.h`): parses libFuzzer's options from the
 /// command line and calls `callback` with each input.
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func llvmFuzzerRunDriver(
   _ argc: UnsafeMutablePointer<CInt>,
   _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
   _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
@@ -30,7 +30,7 @@ public func consultFuzzMain(
   _ = selected
   var argc = argc
   var argv = argv
-  return LLVMFuzzerRunDriver(&argc, &argv) { bytes, count in
+  return llvmFuzzerRunDriver(&argc, &argv) { bytes, count in
     let data = bytes.map { Data(bytes: $0, count: count) } ?? Data()
     run(selected, data)
     return 0

@@ -54,13 +54,15 @@ func file(_ name: String, _ data: Data) -> URL {
 /// promises: an id, a text that is not blank, holds no NUL and is within the one size limit.
 func drain(_ source: some SubmissionSource) {
   do {
-    try source.read(invalid: { _ in }) { record in
-      precondition(!record.sourceID.isEmpty, "a record without an id")
-      if let text = record.text {
-        precondition(!text.utf8.contains(0), "a NUL byte in a record's text")
-        precondition(text.utf8.count <= ContributionText.maxBytes, "a text over the limit")
-      }
-    }
+    try source.read(
+      invalid: { _ in },
+      { record in
+        precondition(!record.sourceID.isEmpty, "a record without an id")
+        if let text = record.text {
+          precondition(!text.utf8.contains(0), "a NUL byte in a record's text")
+          precondition(text.utf8.count <= ContributionText.maxBytes, "a text over the limit")
+        }
+      })
   } catch is ImportError {
   } catch {
     fatalError("\(source.format): an error that is not an ImportError: \(error)")
