@@ -54,6 +54,10 @@ struct SecretsTests {
         #expect(!output.contains(Self.secret) && !output.contains("s3cr3t"), "\(what) (\(way.arguments)): \(output)")
       }
     }
+    // A URL given where none is expected: argument-parser's usage error quotes it, masked.
+    let stray = try cli.run(["list", "postgres://u:\(Self.secret)@h/db"])
+    #expect(stray.status == 2)
+    #expect(stray.stderr.contains("'postgres://u:***@h/db'") && !stray.stderr.contains(Self.secret), "\(stray.stderr)")
     // What the user sees instead: the string with the password masked.
     let bracket = try cli.run(["list", "--database-url", "postgres://u:\(Self.secret)@[bad/x"])
     #expect(bracket.status == 4)
