@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fuzz/run.sh [SECONDS_PER_HARNESS] [HARNESS...]: build consult's libFuzzer harnesses and run each
-# for SECONDS_PER_HARNESS (default 80: 8 harnesses, 10 min 40 s in all), one after the other.
+# for SECONDS_PER_HARNESS (default 80: 9 harnesses, 12 min in all), one after the other.
 #
 # Harnesses (Fuzz/Sources/consult-fuzz/Harnesses.swift): csv (the CSV reader, through a mapped-CSV
 # import), mapped-csv (mapping YAML + CSV), regulations-gov, have-your-say, decidim, polis,
-# workflow (a workflow file), guard (a guard expression). Seed corpora are made at run time from
+# workflow (a workflow file), guard (a guard expression), output-text (the terminal, CSV-cell and
+# control-character rules of ConsultCore's OutputText). Seed corpora are made at run time from
 # ../shared/realdata (CONSULT_REALDATA) and the shipped Workflows/; nothing is copied into the
 # project. Built with `swift build -c release -Xswiftc -sanitize=fuzzer` (linked by lld) in
 # Fuzz/.build, a package of its own: the project's own build and tests never build it.
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-80}"
 shift || true
-all=(csv mapped-csv regulations-gov have-your-say decidim polis workflow guard)
+all=(csv mapped-csv regulations-gov have-your-say decidim polis workflow guard output-text)
 if [ $# -gt 0 ]; then harnesses=("$@"); else harnesses=("${all[@]}"); fi
 realdata="${CONSULT_REALDATA:-$(cd .. && pwd)/../shared/realdata}"
 out="${FUZZ_OUT:-/tmp/consult-fuzz-out}"
@@ -116,7 +117,12 @@ for path in sorted(glob.glob(os.path.join(workflows, '*.yaml'))):
     put('workflow', os.path.basename(path), data)
     for j, expression in enumerate(re.findall(rb'guard:\s*"([^"]*)"', data)):
         put('guard', f'{os.path.basename(path)}-{j}', expression)
-for harness in ['csv', 'mapped-csv', 'regulations-gov', 'have-your-say', 'decidim', 'polis', 'workflow', 'guard']:
+# output-text: stored texts as they come, hostile ones among them.
+for i, text in enumerate(texts[:20]):
+    put('output-text', f'text-{i}', text.encode())
+put('output-text', 'hostile', '=cmd\x1b]0;t\x07\x1b[2J\u202eevil\u2066\u200f\r\n\t\x9b'.encode())
+for harness in ['csv', 'mapped-csv', 'regulations-gov', 'have-your-say', 'decidim', 'polis', 'workflow', 'guard',
+                'output-text']:
     n = len(os.listdir(os.path.join(seeds, harness))) if os.path.isdir(os.path.join(seeds, harness)) else 0
     print(f'fuzz: {harness}: {n} seeds', file=sys.stderr)
 PY

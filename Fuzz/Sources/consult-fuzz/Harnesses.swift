@@ -25,6 +25,8 @@ enum Harness: String, CaseIterable {
   case workflow
   /// A guard expression, for each entity kind.
   case `guard`
+  /// The output rules (``OutputText``): what they promise holds for any text.
+  case outputText = "output-text"
 }
 
 /// A scratch folder of this process for the files the import harnesses read.
@@ -109,6 +111,18 @@ func run(_ harness: Harness, _ data: Data) {
     } catch {
       _ = error.description
     }
+  case .outputText:
+    let text = String(decoding: data, as: UTF8.self)
+    let shown = OutputText.terminal(text)
+    precondition(
+      !shown.unicodeScalars.contains {
+        ($0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t") || OutputText.isBidiControl($0)
+      }, "a control or bidi character reaches the terminal")
+    let cell = OutputText.csvCell(text)
+    precondition(
+      !(cell.unicodeScalars.first.map(OutputText.formulaStarts.contains) ?? false), "a cell starts a formula")
+    precondition(!cell.unicodeScalars.contains(where: OutputText.isForbiddenControl), "a control in a cell")
+    precondition(cell.hasSuffix(OutputText.withoutControls(text)), "a cell lost text")
   case .guard:
     let text = String(decoding: data, as: UTF8.self)
     for kind in EntityKind.allCases {
