@@ -12,7 +12,10 @@ let package = Package(
   name: "consult",
   platforms: [.macOS(.v13)],
   products: [
-    .executable(name: "consult", targets: ["consult"])
+    .executable(name: "consult", targets: ["consult"]),
+    // The parsers, for the fuzz harnesses in Fuzz/ (a package of its own, built by Fuzz/run.sh).
+    .library(name: "ConsultCore", targets: ["ConsultCore"]),
+    .library(name: "ConsultImport", targets: ["ConsultImport"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,3 +1,4 @@
+import ConsultCore
 import ConsultStore
 import Foundation
 import Mustache
@@ -27,9 +28,11 @@ public struct HTMLExporter {
   /// Renders the summary.
   ///
   /// - Parameter data: What the store read (``ConsultStore/proceedings(of:)``).
-  /// - Returns: An HTML document (UTF-8 text) ending in a newline.
+  /// - Returns: An HTML document (UTF-8 text) ending in a newline, holding no control
+  ///   character but tab and line feed (``OutputText/withoutControls(_:)``; HTML §13.2.5 makes
+  ///   the others parse errors).
   public func render(_ data: ProceedingsData) -> String {
-    var text = template.render(ProceedingsView(data, style: .html))
+    var text = OutputText.withoutControls(template.render(ProceedingsView(data, style: .html)))
     while text.hasSuffix("\n\n") { text.removeLast() }
     if !text.hasSuffix("\n") { text += "\n" }
     return text

@@ -1,3 +1,4 @@
+import ConsultCore
 import ConsultStore
 import Foundation
 import Mustache
@@ -14,26 +15,31 @@ public struct MarkdownExporter {
 
   /// Makes an exporter.
   ///
-  /// - Parameter template: Mustache source; nil uses ``defaultTemplate``. It
-  ///   is rendered as text (nothing HTML-escaped) unless it sets another
-  ///   content type itself (`{{% CONTENT_TYPE: HTML}}`).
+  /// - Parameter template: Mustache source; nil uses ``defaultTemplate``. Its
+  ///   `{{value}}`s are escaped for Markdown (``MarkdownSafety``: no raw HTML, no link but
+  ///   `http`, `https` and `mailto`; nothing HTML-escaped otherwise) unless it sets another
+  ///   content type itself (`{{% CONTENT_TYPE: HTML}}`); `{{{value}}}` writes a value as it is.
   /// - Throws: ``TemplateError`` for a malformed template.
   public init(template: String? = nil) throws {
-    self.template = try TemplateError.parse(template.map { "{{% CONTENT_TYPE: TEXT}}" + $0 } ?? Self.defaultTemplate)
+    MarkdownSafety.registered
+    self.template = try TemplateError.parse(
+      template.map { "{{% CONTENT_TYPE: \(MarkdownSafety.contentTypeName)}}" + $0 } ?? Self.defaultTemplate)
   }
 
   /// Renders the summary.
   ///
   /// - Parameter data: What the store read (``ConsultStore/proceedings(of:)``).
-  /// - Returns: Markdown text ending in a newline.
+  /// - Returns: Markdown text ending in a newline, holding no control character but tab and
+  ///   line feed (``OutputText/withoutControls(_:)``).
   public func render(_ data: ProceedingsData) -> String {
-    var text = template.render(ProceedingsView(data, style: .markdown))
+    var text = OutputText.withoutControls(template.render(ProceedingsView(data, style: .markdown)))
     while text.hasSuffix("\n\n") { text.removeLast() }
     if !text.hasSuffix("\n") { text += "\n" }
     return text
   }
 
-  /// The shipped template (text content type: nothing is escaped).
+  /// The shipped template (Markdown content type: every `{{value}}` is escaped by
+  /// ``MarkdownSafety/escape(_:)``).
   ///
   /// A template of your own gets the same context. Its keys: `consultation`
   /// (`title`, `owner`, `slug`, `state`, `workflowName`, `workflowVersion`),
@@ -55,7 +61,7 @@ public struct MarkdownExporter {
   /// value is already formatted and publishable; names appear only as the
   /// attribution rules allow.
   public static let defaultTemplate = """
-    {{% CONTENT_TYPE: TEXT}}
+    {{% CONTENT_TYPE: MARKDOWN}}
     # {{documentTitle}}: {{consultation.title}}
 
     {{#consultation.owner}}- **Owner:** {{.}}
@@ -86,7 +92,7 @@ public struct MarkdownExporter {
     {{#consultationSummary}}
     ## {{title}}
 
-    {{{body}}}
+    {{body}}
 
     {{#hasSources}}
     Sources:
@@ -124,7 +130,7 @@ public struct MarkdownExporter {
     {{#summary}}
     ### Summary of the proceedings
 
-    {{{body}}}
+    {{body}}
 
     {{#hasSources}}
     Sources:
@@ -144,7 +150,7 @@ public struct MarkdownExporter {
     #### {{title}} ({{count}})
 
     {{#statements}}
-    {{{quote}}}
+    {{quote}}
     >
     > — {{source}}{{#citedAs}} {{.}}{{/citedAs}}
 

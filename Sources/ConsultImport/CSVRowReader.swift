@@ -26,8 +26,9 @@ struct CSVRow {
 /// pass through a ``QuoteChecker`` on their way to CSV.swift, and `CSVReader.error` is checked
 /// after every row.
 final class CSVRowReader {
-  /// The largest field accepted, in UTF-8 bytes.
-  static let maxFieldBytes = 1_000_000
+  /// The largest field accepted, in UTF-8 bytes: the one limit of a contribution's text
+  /// (``ContributionText/maxBytes``).
+  static let maxFieldBytes = ContributionText.maxBytes
 
   /// The file being read, for error messages.
   let url: URL

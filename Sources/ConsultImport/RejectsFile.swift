@@ -1,9 +1,11 @@
 import CSV
+import ConsultCore
 import Foundation
 
 /// A CSV file listing the records an import passed over, one row per record:
 /// `file,line,column,reason` (header first; UTF-8, LF line ends, quoted as RFC 4180 requires),
-/// written through CSV.swift's `CSVWriter`.
+/// written through CSV.swift's `CSVWriter`, each cell safe for a spreadsheet
+/// (``OutputText/csvCell(_:)``: a reason quoting the file's text cannot start a formula).
 ///
 /// The rows go to a temporary file beside ``url`` (`.NAME.partial-PID`), which ``close()`` moves
 /// into place and ``discard()`` removes: an import refused as a whole leaves neither a rejects
@@ -65,7 +67,8 @@ public final class RejectsFile {
   /// - Throws: ``ImportError`` if the row cannot be written.
   public func write(_ error: ImportError) throws(ImportError) {
     do {
-      try writer.write(row: [error.file, error.line.map(String.init) ?? "", error.column ?? "", error.message])
+      let row = [error.file, error.line.map(String.init) ?? "", error.column ?? "", error.message]
+      try writer.write(row: row.map(OutputText.csvCell))
     } catch {
       throw ImportError(file: url.path, message: "cannot write the rejects file: \(error)")
     }

@@ -100,15 +100,19 @@ extension ConsultStore {
   ///   - consultationSlug: The consultation.
   ///   - actor: Who recorded it.
   /// - Returns: The stored contribution.
-  /// - Throws: ``StoreError`` (`.invalidInput` for empty text, an unknown
-  ///   theme (listing the known ones) or a statement by someone not recorded
+  /// - Throws: ``StoreError`` (`.invalidInput` for a text that is empty or only white space or
+  ///   longer than ``ContributionText/maxBytes``, an unknown theme (listing the known ones) or a statement by someone not recorded
   ///   as attending; `.notFound`).
   @discardableResult
   public func recordContribution(_ contribution: NewContribution, in consultationSlug: String, actor: String)
     throws -> Contribution
   {
-    let text = contribution.text.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !text.isEmpty else { throw StoreError(.invalidInput, "the contribution text is empty") }
+    // Stored as typed, leading and trailing spaces, tabs and line breaks included.
+    let text = contribution.text
+    guard !text.allSatisfy(\.isWhitespace) else { throw StoreError(.invalidInput, "the contribution text is empty") }
+    if let problem = ContributionText.sizeProblem(text) {
+      throw StoreError(.invalidInput, "the contribution text \(problem)")
+    }
     return try transaction("contribution") {
       let consultation = try consultation(consultationSlug)
       if let theme = contribution.theme { try requireTheme(theme, in: consultation) }

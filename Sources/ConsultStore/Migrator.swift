@@ -124,6 +124,7 @@ public struct Migrator {
           {
             try connection.execute("SET LOCAL ROLE consult_owner")
           }
+          if migration.number == 13 { try prepareOwnerRole(on: connection) }
           try connection.executeScript(migration.sql)
           try connection.execute(
             """
@@ -135,6 +136,32 @@ public struct Migrator {
       }
       return done
     }
+  }
+
+  /// Before migration 0013 (roles) when the migrating role is no superuser — an administrator
+  /// with CREATEROLE who owns the database, as managed PostgreSQL services give — does what a
+  /// superuser needs not: creates `consult_owner` if missing, makes the migrating role a member
+  /// of it (PostgreSQL §22.3: only a member may give it objects) and lets it create in schema
+  /// `public` (which 0013 hands over to it). Nothing for a superuser.
+  ///
+  /// - Throws: ``PostgresError`` when the role may not do so (no CREATEROLE, not the database's
+  ///   owner).
+  func prepareOwnerRole(on connection: PostgresConnection) throws {
+    let superuser = try connection.query("SELECT rolsuper AS s FROM pg_roles WHERE rolname = current_user").rows
+    guard let row = superuser.first, try !row.decode("s", as: Bool.self) else { return }
+    try connection.executeScript(
+      """
+      DO $$
+      BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'consult_owner') THEN
+          CREATE ROLE consult_owner NOLOGIN;
+        END IF;
+        IF NOT pg_has_role(current_user, 'consult_owner', 'MEMBER') THEN
+          EXECUTE format('GRANT consult_owner TO %I', current_user);
+        END IF;
+      END $$;
+      GRANT USAGE, CREATE ON SCHEMA public TO consult_owner;
+      """)
   }
 
   /// Throws unless every migration is applied (used before any use case on a configured server).

@@ -56,9 +56,22 @@ public final class PostgresConnection {
   ///     They override the URL and the environment; a `dbname` here is always a
   ///     plain database name. Empty values are ignored by libpq (the default applies).
   /// - Throws: `PostgresError` `.connection` with libpq's message (trailing
-  ///   newline removed) if connecting or preparing the session fails; `.usage` if
-  ///   a key or value contains a NUL byte.
+  ///   newline removed) if connecting or preparing the session fails, every password of `url`
+  ///   and `parameters` masked in it (``ConnectionRedaction``: libpq quotes a malformed URI
+  ///   whole); `.usage` if a key or value contains a NUL byte.
   public init(url: String? = nil, parameters: [String: String] = [:]) throws(PostgresError) {
+    let secrets = (url.map(ConnectionRedaction.secrets(in:)) ?? []) + [parameters["password"]].compactMap { $0 }
+    do {
+      try connect(url: url, parameters: parameters)
+    } catch {
+      throw PostgresError(
+        kind: error.kind, message: ConnectionRedaction.redacted(error.message, secrets: secrets),
+        sqlState: error.sqlState)
+    }
+  }
+
+  /// Connects and prepares the session (``init(url:parameters:)``), messages not yet redacted.
+  private func connect(url: String?, parameters: [String: String]) throws(PostgresError) {
     var keywords: [String] = []
     var values: [String] = []
     if let url {

@@ -25,7 +25,7 @@ struct ActorCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let actor = try store.registerActor(handle, name: name)
       if output.json { return try printJSON(actor) }
-      print("Actor \(actor.handle) (#\(actor.id))\(actor.name.map { ": \($0)" } ?? "")")
+      say("Actor \(actor.handle) (#\(actor.id))\(actor.name.map { ": \(terminalLine($0))" } ?? "")")
     }
   }
 
@@ -37,7 +37,7 @@ struct ActorCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let all = try store.actors()
       if output.json { return try printJSON(all) }
-      for actor in all { print("\(actor.handle)\t\(terminalLine(actor.name ?? ""))") }
+      for actor in all { say("\(actor.handle)\t\(terminalLine(actor.name ?? ""))") }
     }
   }
 }

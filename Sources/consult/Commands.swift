@@ -47,7 +47,7 @@ struct Open: WritingCommand {
       slug: slug, title: title, owner: owner, workflow: definition, themes: themes, openedAt: opened, deadline: due,
       actor: actor)
     if output.json { return try printJSON(consultation) }
-    print(
+    say(
       "Opened \(consultation.slug) on workflow \(consultation.workflowName)@\(consultation.workflowVersion); phase: \(consultation.state)"
     )
   }
@@ -60,8 +60,8 @@ struct List: StoreCommand {
   func execute(_ store: ConsultStore) throws {
     let all = try store.consultations()
     if output.json { return try printJSON(all) }
-    if all.isEmpty { print("No consultations yet; open one with `consult open`.") }
-    for c in all { print("\(c.slug)\t\(c.state)\t\(terminalLine(c.title))") }
+    if all.isEmpty { say("No consultations yet; open one with `consult open`.") }
+    for c in all { say("\(c.slug)\t\(c.state)\t\(terminalLine(c.title))") }
   }
 }
 
@@ -86,7 +86,7 @@ struct Advance: WritingCommand {
 /// Prints a transition in the human or JSON form.
 func printTransition(_ record: TransitionRecord, label: String? = nil, json: Bool) throws {
   if json { return try printJSON(record) }
-  print(
+  say(
     "\(label ?? "\(record.entityKind) #\(record.entityID)"): \(record.fromState ?? "—") → \(record.toState) (\(record.event))"
   )
 }
@@ -105,32 +105,33 @@ struct Show: StoreCommand {
     let overview = try store.overview(of: consultation)
     if output.json { return try printJSON(overview) }
     let c = overview.consultation
-    print(terminalLine(c.title))
-    print("  consultation: \(c.slug)   phase: \(c.state)   workflow: \(c.workflowName)@\(c.workflowVersion)")
-    if let owner = c.owner { print("  owner: \(terminalLine(owner))") }
-    print("")
-    print("Counts")
+    say(terminalLine(c.title))
+    say("  consultation: \(c.slug)   phase: \(c.state)   workflow: \(c.workflowName)@\(c.workflowVersion)")
+    if let owner = c.owner { say("  owner: \(terminalLine(owner))") }
+    say("")
+    say("Counts")
     for name in ["workshops", "invitations", "contributions", "proceedings_summaries"] {
       let byState = overview.counts[name] ?? [:]
       let total = byState.values.reduce(0, +)
       let detail = byState.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
         .joined(separator: ", ")
-      print(
+      say(
         "  \(name.replacingOccurrences(of: "_", with: " ")): \(grouped(total))\(detail.isEmpty ? "" : " (\(detail))")")
     }
     for entity in overview.entities {
-      print("")
-      print(
+      say("")
+      say(
         // Contributions are shown in groups ("199 written submissions"), other entities one by one.
-        (entity.kind == "contribution" ? "contributions: \(entity.label)" : "\(entity.kind) \(entity.label)")
+        (entity.kind == "contribution"
+          ? "contributions: \(terminalLine(entity.label))" : "\(entity.kind) \(terminalLine(entity.label))")
           + ": \(entity.state)\(entity.isFinal ? " (final: nothing more can happen)" : "")")
       for option in entity.events where !entity.isFinal {
         if option.possible {
-          print("  ✓ \(option.event) → \(option.target ?? "?")")
+          say("  ✓ \(option.event) → \(option.target ?? "?")")
         } else if let states = option.needsState {
-          print("  · \(option.event): only from \(states.joined(separator: ", "))")
+          say("  · \(option.event): only from \(states.joined(separator: ", "))")
         } else {
-          print("  ✗ \(option.event): \((option.blockedBy ?? []).joined(separator: "; "))")
+          say("  ✗ \(option.event): \(terminalLine((option.blockedBy ?? []).joined(separator: "; ")))")
         }
       }
     }
@@ -168,8 +169,8 @@ struct LogShow: StoreCommand {
     let formatter = ISO8601DateFormatter()
     for e in entries {
       let reason = e.reason.map { "  — \(terminalLine($0))" } ?? ""
-      print(
-        "\(formatter.string(from: e.occurredAt))  \(e.entity)  \(e.event): \(e.fromState ?? "—") → \(e.toState)  by \(terminalLine(e.actor))\(reason)"
+      say(
+        "\(formatter.string(from: e.occurredAt))  \(terminalLine(e.entity))  \(e.event): \(e.fromState ?? "—") → \(e.toState)  by \(terminalLine(e.actor))\(reason)"
       )
     }
   }
@@ -193,7 +194,7 @@ struct ThemeCommand: ParsableCommand {
       let theme = Theme(key: key, title: title)
       try store.addTheme(theme, to: consultation, actor: actor, at: try when.time())
       if output.json { return try printJSON(theme) }
-      print("Added theme \(key) to \(consultation)")
+      say("Added theme \(key) to \(consultation)")
     }
   }
   struct ListThemes: StoreCommand {
@@ -204,7 +205,7 @@ struct ThemeCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let themes = try store.themes(of: try store.consultation(consultation).id)
       if output.json { return try printJSON(themes) }
-      for t in themes { print("\(t.key)\t\(terminalLine(t.title))") }
+      for t in themes { say("\(t.key)\t\(terminalLine(t.title))") }
     }
   }
 }

@@ -42,7 +42,11 @@ struct Consult: ParsableCommand {
         printError(fullMessage(for: error))
         Foundation.exit(Exit.usage.rawValue)
       }
-      exit(withError: error)
+      // Help and version go to standard output as argument-parser prints them; any other error
+      // may quote stored text or a file's contents, so it goes through the terminal-safe path.
+      guard code != .success else { exit(withError: error) }
+      printError(fullMessage(for: error))
+      Foundation.exit(code.rawValue)
     }
   }
 }

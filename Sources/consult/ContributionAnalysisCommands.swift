@@ -24,15 +24,15 @@ extension ContributionsCommand {
     func execute(_ store: ConsultStore) throws {
       let campaigns = try store.campaigns(in: consultation, minSize: minSize, near: near)
       if output.json { return try printJSON(campaigns) }
-      if campaigns.isEmpty { return print("No campaigns of \(grouped(minSize)) or more contributions.") }
+      if campaigns.isEmpty { return say("No campaigns of \(grouped(minSize)) or more contributions.") }
       for c in campaigns {
         let variants = c.kind == .near ? " (\(counted(c.distinctTexts, "variant")))" : ""
-        print(
+        say(
           "\(grouped(c.size))\t\(c.kind.rawValue)\(variants)\t#\(c.firstContributionID)\t\(c.excerpt.map(terminalLine) ?? "[not for publication]")"
         )
       }
       let members = campaigns.reduce(0) { $0 + $1.size }
-      print("\(counted(campaigns.count, "campaign")), \(counted(members, "contribution"))")
+      say("\(counted(campaigns.count, "campaign")), \(counted(members, "contribution"))")
     }
   }
 
@@ -53,9 +53,9 @@ extension ContributionsCommand {
     func execute(_ store: ConsultStore) throws {
       let hits = try store.searchContributions(in: consultation, query: query, limit: limit)
       if output.json { return try printJSON(hits) }
-      if hits.isEmpty { return print("No contributions match.") }
+      if hits.isEmpty { return say("No contributions match.") }
       for hit in hits {
-        print("#\(hit.id)\t\(hit.theme ?? "-")\t\(hit.snippet.map(terminalLine) ?? "[not for publication]")")
+        say("#\(hit.id)\t\(hit.theme ?? "-")\t\(hit.snippet.map(terminalLine) ?? "[not for publication]")")
       }
     }
   }
@@ -81,7 +81,7 @@ extension ContributionsCommand {
         in: consultation, query: search, theme: theme, dryRun: dryRun, actor: actor, at: try when.time())
       if output.json { return try printJSON(report) }
       let verb = dryRun ? "Would tag" : "Tagged"
-      print(
+      say(
         "\(verb) \(grouped(report.tagged)) of \(counted(report.matched, "matching contribution")) with '\(report.theme)' "
           + "(\(grouped(report.retagged)) had another theme; \(grouped(report.unchanged)) already had it)"
       )

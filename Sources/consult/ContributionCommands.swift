@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsultCore
 import ConsultExport
 import ConsultImport
 import ConsultStore
@@ -45,8 +46,17 @@ struct Contribute: WritingCommand {
     if text == nil && file == nil && isatty(STDIN_FILENO) != 0 {
       throw InputError(message: "give the text with --text, or --file FILE (--file - reads standard input)")
     }
-    let body = try text ?? readText(path: file ?? "-")
-    if body.contains("\u{0}") { throw InputError(message: "--text contains a NUL byte") }
+    // The text as given: from a file, only its last line's line break is left out.
+    var body: String
+    if let text {
+      body = text
+    } else {
+      body = try readText(path: file ?? "-")
+      if body.hasSuffix("\n") { body.removeLast() }
+    }
+    let field = text != nil ? "--text" : (file == nil || file == "-" ? "standard input" : file!)
+    if body.contains("\u{0}") { throw InputError(message: "\(field) contains a NUL byte") }
+    if let problem = ContributionText.sizeProblem(body) { throw InputError(message: "\(field): the text \(problem)") }
     let received = try receivedAt.map { try parseTime($0, zone: "UTC", field: "--at") }
     let c = try store.recordContribution(
       NewContribution(
@@ -62,7 +72,7 @@ struct Contribute: WritingCommand {
           + "(`consult contributions clear`)")
     }
     if output.json { return try printJSON(c) }
-    print("Recorded contribution #\(c.id) (\(c.kind.rawValue)\(c.theme.map { ", theme \($0)" } ?? ""))")
+    say("Recorded contribution #\(c.id) (\(c.kind.rawValue)\(c.theme.map { ", theme \($0)" } ?? ""))")
   }
 }
 
@@ -222,7 +232,7 @@ struct ContributionsCommand: ParsableCommand {
       try rejectsFile?.close()
       if output.json { return try printJSON(report) }
       if report.finishedEarlier, let id = report.importID {
-        print(
+        say(
           "Import #\(id) of \(source.mainFile.lastPathComponent) is finished (\(counted(report.committedEarlier, "record")) "
             + "committed); the file has the same size and modification time, so it was not read again. "
             + "To compare it record by record, run the import without --resume.")
@@ -230,40 +240,40 @@ struct ContributionsCommand: ParsableCommand {
       }
       let total = report.rowsRead + report.invalid
       if total == 0 {
-        print(
+        say(
           "\(source.mainFile.lastPathComponent): no records (the file has no rows after its header); nothing imported")
         return
       }
-      print("Read \(counted(total, "record")) from \(source.mainFile.lastPathComponent)")
+      say("Read \(counted(total, "record")) from \(source.mainFile.lastPathComponent)")
       if let id = report.importID {
-        print(
+        say(
           "  import #\(id): \(counted(report.batches, "batch", plural: "batches")) committed now"
             + (report.committedEarlier > 0
               ? "; continued after \(counted(report.committedEarlier, "record")) committed by an earlier run" : ""))
       }
       if let rejectsFile {
-        print("  rejected \(counted(report.invalid, "invalid record")) (written to \(rejectsFile.url.path))")
+        say("  rejected \(counted(report.invalid, "invalid record")) (written to \(rejectsFile.url.path))")
       }
       if !report.skipped.isEmpty {
-        print(
+        say(
           "  skipped \(grouped(report.skipped.count)) (not a public submission or no text): \(terminalLine(report.skipped.joined(separator: ", ")))"
         )
       }
-      print(
+      say(
         "  \(counted(report.added, "new written submission")), \(grouped(report.unchanged)) unchanged, "
           + "\(grouped(report.changed.count)) changed"
           + (report.added > 0
             ? "; new stakeholders: \(counted(report.organisationsAdded, "organisation")), "
               + "\(counted(report.personsAdded, "person"))" : ""))
       if report.rejectedByModeration > 0 {
-        print(
+        say(
           "  \(grouped(report.rejectedByModeration)) rejected by the source's moderation: kept, counted, never published"
         )
       }
       if !report.changed.isEmpty {
         let ids =
           terminalLine(report.changed.prefix(20).joined(separator: ", ")) + (report.changed.count > 20 ? ", …" : "")
-        print(
+        say(
           report.updated
             ? "  changed texts recorded as new revisions (the previous text kept): \(ids)"
             : "  changed at the source, left as they were (--update-changed records the new texts): \(ids)")
@@ -283,7 +293,7 @@ struct ContributionsCommand: ParsableCommand {
       if output.json { return try printJSON(all) }
       for c in all {
         let firstLine = c.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        print(
+        say(
           "#\(c.id)\t\(c.kind.rawValue)\t\(c.theme ?? "-")\t\(c.state)\t\(terminalLine(String(firstLine.prefix(70))))")
       }
     }
@@ -318,7 +328,7 @@ struct SummaryCommand: ParsableCommand {
       let s = try store.draftSummary(
         for: workshop, in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
-      print("Started the summary of \(workshop ?? "the consultation") (\(s.state), revision \(s.revision))")
+      say("Started the summary of \(workshop ?? "the consultation") (\(s.state), revision \(s.revision))")
     }
   }
 
@@ -339,7 +349,7 @@ struct SummaryCommand: ParsableCommand {
       let s = try store.editSummary(
         for: workshop, in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
-      print("Saved revision \(s.revision) of the summary of \(workshop ?? "the consultation")")
+      say("Saved revision \(s.revision) of the summary of \(workshop ?? "the consultation")")
     }
   }
 
@@ -382,7 +392,7 @@ struct SummaryCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let s = try store.summary(for: workshop, in: consultation)
       if output.json { return try printJSON(s) }
-      print("\(terminalLine(s.title)) — revision \(s.revision), \(s.state)\n\n\(terminalText(s.body))")
+      say("\(terminalLine(s.title)) — revision \(s.revision), \(s.state)\n\n\(terminalText(s.body))")
     }
   }
 }
@@ -415,7 +425,7 @@ extension ContributionsCommand {
       let records = try store.advanceContributions(
         event, in: consultation, ids: all ? nil : ids, actor: actor, reason: reason, at: try when.time())
       if output.json { return try printJSON(records) }
-      print("\(event): \(counted(records.count, "contribution")) moved")
+      say("\(event): \(counted(records.count, "contribution")) moved")
     }
   }
 }

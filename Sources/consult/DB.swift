@@ -70,7 +70,7 @@ struct DB: ParsableCommand {
       var info = info
       if let pending { info["migrations_pending"] = pending.isEmpty ? "none" : pending.joined(separator: ", ") }
       if output.json { return try printJSON(info) }
-      for key in info.keys.sorted() { print("\(key): \(info[key]!)") }
+      for key in info.keys.sorted() { say("\(key): \(info[key]!)") }
     }
   }
 
@@ -89,7 +89,7 @@ struct DB: ParsableCommand {
       do {
         let cluster = target.cluster
         let applied = try Migrator().migrate(on: try connectToEmbedded(cluster))
-        print(
+        say(
           "Embedded PostgreSQL running; socket in \(cluster.socketDirectory.path); \(counted(applied.count, "migration")) applied now"
         )
       } catch {
@@ -109,11 +109,11 @@ struct DB: ParsableCommand {
       }
       do {
         guard case .running = try target.cluster.settledStatus() else {
-          print("Embedded PostgreSQL was not running")
+          say("Embedded PostgreSQL was not running")
           return
         }
         try target.cluster.stop()
-        print("Embedded PostgreSQL stopped")
+        say("Embedded PostgreSQL stopped")
       } catch {
         throw report(error, verbose: connection.verbose)
       }
@@ -135,9 +135,9 @@ struct DB: ParsableCommand {
         }
         let applied = try Migrator().migrate(on: conn)
         if applied.isEmpty {
-          print("The database is up to date")
+          say("The database is up to date")
         } else {
-          for m in applied { print("Applied \(m.fileName)") }
+          for m in applied { say("Applied \(m.fileName)") }
         }
       } catch {
         throw report(error, verbose: connection.verbose)

@@ -120,7 +120,7 @@ struct Export: ParsableCommand {
       guard let temporary else {
         // Written in place (a device or a pipe).
         try? handle.close()
-        print(url.standardizedFileURL.path)
+        say(url.standardizedFileURL.path)
         return
       }
       do {
@@ -131,7 +131,7 @@ struct Export: ParsableCommand {
       } catch {
         throw InputError(message: "\(output): cannot write: \(error.localizedDescription)")
       }
-      print(url.standardizedFileURL.path)
+      say(url.standardizedFileURL.path)
     }
 
     /// Removes the temporary file after a failure.

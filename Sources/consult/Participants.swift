@@ -31,7 +31,7 @@ struct StakeholderCommand: ParsableCommand {
         handle: handle, kind: kind, name: name, group: group, organisation: organisation, role: role, email: email,
         actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
-      print("Added \(s.kind.rawValue) \(s.handle ?? "") (\(s.group ?? "no group"))")
+      say("Added \(s.kind.rawValue) \(s.handle ?? "") (\(s.group ?? "no group"))")
     }
   }
 
@@ -61,7 +61,7 @@ struct StakeholderCommand: ParsableCommand {
         changes: StakeholderChanges(name: name, email: email, role: role, group: group, organisation: organisation),
         actor: actor, reason: reason, at: try when.time())
       if output.json { return try printJSON(s) }
-      print("Changed \(s.kind.rawValue) \(s.reference) (\(s.group ?? "no group"))")
+      say("Changed \(s.kind.rawValue) \(s.reference) (\(s.group ?? "no group"))")
     }
   }
 
@@ -76,7 +76,7 @@ struct StakeholderCommand: ParsableCommand {
       if output.json { return try printJSON(events) }
       let formatter = ISO8601DateFormatter()
       for e in events {
-        print(
+        say(
           "#\(e.id)\t\(formatter.string(from: e.occurredAt))\t\(e.event)\t\(terminalLine(e.actor ?? "(erased actor)"))\t"
             + e.changed.joined(separator: ", ") + (e.reason.map { "\t" + terminalLine($0) } ?? ""))
       }
@@ -94,7 +94,7 @@ struct StakeholderCommand: ParsableCommand {
       let all = try store.stakeholders(includeImported: self.all, limit: limit)
       if output.json { return try printJSON(all) }
       for s in all {
-        print(
+        say(
           "\(s.reference)\t\(s.kind.rawValue)\t\(s.group ?? "-")\t\(terminalLine(s.name))"
             + (s.organisation.map { " (\(terminalLine($0)))" } ?? "")
         )
@@ -109,7 +109,7 @@ struct StakeholderCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let groups = try store.stakeholderGroups()
       if output.json { return try printJSON(groups) }
-      for g in groups { print("\(g.key)\t\(g.name)") }
+      for g in groups { say("\(g.key)\t\(terminalLine(g.name))") }
     }
   }
 }
@@ -150,7 +150,7 @@ struct WorkshopCommand: ParsableCommand {
       if output.json { return try printJSON(moved) }
       let formatter = ISO8601DateFormatter()
       formatter.timeZone = TimeZone(identifier: moved.timeZone)
-      print(
+      say(
         "Moved workshop \(moved.key) to \(formatter.string(from: moved.startsAt)) – \(formatter.string(from: moved.endsAt))"
       )
     }
@@ -170,7 +170,7 @@ struct WorkshopCommand: ParsableCommand {
     func execute(_ store: ConsultStore, actor: String) throws {
       try store.setAttendancePublication(
         !withhold, for: workshop, in: consultation, actor: actor, at: try when.time())
-      print("The attendance list of \(workshop) \(withhold ? "is withheld" : "may be published")")
+      say("The attendance list of \(workshop) \(withhold ? "is withheld" : "may be published")")
     }
   }
 
@@ -209,7 +209,7 @@ struct WorkshopCommand: ParsableCommand {
         chathamHouse: chathamHouse, publishAttendance: publishAttendance, hosts: host, actor: actor,
         at: try when.time())
       if output.json { return try printJSON(w) }
-      print("Added workshop \(w.key) (\(w.state))\(w.chathamHouse ? ", Chatham House Rule" : "")")
+      say("Added workshop \(w.key) (\(w.state))\(w.chathamHouse ? ", Chatham House Rule" : "")")
     }
   }
 
@@ -222,7 +222,7 @@ struct WorkshopCommand: ParsableCommand {
       let all = try store.workshops(in: consultation)
       if output.json { return try printJSON(all) }
       let formatter = ISO8601DateFormatter()
-      for w in all { print("\(w.key)\t\(w.state)\t\(formatter.string(from: w.startsAt))\t\(terminalLine(w.title))") }
+      for w in all { say("\(w.key)\t\(w.state)\t\(formatter.string(from: w.startsAt))\t\(terminalLine(w.title))") }
     }
   }
 
@@ -263,7 +263,7 @@ struct Invite: WritingCommand {
     let invitations = try store.invite(
       stakeholders, to: workshop, in: consultation, events: send ? ["send"] : [], actor: actor, at: try when.time())
     if output.json { return try printJSON(invitations) }
-    for i in invitations { print("Invited \(i.stakeholder) to \(i.workshop) (\(i.state))") }
+    for i in invitations { say("Invited \(i.stakeholder) to \(i.workshop) (\(i.state))") }
   }
 }
 
@@ -307,7 +307,7 @@ struct Attendance: WritingCommand {
     let records = try store.recordAttendance(
       attended: attended, noShow: noShow, at: workshop, in: consultation, actor: actor, time: try when.time())
     if output.json { return try printJSON(records) }
-    print("Recorded attendance at \(workshop): \(grouped(attended.count)) attended, \(grouped(noShow.count)) no-show")
+    say("Recorded attendance at \(workshop): \(grouped(attended.count)) attended, \(grouped(noShow.count)) no-show")
   }
 }
 
@@ -325,7 +325,7 @@ struct InvitationCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let all = try store.invitations(to: workshop, in: consultation)
       if output.json { return try printJSON(all) }
-      for i in all { print("\(i.stakeholder)\t\(i.state)") }
+      for i in all { say("\(i.stakeholder)\t\(i.state)") }
     }
   }
   struct AdvanceInvitation: WritingCommand {

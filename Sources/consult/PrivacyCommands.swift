@@ -45,8 +45,8 @@ extension StakeholderCommand {
         stakeholder, reason: reason, actor: actor, alsoIdentifying: also, actorHandles: eraseActors)
       report.vacuumed = vacuumAfterErasure(store, options: connection)
       if output.json { return try printJSON(report) }
-      print("Forgot \(stakeholder): now \(report.pseudonym)")
-      print(
+      say("Forgot \(stakeholder): now \(report.pseudonym)")
+      say(
         "  rewritten: \(counted(report.contributions, "contribution")), \(counted(report.summaries, "summary", plural: "summaries")), "
           + "\(counted(report.events, "event")); \(counted(report.actors, "actor record")) erased")
       if report.vacuumed != true {
@@ -112,7 +112,7 @@ extension ContributionsCommand {
       let done = try store.redactContribution(
         id, in: consultation, span: which, reason: reason, note: note, actor: actor)
       if output.json { return try printJSON(done) }
-      print("Redacted \(counted(done.spans, "span")) of contribution #\(done.contributionID) (\(reason.label))")
+      say("Redacted \(counted(done.spans, "span")) of contribution #\(done.contributionID) (\(reason.label))")
     }
   }
 
@@ -132,9 +132,9 @@ extension ContributionsCommand {
           originals
           ? try store.redactedOriginals(of: id, in: consultation) : try store.redactions(of: id, in: consultation)
         if output.json { return try printJSON(entries) }
-        if entries.isEmpty { print("Contribution #\(id) has no redactions") }
+        if entries.isEmpty { say("Contribution #\(id) has no redactions") }
         for entry in entries {
-          print(
+          say(
             "#\(entry.id)\tevent #\(entry.eventID)\t\(entry.reason)\t\(entry.from)-\(entry.to)"
               + (entry.note.map { "\t\(terminalLine($0))" } ?? "")
               + (entry.original.map { "\toriginal: \(terminalLine($0))" } ?? ""))
@@ -166,7 +166,7 @@ extension ContributionsCommand {
       }
       let event = try store.clearDisclosure(contributionID: id, in: consultation, reviewer: reviewer, note: note)
       if output.json { return try printJSON(event) }
-      print("Contribution #\(id) cleared for publication by \(reviewer)")
+      say("Contribution #\(id) cleared for publication by \(reviewer)")
     }
   }
 
@@ -182,9 +182,9 @@ extension ContributionsCommand {
     func execute(_ store: ConsultStore) throws {
       let findings = try store.disclosureReview(of: consultation, workshop: workshop)
       if output.json { return try printJSON(findings) }
-      if findings.isEmpty { print("No statement names a participant, an invitee's organisation or a host") }
+      if findings.isEmpty { say("No statement names a participant, an invitee's organisation or a host") }
       for finding in findings {
-        print(
+        say(
           "#\(finding.contributionID)\t\(finding.workshop)\tnames stakeholder "
             + finding.stakeholderIDs.map { "#\($0)" }.joined(separator: ", ")
             + "\t\(finding.cleared ? "cleared" : "not cleared")")
@@ -211,7 +211,7 @@ extension WorkshopCommand {
 
     func execute(_ store: ConsultStore, actor: String) throws {
       try store.setDisclosureThreshold(threshold, workshop: workshop, in: consultation, actor: actor)
-      print("Participation counts of \(workshop) below \(threshold) are published as \"fewer than \(threshold)\"")
+      say("Participation counts of \(workshop) below \(threshold) are published as \"fewer than \(threshold)\"")
     }
   }
 }

@@ -225,8 +225,9 @@ func printJSON<T: Encodable>(_ value: T) throws {
 /// Stored text (a contribution, a snippet, a name or title from an imported file) made safe to
 /// print as one line of terminal output: line breaks and tabs become spaces (tabs separate the
 /// columns consult prints), and control characters — escape sequences that could recolour,
-/// move the cursor or retitle the terminal — and bidirectional overrides that could reorder
-/// what is shown are replaced by U+FFFD (�). `--json` output needs none of this (JSON escapes).
+/// move the cursor, clear the screen or retitle the terminal — and bidirectional controls that
+/// could reorder what is shown are shown escaped, `<U+001B>` (``OutputText/terminal(_:)``).
+/// `--json` output needs none of this (JSON escapes).
 func terminalLine(_ text: String) -> String {
   let oneLine = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
     .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\t", with: " ")
@@ -236,20 +237,37 @@ func terminalLine(_ text: String) -> String {
 /// Stored multi-line text made safe to print: as ``terminalLine(_:)`` but keeping line breaks (LF)
 /// and tabs.
 func terminalText(_ text: String) -> String {
-  var safe = String.UnicodeScalarView()
-  for scalar in text.unicodeScalars {
-    let isControl = scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\t"
-    let isBidiOverride = (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
-    safe.append(isControl || isBidiOverride ? "\u{FFFD}" : scalar)
-  }
-  return String(safe)
+  OutputText.terminal(text)
+}
+
+/// Prints one line of human-readable output on standard output, made safe for a terminal
+/// (``terminalText(_:)``), whatever parts of it came from the database or a file: every line the
+/// CLI prints for people goes through here (machine formats — JSON, exports, completion scripts,
+/// diagrams — do not).
+func say(_ line: String = "") {
+  print(terminalText(line))
 }
 
 /// Writes a line to standard error, made safe for a terminal (``terminalText(_:)``): messages may
-/// quote what an imported file holds.
+/// quote what an imported file holds; and with every password masked (``ConnectionRedaction``):
+/// those of the connection strings in play (``connectionSecrets``) and whatever looks like one.
 func printError(_ text: String) {
-  FileHandle.standardError.write(Data((terminalText(text) + "\n").utf8))
+  let safe = ConnectionRedaction.redacted(text, secrets: connectionSecrets)
+  FileHandle.standardError.write(Data((terminalText(safe) + "\n").utf8))
 }
+
+/// The passwords this process may know: those in `--database-url` (as typed on the command
+/// line), `$CONSULT_DATABASE_URL`, `$DATABASE_URL` and `$PGPASSWORD`.
+let connectionSecrets: [String] = {
+  let env = ProcessInfo.processInfo.environment
+  var strings = [env["CONSULT_DATABASE_URL"], env["DATABASE_URL"]].compactMap { $0 }
+  let arguments = CommandLine.arguments
+  for (index, argument) in arguments.enumerated() {
+    if argument == "--database-url", index + 1 < arguments.count { strings.append(arguments[index + 1]) }
+    if argument.hasPrefix("--database-url=") { strings.append(String(argument.dropFirst("--database-url=".count))) }
+  }
+  return strings.flatMap(ConnectionRedaction.secrets(in:)) + [env["PGPASSWORD"]].compactMap { $0 }
+}()
 
 /// Maps any error to a message on stderr and an exit code, in one place.
 func report(_ error: any Error, verbose: Bool) -> ExitCode {

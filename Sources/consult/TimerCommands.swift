@@ -24,7 +24,7 @@ struct Tick: StoreCommand {
     if output.json { return try printJSON(report) }
     let formatter = ISO8601DateFormatter()
     if report.timers.isEmpty {
-      print("\(formatter.string(from: time)): no timer due")
+      say("\(formatter.string(from: time)): no timer due")
       return
     }
     for firing in report.timers {
@@ -36,15 +36,15 @@ struct Tick: StoreCommand {
       switch firing.outcome {
       case .fired:
         let to = firing.record?.toState ?? "?"
-        print("fired    \(subject): \(due.state) → \(to) (\(due.event); \(timer))")
+        say("fired    \(subject): \(due.state) → \(to) (\(due.event); \(timer))")
       case .blocked:
-        print("blocked  \(subject): \(due.event) (\(timer)): \(terminalLine(firing.reason ?? ""))")
+        say("blocked  \(subject): \(due.event) (\(timer)): \(terminalLine(firing.reason ?? ""))")
       case .skipped:
-        print("skipped  \(subject): \(due.event) (\(timer)): another tick or writer got there first")
+        say("skipped  \(subject): \(due.event) (\(timer)): another tick or writer got there first")
       }
     }
     let blocked = report.timers.count - report.fired.count
-    print(
+    say(
       "\(formatter.string(from: time)): \(grouped(report.fired.count)) fired\(blocked > 0 ? ", \(grouped(blocked)) not fired" : "")"
     )
   }
@@ -78,7 +78,7 @@ struct DeadlineCommand: ParsableCommand {
       let deadline = try parseTime(time, zone: timeZone, field: "deadline")
       let updated = try store.setDeadline(of: consultation, to: deadline, actor: actor, at: try when.time())
       if output.json { return try printJSON(updated) }
-      print("\(updated.slug): deadline \(ISO8601DateFormatter().string(from: deadline))")
+      say("\(updated.slug): deadline \(ISO8601DateFormatter().string(from: deadline))")
     }
   }
 
@@ -94,7 +94,7 @@ struct DeadlineCommand: ParsableCommand {
     func execute(_ store: ConsultStore, actor: String) throws {
       let updated = try store.setDeadline(of: consultation, to: nil, actor: actor, at: try when.time())
       if output.json { return try printJSON(updated) }
-      print("\(updated.slug): no deadline")
+      say("\(updated.slug): no deadline")
     }
   }
 }

@@ -27,7 +27,7 @@ struct WorkflowCommand: ParsableCommand {
       for file in files {
         do {
           let workflow = try WorkflowDefinition.parse(yaml: try readText(path: file), file: file)
-          print("\(file): ok (workflow \(workflow.name) version \(workflow.version))")
+          say("\(file): ok (workflow \(workflow.name) version \(workflow.version))")
         } catch {
           failed = true
           _ = report(error, verbose: false)
@@ -99,9 +99,9 @@ struct WorkflowCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let workflows = try store.registeredWorkflows()
       if output.json { return try printJSON(workflows) }
-      if workflows.isEmpty { print("No workflows registered yet; `consult open` registers the one it uses.") }
+      if workflows.isEmpty { say("No workflows registered yet; `consult open` registers the one it uses.") }
       for w in workflows {
-        print("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(counted(w.consultations, "consultation"))")
+        say("\(w.name)\t\(w.version)\t\(w.contentHash.prefix(12))\t\(counted(w.consultations, "consultation"))")
       }
     }
   }
@@ -148,12 +148,12 @@ extension WorkflowCommand {
       let result = try store.migrateWorkflow(
         of: consultation, to: to, mapping: mapping, source: source, actor: actor, reason: reason)
       if output.json { return try printJSON(result) }
-      print("Migrated \(result.consultation) from \(result.workflow)@\(result.fromVersion) to @\(result.toVersion)")
+      say("Migrated \(result.consultation) from \(result.workflow)@\(result.fromVersion) to @\(result.toVersion)")
       for move in result.moves {
-        print(
+        say(
           "  \(move.kind) \(move.from)\(move.from == move.to ? " (kept)" : " → \(move.to)"): \(grouped(move.count))")
       }
-      print("\(counted(result.eventsLogged, "event")) logged")
+      say("\(counted(result.eventsLogged, "event")) logged")
     }
   }
 }
@@ -178,11 +178,11 @@ struct LogCheck: StoreCommand {
     if output.json {
       try printJSON(result)
     } else if result.isConsistent {
-      print(
+      say(
         "ok: \(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed")
     } else {
       // Kinds, events and states come from the database: printed with control characters escaped.
-      for discrepancy in result.discrepancies { print(terminalLine(discrepancy.description)) }
+      for discrepancy in result.discrepancies { say(terminalLine(discrepancy.description)) }
       printError(
         "consult: \(counted(result.discrepancies.count, "discrepancy", plural: "discrepancies")) "
           + "(\(counted(result.events, "event")), \(counted(result.entities, "entity", plural: "entities")) replayed)"
@@ -220,17 +220,17 @@ struct LogVerify: StoreCommand {
     if output.json {
       try printJSON(result)
     } else if result.isIntact {
-      print(
+      say(
         "ok: \(counted(result.eventsHashed, "event")) hashed and linked, "
           + "\(counted(result.replay.entities, "entity", plural: "entities")) replayed"
           + (result.digestMatches == true ? "; the record extends digest \(result.digest ?? "")" : ""))
     } else {
       // Kinds, events and states come from the database: printed with control characters escaped.
-      if let first = result.brokenLinks.first { print("first broken link: \(terminalLine(first.description))") }
-      for link in result.brokenLinks.dropFirst() { print(terminalLine(link.description)) }
-      for discrepancy in result.replay.discrepancies { print(terminalLine(discrepancy.description)) }
+      if let first = result.brokenLinks.first { say("first broken link: \(terminalLine(first.description))") }
+      for link in result.brokenLinks.dropFirst() { say(terminalLine(link.description)) }
+      for discrepancy in result.replay.discrepancies { say(terminalLine(discrepancy.description)) }
       if result.digestMatches == false {
-        print(
+        say(
           "the record no longer extends digest \(result.digest ?? ""): events it covered were deleted or rewritten")
       }
       printError(
@@ -253,6 +253,6 @@ struct LogDigest: StoreCommand {
   func execute(_ store: ConsultStore) throws {
     let digest = try store.recordDigest(of: consultation)
     if output.json { return try printJSON(digest) }
-    print(digest.description)
+    say(digest.description)
   }
 }

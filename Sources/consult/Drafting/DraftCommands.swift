@@ -58,7 +58,7 @@ struct DraftCommand: ParsableCommand {
       let draft = try store.createDraft(in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(draft) }
       let sections = try DraftDocument.sections(of: body)
-      print("Started the draft of \(consultation): revision 1, \(counted(sections.count, "section")) (\(draft.state))")
+      say("Started the draft of \(consultation): revision 1, \(counted(sections.count, "section")) (\(draft.state))")
     }
   }
 
@@ -81,9 +81,9 @@ struct DraftCommand: ParsableCommand {
       let before = try store.signOffStatus(of: consultation)
       let draft = try store.reviseDraft(in: consultation, title: title, body: body, actor: actor, at: try when.time())
       if output.json { return try printJSON(draft) }
-      print("Saved revision \(draft.revision) of the draft of \(consultation)")
+      say("Saved revision \(draft.revision) of the draft of \(consultation)")
       if !before.approved.isEmpty {
-        print("Voided the approvals of revision \(before.revision) by \(before.approved.joined(separator: ", "))")
+        say("Voided the approvals of revision \(before.revision) by \(before.approved.joined(separator: ", "))")
       }
     }
   }
@@ -126,34 +126,34 @@ struct DraftCommand: ParsableCommand {
                 anchor: $0.anchor, heading: $0.heading, level: $0.level, line: $0.line, explicitAnchor: $0.isExplicit)
             }, signOff: signOff, comments: comments))
       }
-      print(
+      say(
         "\(terminalLine(shown.title)) — draft of \(consultation), revision \(shown.revision) of \(draft.revision), \(draft.state)"
       )
-      print("  content hash \(shown.contentHash)")
-      print("  recorded \(ISO8601DateFormatter().string(from: shown.recordedAt)) by \(shown.actor)")
-      print("Sections:")
+      say("  content hash \(shown.contentHash)")
+      say("  recorded \(ISO8601DateFormatter().string(from: shown.recordedAt)) by \(shown.actor)")
+      say("Sections:")
       for section in sections {
         let indent = String(repeating: "  ", count: max(section.level, 1))
-        print(
+        say(
           "\(indent)\(section.anchor)\(section.isExplicit ? "" : " (derived)")  \(terminalLine(section.heading))  line \(section.line)"
         )
       }
       let states = comments.keys.sorted().map { "\($0) \(comments[$0]!)" }
-      print("Comments: \(states.isEmpty ? "none" : states.joined(separator: ", "))")
-      print("Sign-off of revision \(signOff.revision):")
+      say("Comments: \(states.isEmpty ? "none" : states.joined(separator: ", "))")
+      say("Sign-off of revision \(signOff.revision):")
       if signOff.required.isEmpty {
-        print("  no approvers (the workflow file names none)")
+        say("  no approvers (the workflow file names none)")
       } else {
-        print("  approved: \(signOff.approved.isEmpty ? "nobody yet" : signOff.approved.joined(separator: ", "))")
-        print("  missing:  \(signOff.missing.isEmpty ? "nobody" : signOff.missing.joined(separator: ", "))")
+        say("  approved: \(signOff.approved.isEmpty ? "nobody yet" : signOff.approved.joined(separator: ", "))")
+        say("  missing:  \(signOff.missing.isEmpty ? "nobody" : signOff.missing.joined(separator: ", "))")
       }
       for approval in signOff.approvals {
-        print(
+        say(
           "  revision \(approval.revision) approved by \(approval.stakeholder) (recorded by \(approval.actor), "
             + "\(ISO8601DateFormatter().string(from: approval.at)))\(approval.isVoid ? " — void: a later revision replaced it" : "")"
         )
       }
-      if signOff.isFinal { print("Final: revision \(draft.revision) is signed off.") }
+      if signOff.isFinal { say("Final: revision \(draft.revision) is signed off.") }
     }
   }
 
@@ -166,7 +166,7 @@ struct DraftCommand: ParsableCommand {
       let revisions = try store.draftRevisions(of: consultation)
       if output.json { return try printJSON(revisions) }
       for revision in revisions {
-        print(
+        say(
           "\(revision.revision)\t\(ISO8601DateFormatter().string(from: revision.recordedAt))\t\(revision.actor)\t"
             + "\(revision.contentHash.prefix(12))\t\(terminalLine(revision.title))")
       }
@@ -201,7 +201,7 @@ struct DraftCommand: ParsableCommand {
         in: consultation, revision: revision, section: section, quote: quote, stakeholder: stakeholder,
         consent: consent, type: type, text: text, proposedChange: proposedChange, actor: actor, at: try when.time())
       if output.json { return try printJSON(comment) }
-      print(
+      say(
         "Recorded comment c\(comment.id) on \(comment.section), line \(comment.line) of revision \(comment.revision) (\(comment.state))"
       )
     }
@@ -223,11 +223,11 @@ struct DraftCommand: ParsableCommand {
         case .moved: now = "moved to \(c.anchor.section ?? "?")"
         case .orphaned: now = "ORPHANED"
         }
-        print(
+        say(
           "c\(c.id)\t\(c.state)\t\(c.type.rawValue)\t\(c.stakeholder)\trevision \(c.revision) \(c.section):\(c.line)\t"
             + "now \(now)\t\(terminalLine(c.text))")
         if let response = c.response {
-          print("\tresponse: \(terminalLine(response))\(c.resolvedIn.map { " (revision \($0))" } ?? "")")
+          say("\tresponse: \(terminalLine(response))\(c.resolvedIn.map { " (revision \($0))" } ?? "")")
         }
       }
     }
@@ -253,7 +253,7 @@ struct DraftCommand: ParsableCommand {
         id, in: consultation, event: event, response: response, resolvedIn: resolvedIn, actor: actor,
         at: try when.time())
       if output.json { return try printJSON(decided) }
-      print("Comment c\(id) is \(decided.state)\(decided.resolvedIn.map { " (change in revision \($0))" } ?? "")")
+      say("Comment c\(id) is \(decided.state)\(decided.resolvedIn.map { " (change in revision \($0))" } ?? "")")
     }
   }
 
@@ -271,13 +271,13 @@ struct DraftCommand: ParsableCommand {
       let status = try store.approveDraft(
         in: consultation, revision: revision, stakeholder: stakeholder, actor: actor, at: try when.time())
       if output.json { return try printJSON(status) }
-      print("\(stakeholder) approved revision \(revision) (\(status.revisionHash.prefix(12)))")
+      say("\(stakeholder) approved revision \(revision) (\(status.revisionHash.prefix(12)))")
       if status.isFinal {
-        print("Final: every approver approved revision \(revision).")
+        say("Final: every approver approved revision \(revision).")
       } else if let blocked = status.blockedBy {
-        print("Every approver approved, but the draft is not final: \(blocked)")
+        say("Every approver approved, but the draft is not final: \(blocked)")
       } else {
-        print("Still missing: \(status.missing.joined(separator: ", "))")
+        say("Still missing: \(status.missing.joined(separator: ", "))")
       }
     }
   }
