@@ -16,9 +16,27 @@ public struct LogVerification: Sendable, Equatable, Encodable {
   public let digestMatches: Bool?
   /// The digest checked, when one was given.
   public let digest: String?
+  /// The erasures that rewrote earlier events (migration 0020), each a sanctioned rewrite that
+  /// verifies, listed so that none goes unseen.
+  public var erasures: [ErasureRewrite] = []
 
   /// Whether everything holds.
   public var isIntact: Bool { replay.isConsistent && brokenLinks.isEmpty && digestMatches != false }
+}
+
+/// An erasure (`consult stakeholder forget`) that rewrote earlier events' reasons or data, as
+/// ``ConsultStore/verifyLog(of:digest:)`` reports it.
+public struct ErasureRewrite: Sendable, Equatable, Encodable {
+  /// The erasure event's id.
+  public let eventID: Int64
+  /// When it was recorded (UTC).
+  public let occurredAt: Date
+  /// Who recorded it (nil once that actor is erased).
+  public let actor: String?
+  /// How many earlier events it rewrote.
+  public let eventsRewritten: Int
+  /// How many of those the digest being checked had pinned as they were before (0 without one).
+  public let pinnedByDigest: Int
 }
 
 /// A record digest: the newest event it covers and the SHA-256 (hex) of the consultation's chain
@@ -215,7 +233,7 @@ extension ConsultStore {
         for row in try connection.query(
           """
           SELECT id, entity_kind, entity_id FROM events
-          WHERE event = 'erase-personal-data' AND entity_kind = 'consultation'
+          WHERE event = 'erase-personal-data' AND entity_kind IN ('consultation', 'stakeholder')
             AND content_hash IS DISTINCT FROM consult_event_redactions_content(id)
             AND ($1::bigint IS NULL OR consultation_id = $1)
           """, [consultationID])
@@ -230,6 +248,28 @@ extension ConsultStore {
                   + "were changed")
             ))
         }
+        // Every sanctioned rewrite is shown, never silent: which erasure rewrote how many events,
+        // and how many of them a digest had pinned as they were before.
+        let erasures = try connection.query(
+          """
+          SELECT x.id, x.occurred_at, a.handle AS actor, count(r.event_id) AS rewritten,
+                 count(r.event_id) FILTER (WHERE r.event_id <= $2) AS pinned
+          FROM events x
+          LEFT JOIN actors a ON a.id = x.actor_id
+          LEFT JOIN event_redactions r ON r.erasure_event_id = x.id
+          WHERE x.event = 'erase-personal-data' AND x.entity_kind IN ('consultation', 'stakeholder')
+            AND ($1::bigint IS NULL OR x.consultation_id = $1)
+          GROUP BY x.id, x.occurred_at, a.handle
+          HAVING count(r.event_id) > 0
+          ORDER BY x.id
+          """, [consultationID, digest?.cutoff ?? 0]
+        ).map { row in
+          ErasureRewrite(
+            eventID: try row.decode("id"),
+            occurredAt: try row.decode("occurred_at", as: PostgresTimestamp.self).date,
+            actor: try row.decode("actor", as: String?.self), eventsRewritten: try row.decode("rewritten"),
+            pinnedByDigest: digest == nil ? 0 : try row.decode("pinned"))
+        }
         var matches: Bool?
         if let digest, let consultationID {
           let now: String = try connection.query(
@@ -241,7 +281,7 @@ extension ConsultStore {
           replay: replay, eventsHashed: hashed,
           brokenLinks: broken.sorted { ($0.0, $0.1.entityKind, $0.1.entityID) < ($1.0, $1.1.entityKind, $1.1.entityID) }
             .map(\.1),
-          digestMatches: matches, digest: digest?.description)
+          digestMatches: matches, digest: digest?.description, erasures: erasures)
       }
     }
   }

@@ -238,6 +238,17 @@ struct LogVerify: StoreCommand {
           + "\(counted(result.replay.discrepancies.count, "state discrepancy", plural: "state discrepancies"))"
           + (result.digestMatches == false ? ", digest mismatch" : ""))
     }
+    if !output.json {
+      let formatter = ISO8601DateFormatter()
+      for erasure in result.erasures {
+        say(
+          "erasure #\(erasure.eventID) on \(formatter.string(from: erasure.occurredAt)) by "
+            + "\(terminalLine(erasure.actor ?? "an erased actor")) rewrote \(counted(erasure.eventsRewritten, "earlier event"))"
+            + (erasure.pinnedByDigest > 0
+              ? " (\(counted(erasure.pinnedByDigest, "event")) of them as the digest had pinned them)" : "")
+            + ": personal data replaced by a pseudonym; verified as sanctioned rewrites")
+      }
+    }
     if !result.isIntact { throw Exit.failure }
   }
 }

@@ -229,3 +229,64 @@ struct CheaperEventAppendTests {
     #expect(try db.count("events") == before)
   }
 }
+
+/// An erasure may rewrite earlier events (migration 0020); a superuser forging one must not get a
+/// rewrite past `log verify`, and a sanctioned one is always listed.
+@Suite("Forged erasures")
+struct ForgedErasureTests {
+  /// Rewrites the reason of the scenario's first invitation event and pins the rewrite with a
+  /// forged erasure event on `entity` (SQL giving kind, id and consultation id).
+  static func forge(_ db: TestDatabase, erasureOn entity: String) throws {
+    let target = String(format: LogVerificationTests.invitationEvent, 1)
+    try LogVerificationTests.tamper(
+      db,
+      """
+      CREATE TEMPORARY TABLE forged AS SELECT id, hash FROM events WHERE id = \(target);
+      UPDATE events SET reason = 'forged' WHERE id = (SELECT id FROM forged);
+      INSERT INTO event_redactions (event_id, erasure_event_id, hash_before, hash_after)
+      SELECT f.id, nextval(pg_get_serial_sequence('events', 'id')), f.hash, consult_event_hash(e)
+      FROM forged f JOIN events e ON e.id = f.id
+      """)
+    try db.store.connection.execute(
+      """
+      INSERT INTO events (id, consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id,
+                          workflow_name, workflow_version, content_hash)
+      OVERRIDING SYSTEM VALUE
+      SELECT r.erasure_event_id, t.consultation_id, t.kind, t.entity_id, 'erase-personal-data', t.from_state,
+             t.to_state, 1, t.workflow_name, t.workflow_version, consult_event_redactions_content(r.erasure_event_id)
+      FROM event_redactions r, (\(entity)) t
+      WHERE r.event_id = (SELECT id FROM forged)
+      """)
+  }
+
+  @Test("an erasure event forged on a stakeholder that was never forgotten pins nothing: the rewrite is reported")
+  func forgedOnTheRegister() throws {
+    let (db, digest) = try LogVerificationTests.recorded()
+    try Self.forge(
+      db,
+      erasureOn: """
+        SELECT NULL::bigint AS consultation_id, 'stakeholder' AS kind, 999999::bigint AS entity_id,
+               'registered' AS from_state, 'erased' AS to_state, NULL AS workflow_name, NULL AS workflow_version
+        """)
+    let scoped = try db.store.verifyLog(of: Scenario.slug, digest: digest)
+    #expect(!scoped.isIntact)
+    #expect(scoped.brokenLinks.contains { $0.message.contains("does not match its hash") })
+    #expect(!(try db.store.verifyLog().isIntact))
+  }
+
+  @Test("an erasure event on the consultation's own chain is a sanctioned rewrite, and verify lists it with what the digest had pinned")
+  func sanctionedRewritesAreListed() throws {
+    let (db, digest) = try LogVerificationTests.recorded()
+    try Self.forge(
+      db,
+      erasureOn: """
+        SELECT id AS consultation_id, 'consultation' AS kind, id AS entity_id, state AS from_state,
+               state AS to_state, workflow_name, workflow_version
+        FROM consultations WHERE slug = '\(Scenario.slug)'
+        """)
+    let result = try db.store.verifyLog(of: Scenario.slug, digest: digest)
+    #expect(result.erasures.count == 1)
+    #expect(result.erasures.first?.eventsRewritten == 1)
+    #expect(result.erasures.first?.pinnedByDigest == 1)
+  }
+}

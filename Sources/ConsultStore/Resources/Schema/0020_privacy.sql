@@ -124,10 +124,20 @@ BEGIN
   IF e.hash IS NOT DISTINCT FROM now_hash THEN
     RETURN true;
   END IF;
+  -- The pinning erasure event must come later in the log and belong where the rewritten event
+  -- does: its consultation's chain, or, for an event of the stakeholder register, the chain of a
+  -- stakeholder that was forgotten. An erasure event forged elsewhere pins nothing.
   RETURN EXISTS (
     SELECT 1 FROM event_redactions r JOIN events x ON x.id = r.erasure_event_id
     WHERE r.event_id = e.id AND r.hash_before = e.hash AND r.hash_after = now_hash
-      AND x.event = 'erase-personal-data' AND x.content_hash = consult_event_redactions_content(x.id));
+      AND x.event = 'erase-personal-data' AND x.content_hash = consult_event_redactions_content(x.id)
+      AND x.id > e.id
+      AND x.consultation_id IS NOT DISTINCT FROM e.consultation_id
+      AND CASE WHEN x.consultation_id IS NULL
+            THEN x.entity_kind = 'stakeholder'
+                 AND EXISTS (SELECT 1 FROM stakeholders f WHERE f.id = x.entity_id AND f.erased_at IS NOT NULL)
+            ELSE x.entity_kind = 'consultation' AND x.entity_id = x.consultation_id
+          END);
 END;
 $$;
 
