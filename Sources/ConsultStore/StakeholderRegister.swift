@@ -41,8 +41,11 @@ public struct StakeholderEvent: Sendable, Equatable, Encodable {
   public let occurredAt: Date
   /// The acting actor's handle (nil once the actor is erased).
   public let actor: String?
-  /// The fields changed, e.g. `["email", "name"]` (for `added`: every field given).
+  /// The fields changed, e.g. `["email", "name"]` (for `added`: the facts recorded).
   public let changed: [String]
+  /// The new values the event holds: only those that are not personal data (`group`,
+  /// `organisation_id`, `kind`; for an erasure, `pseudonym`); a cleared field is absent.
+  public let values: [String: String]
   /// The note recorded with it.
   public let reason: String?
 }
@@ -186,10 +189,14 @@ extension ConsultStore {
         let changed =
           (object["changed"] as? String).map { $0.split(separator: ",").map(String.init) }
           ?? object.keys.filter { object[$0] is String }.sorted()
+        var values: [String: String] = [:]
+        for (key, value) in object where key != "changed" && key != "events_redacted" {
+          if let text = value as? String { values[key] = text }
+        }
         return StakeholderEvent(
           id: try row.decode("id"), event: try row.decode("event"),
           occurredAt: try row.decode("occurred_at", as: PostgresTimestamp.self).date,
-          actor: try row.decode("actor", as: String?.self), changed: changed,
+          actor: try row.decode("actor", as: String?.self), changed: changed, values: values,
           reason: try row.decode("reason", as: String?.self))
       }
     }

@@ -78,7 +78,11 @@ struct StakeholderCommand: ParsableCommand {
       for e in events {
         say(
           "#\(e.id)\t\(formatter.string(from: e.occurredAt))\t\(e.event)\t\(terminalLine(e.actor ?? "(erased actor)"))\t"
-            + e.changed.joined(separator: ", ") + (e.reason.map { "\t" + terminalLine($0) } ?? ""))
+            + e.changed.map { field in
+              (e.values[field] ?? e.values["\(field)_id"].map { "#\($0)" }).map { "\(field) → \(terminalLine($0))" }
+                ?? field
+            }
+            .joined(separator: ", ") + (e.reason.map { "\t" + terminalLine($0) } ?? ""))
       }
     }
   }

@@ -139,7 +139,7 @@ struct WhitePaperWorkflowTests {
     let workflow = try Shipped.workflow()
     #expect(workflow.name == "white-paper")
     #expect(workflow.version == "3")
-    #expect(workflow.signOff == SignOffRule(approvers: [.workshopHosts, .stakeholder("bmvg")], event: "finalise"))
+    #expect(workflow.signOff == SignOffRule(approvers: [.workshopHosts], event: "finalise"))
     #expect(workflow.title == "Expert white-paper consultation")
     #expect(workflow.description?.isEmpty == false)
     #expect(Set(workflow.machines.keys) == Set(EntityKind.allCases))

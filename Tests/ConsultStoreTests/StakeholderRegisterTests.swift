@@ -56,6 +56,7 @@ struct StakeholderRegisterTests {
     let history = try db.store.stakeholderHistory("jroe")
     #expect(history.map(\.event) == ["added", "edited"])
     #expect(history[1].changed == ["email", "group", "name"])
+    #expect(history[1].values == ["group": "think-tanks"])
     #expect(history[1].actor == "alice")
     #expect(history[1].reason == "moved")
 
