@@ -83,14 +83,12 @@ extension ConsultStore {
   /// digest, also deleted latest events and a rewrite whose hashes were all recomputed.
   ///
   /// - Parameters:
-  ///   - slug: One consultation, or nil for the whole database (a digest needs one).
-  ///   - digest: A digest printed earlier (``recordDigest(of:)``, "Record digest:" in exports).
+  ///   - slug: One consultation, or nil for the whole database.
+  ///   - digest: A digest printed earlier (``recordDigest(of:)``, "Record digest:" in exports): of
+  ///     the consultation, or, without one, of the stakeholder register.
   /// - Returns: The findings.
-  /// - Throws: ``StoreError`` (`.notFound`; `.invalidInput` for a digest without a consultation).
+  /// - Throws: ``StoreError`` (`.notFound`).
   public func verifyLog(of slug: String? = nil, digest: RecordDigest? = nil) throws -> LogVerification {
-    if digest != nil && slug == nil {
-      throw StoreError(.invalidInput, "--digest pins one consultation's record: name the consultation")
-    }
     let replay = try checkLog(of: slug)
     return try translatingErrors("log verification") {
       try connection.withTransaction(isolation: .repeatableRead) {
@@ -271,10 +269,9 @@ extension ConsultStore {
             pinnedByDigest: digest == nil ? 0 : try row.decode("pinned"))
         }
         var matches: Bool?
-        if let digest, let consultationID {
-          let now: String = try connection.query(
-            "SELECT encode(consult_record_digest($1, $2), 'hex') AS d", [consultationID, digest.cutoff]
-          ).rows[0].decode("d")
+        if let digest {
+          let scope = Self.digestScope(consultationID)
+          let now: String = try connection.query(scope.digest, scope.parameters + [digest.cutoff]).rows[0].decode("d")
           matches = now == digest.hex
         }
         return LogVerification(
@@ -286,30 +283,26 @@ extension ConsultStore {
     }
   }
 
-  /// The consultation's record digest as it stands: the newest event's id and the SHA-256 of its
-  /// chain heads as of that event (``RecordDigest``). Writers that were still running when it was
-  /// read, and could yet add events below that id, are waited for (up to 30 s), so the digest
-  /// can be reproduced later by ``verifyLog(of:digest:)``.
+  /// The consultation's record digest as it stands (or, without a consultation, the stakeholder
+  /// register's, migration 0016): the newest event's id and the SHA-256 of its chain heads as of
+  /// that event (``RecordDigest``). Writers that were still running when it was read, and could yet
+  /// add events below that id, are waited for (up to 30 s), so the digest can be reproduced later
+  /// by ``verifyLog(of:digest:)``.
   ///
-  /// - Parameter slug: The consultation.
+  /// - Parameter slug: The consultation; nil for the stakeholder register.
   /// - Returns: The digest.
   /// - Throws: ``StoreError`` (`.notFound`; `.conflict` when a writer begun before it is still
   ///   running after 30 s, e.g. a long import: try again when it has finished).
-  public func recordDigest(of slug: String) throws -> RecordDigest {
-    try translatingErrors("record digest of \(slug)") {
-      let consultationID = try consultation(slug).id
+  public func recordDigest(of slug: String?) throws -> RecordDigest {
+    try translatingErrors("record digest of \(slug ?? "the stakeholder register")") {
+      let consultationID = try slug.map { try consultation($0).id }
+      let scope = Self.digestScope(consultationID)
       for _ in 0..<5 {
         let (digest, count, running) = try connection.withTransaction(isolation: .repeatableRead) {
           () throws -> (RecordDigest, Int, [String]) in
-          let cutoff: Int64 = try connection.query(
-            "SELECT coalesce(max(id), 0) AS c FROM events WHERE consultation_id = $1", [consultationID]
-          ).rows[0].decode("c")
-          let hex: String = try connection.query(
-            "SELECT encode(consult_record_digest($1, $2), 'hex') AS d", [consultationID, cutoff]
-          ).rows[0].decode("d")
-          let count: Int = try connection.query(
-            "SELECT count(*) AS n FROM events WHERE consultation_id = $1 AND id <= $2", [consultationID, cutoff]
-          ).rows[0].decode("n")
+          let cutoff: Int64 = try connection.query(scope.cutoff, scope.parameters).rows[0].decode("c")
+          let hex: String = try connection.query(scope.digest, scope.parameters + [cutoff]).rows[0].decode("d")
+          let count: Int = try connection.query(scope.count, scope.parameters + [cutoff]).rows[0].decode("n")
           let running = try connection.query(
             "SELECT x::text AS x FROM pg_snapshot_xip(pg_current_snapshot()) x"
           ).map { try $0.decode("x", as: String.self) }
@@ -329,12 +322,30 @@ extension ConsultStore {
           }
           usleep(50_000)
         }
-        let now: Int = try connection.query(
-          "SELECT count(*) AS n FROM events WHERE consultation_id = $1 AND id <= $2", [consultationID, digest.cutoff]
-        ).rows[0].decode("n")
+        let now: Int = try connection.query(scope.count, scope.parameters + [digest.cutoff]).rows[0].decode("n")
         if now == count { return digest }
       }
       throw StoreError(.conflict, "the record kept changing under the digest; try again")
     }
+  }
+
+  /// The statements that read a digest's cutoff, digest and event count: of one consultation
+  /// (`$1` its id, migration 0012) or, for nil, of the stakeholder register (migration 0016). The
+  /// cutoff and digest's last parameter is the cutoff.
+  static func digestScope(_ consultationID: Int64?) -> (
+    cutoff: String, digest: String, count: String, parameters: [Int64]
+  ) {
+    guard let consultationID else {
+      return (
+        "SELECT coalesce(max(id), 0) AS c FROM events WHERE entity_kind = 'stakeholder'",
+        "SELECT encode(consult_register_digest($1), 'hex') AS d",
+        "SELECT count(*) AS n FROM events WHERE entity_kind = 'stakeholder' AND id <= $1", []
+      )
+    }
+    return (
+      "SELECT coalesce(max(id), 0) AS c FROM events WHERE consultation_id = $1",
+      "SELECT encode(consult_record_digest($1, $2), 'hex') AS d",
+      "SELECT count(*) AS n FROM events WHERE consultation_id = $1 AND id <= $2", [consultationID]
+    )
   }
 }

@@ -202,7 +202,8 @@ struct LogVerify: StoreCommand {
       its entity, checks that every contribution's and summary's content is what its latest content event \
       pinned, and replays the states. With --digest D (printed by `consult log digest` and in every \
       summary export) it also checks that the consultation's record still extends what D pinned: that \
-      catches deleted latest events and a rewrite whose hashes were all recomputed.
+      catches deleted latest events and a rewrite whose hashes were all recomputed. Without a \
+      consultation, D is the stakeholder register's digest (`consult log digest` without a consultation).
       """)
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
@@ -253,14 +254,18 @@ struct LogVerify: StoreCommand {
   }
 }
 
-/// `consult log digest CONSULTATION`: one SHA-256 that pins the record as it stands.
+/// `consult log digest [CONSULTATION]`: one SHA-256 that pins the record as it stands.
 struct LogDigest: StoreCommand {
   static let configuration = CommandConfiguration(
     commandName: "digest",
-    abstract: "Print the consultation's record digest (CUTOFF:HEX), to publish and check later with log verify.")
+    abstract: "Print the consultation's record digest (CUTOFF:HEX), to publish and check later with log verify.",
+    discussion: """
+      Without a consultation: the stakeholder register's digest (every stakeholder's chain of added, \
+      edited and erased events), checked with `consult log verify --digest D`.
+      """)
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
-  @Argument(help: "The consultation.") var consultation: String
+  @Argument(help: "The consultation; none for the stakeholder register.") var consultation: String?
   func execute(_ store: ConsultStore) throws {
     let digest = try store.recordDigest(of: consultation)
     if output.json { return try printJSON(digest) }

@@ -108,6 +108,26 @@ struct StakeholderRegisterTests {
     #expect(deleted.brokenLinks.contains { $0.entityKind == "stakeholder" && $0.message.contains("not linked") })
   }
 
+  @Test("the register's digest catches the deletion of a stakeholder's latest events and a re-hashed rewrite")
+  func registerDigest() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    try db.store.editStakeholder("mdb", changes: StakeholderChanges(role: "Rapporteur"), actor: "clerk")
+    let digest = try db.store.recordDigest(of: nil)
+    #expect(try db.store.verifyLog(digest: digest).isIntact)
+    try db.store.editStakeholder("aa", changes: StakeholderChanges(role: "Envoy"), actor: "clerk")
+    #expect(try db.store.verifyLog(digest: digest).isIntact, "a later event extends the digest")
+    let latest = """
+      (SELECT e.id FROM events e JOIN stakeholders s ON e.entity_kind = 'stakeholder' AND e.entity_id = s.id
+       WHERE s.handle = 'mdb' ORDER BY e.id DESC LIMIT 1)
+      """
+    try LogVerificationTests.tamper(
+      db, "DELETE FROM events WHERE id = \(latest); UPDATE stakeholders SET role = NULL WHERE handle = 'mdb'")
+    let deleted = try db.store.verifyLog(digest: digest)
+    #expect(deleted.digestMatches == false)
+    #expect(!deleted.isIntact)
+  }
+
   @Test("an edit that changes nothing, an unknown group, and an edit dated before the stakeholder's last event are refused, writing nothing")
   func refusals() throws {
     let db = try TestDatabase()

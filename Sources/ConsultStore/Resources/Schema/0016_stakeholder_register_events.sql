@@ -36,3 +36,19 @@ BEGIN
   RETURN NULL;
 END;
 $$;
+
+-- The stakeholder register's digest, like a consultation's record digest (0012): the SHA-256 of
+-- the heads of every stakeholder's chain as of an event id, one line 'stakeholder:ID:EVENT:HASH'
+-- per stakeholder, sorted by id, prefixed by 'consult-register-digest-1'. NULL cutoff: all.
+CREATE FUNCTION consult_register_digest(cutoff bigint) RETURNS bytea
+  LANGUAGE sql STABLE AS $$
+  SELECT sha256(convert_to('consult-register-digest-1' || coalesce(string_agg(line, '' ORDER BY entity_id), ''),
+                           'UTF8'))
+  FROM (
+    SELECT DISTINCT ON (entity_id) entity_id,
+           E'\n' || 'stakeholder:' || entity_id || ':' || id || ':' || encode(hash, 'hex') AS line
+    FROM events
+    WHERE entity_kind = 'stakeholder' AND (cutoff IS NULL OR id <= cutoff)
+    ORDER BY entity_id, id DESC
+  ) heads
+$$;
