@@ -7,8 +7,10 @@
 //                                                   toggle KIND (workshop or contribution) entities
 //                                                   for SECONDS; prints "tps N"
 //   consult-bench check DBNAME                      replay the event log (consult log check)
-//   consult-bench parse FILE                        read a Polis comments.csv (CSV.swift and the
-//                                                   record checks, no database); prints records/s
+//   consult-bench parse FILE                        read a Polis comments.csv (consult's CSV reader
+//                                                   and the record checks, no database); prints records/s
+//   consult-bench csv FILE                          read any CSV file with consult's CSV reader alone
+//                                                   (records, no checks); prints records/s and MB/s
 //
 // The server is the one the libpq environment (PGHOST, PGPORT, PGUSER) names. Each transition is
 // ConsultStore.fire: one transaction that reads the entity, lets the workflow core decide,
@@ -174,10 +176,21 @@ do {
       String(
         format: "parse %d records in %.2f s: %.0f records/s (%d text bytes)", count, elapsed,
         Double(count) / elapsed, bytes))
+  case ("csv", 2):
+    // The CSV reader alone: records and bytes per second.
+    let startedAt = Date()
+    let reader = try CSVRowReader(url: URL(fileURLWithPath: arguments[1]))
+    var count = 0
+    while try reader.next() != nil { count += 1 }
+    let elapsed = Date().timeIntervalSince(startedAt)
+    print(
+      String(
+        format: "csv %d records in %.2f s: %.0f records/s, %.1f MB/s", count, elapsed, Double(count) / elapsed,
+        Double(reader.bytesRead) / elapsed / 1_000_000))
   default:
     fail(
       "usage: consult-bench setup DBNAME WORKFLOW.yaml ITEMS | run DBNAME workshop|contribution CLIENTS SECONDS"
-        + " | check DBNAME | parse FILE"
+        + " | check DBNAME | parse FILE | csv FILE"
     )
   }
 } catch {
