@@ -10,9 +10,9 @@ extension ContributionsCommand {
       discussion: """
         Exact: the same text after Unicode NFKC, lower case, HTML entities, a trailing \
         "Re: …" line, punctuation and whitespace are ignored. --near also joins texts whose \
-        pg_trgm similarity is at least \(ConsultStore.nearDuplicateThreshold) with one of the \
-        \(ConsultStore.nearDuplicateRepresentatives) most-sent texts beginning or ending with the same \
-        \(ConsultStore.nearDuplicateBlockKeyLength) normalised characters. Prints size, \
+        estimated Jaccard similarity (MinHash of \(NearDuplicateGrouping.shingleWords)-word shingles, \
+        \(NearDuplicateGrouping.bands) LSH bands of \(NearDuplicateGrouping.rowsPerBand)) is at least \
+        \(NearDuplicateGrouping.threshold), wherever they differ. Prints size, \
         kind (exact or near) and the first \(ConsultStore.campaignExcerptLength) characters \
         of the earliest text, or [not for publication].
         """)
