@@ -6,7 +6,7 @@ Shape (after the FCC's 2017 net neutrality docket, 17-108, as Pew Research Cente
 "Public Comments to the Federal Communications Commission About Net Neutrality Contain Many
 Inaccuracies and Duplicates", 2017: most comments submitted many times, the seven most-submitted
 texts about 38% of all, 475,482 comments posted in the same second):
-- campaigns: 40 form letters (synthetic texts of 40 to 150 words). The top seven take about 38% of
+- campaigns: 40 form letters (synthetic texts of 30 to 120 words). The top seven take about 38% of
   the rows; the other 33 share about 22%; the remaining ~40% are texts of their own (singletons);
 - in each campaign about 60% of the copies are the letter as sent, sometimes in upper case or with
   other spacing and punctuation (an *exact* copy once normalised), and about 40% are *variants*:
@@ -23,8 +23,9 @@ Columns: `id` (1..ROWS), `submitted` (ISO 8601 UTC, to the second), `name`, `ema
 with `consult contributions import C OUT.csv --format csv --mapping Benchmarks/docket-mapping.yaml`
 (e-mail address as the author key: rows with one address are one person).
 
-OUT.truth.csv: `id,campaign`: the campaign number (1..40) of each row sent as part of a campaign,
-exact or variant, empty for a singleton. Texts are synthetic words (no real comment is copied);
+OUT.truth.csv: `id,campaign,edit`: the campaign number (1..40) of each row sent as part of a
+campaign, exact or variant, empty for a singleton; and how its text was edited: `exact` (case,
+spacing, punctuation only), `start`, `end`, `middle` or `both` (both ends), empty for a singleton. Texts are synthetic words (no real comment is copied);
 deterministic for a given ROWS (fixed seed). Memory is flat in ROWS: rows are written as drawn."""
 import csv, random, sys
 
@@ -61,7 +62,7 @@ def paragraph(word_count):
     return " ".join(out)
 
 
-campaigns = [paragraph(rng.randint(40, 150)) for _ in range(40)]
+campaigns = [paragraph(rng.randint(30, 120)) for _ in range(40)]
 # Shares of all rows: the top seven about 38% together, the next 33 about 22%.
 top = [0.09, 0.07, 0.06, 0.05, 0.045, 0.035, 0.03]
 rest = [0.22 / 33] * 33
@@ -84,10 +85,9 @@ def edit_words(tokens, start, count):
     tokens[start:start + count] = words(count)
 
 
-def variant(text):
+def variant(text, where):
     tokens = text.split()
     n = len(tokens)
-    where = rng.choice(["start", "end", "middle", "both"])
     small = max(2, n // 12)
     if where in ("start", "both"):
         if rng.random() < 0.5:
@@ -169,15 +169,21 @@ with open(out, "w", encoding="utf-8", newline="") as f, open(out.rsplit(".", 1)[
     w = csv.writer(f, lineterminator="\n")
     truth = csv.writer(t, lineterminator="\n")
     w.writerow(["id", "submitted", "name", "email", "text"])
-    truth.writerow(["id", "campaign"])
+    truth.writerow(["id", "campaign", "edit"])
     for i in range(1, rows + 1):
         r = rng.random()
         campaign = next((c for c, bound in enumerate(cum_shares) if r < bound), None)
+        edit = ""
         if campaign is None:
-            body = paragraph(rng.randint(8, 90))
+            body = paragraph(rng.randint(5, 60))
         else:
             body = campaigns[campaign]
-            body = variant(body) if rng.random() < 0.4 else vary_case_and_spacing(body)
+            if rng.random() < 0.4:
+                edit = rng.choice(["start", "end", "middle", "both"])
+                body = variant(body, edit)
+            else:
+                edit = "exact"
+                body = vary_case_and_spacing(body)
         name, email = person()
         w.writerow([i, iso(timestamp(campaign is not None)), name, email, body])
-        truth.writerow([i, "" if campaign is None else campaign + 1])
+        truth.writerow([i, "" if campaign is None else campaign + 1, edit])
