@@ -76,6 +76,7 @@ extension ConsultStore {
             SELECT id, entity_kind, entity_id, event, from_state, to_state, workflow_name, workflow_version
             FROM events
             WHERE ($1::bigint IS NULL OR consultation_id = $1)
+              AND consultation_id IS NOT NULL  -- the stakeholder register has no workflow (0016)
               AND (entity_kind, entity_id, id) > ($2::text, $3::bigint, $4::bigint)
             ORDER BY entity_kind, entity_id, id
             LIMIT $5

@@ -49,15 +49,21 @@ extension ConsultStore {
   ///   - organisation: Handle of the organisation a person belongs to.
   ///   - role: Role or position.
   ///   - email: Contact address (personal data; kept only here).
+  ///   - actor: The handle of the registered actor adding it.
+  ///   - time: When it was added, to record the past; nil: now.
   /// - Returns: The new stakeholder.
   /// - Throws: ``StoreError``: `.alreadyExists` for a taken handle or an
   ///   organisation whose name matches an existing one; `.notFound` for an
-  ///   unknown organisation; `.invalidInput` for an unknown group, a handle not
+  ///   unknown organisation or actor; `.invalidInput` for an unknown group, a handle not
   ///   following ``NameRule/handle`` or an empty name.
+  ///
+  /// The addition is an event of the stakeholder register (`added`, migration 0016) in the same
+  /// transaction; the event holds the stakeholder's id, kind, group and organisation id, never
+  /// its name, handle, role or e-mail address.
   @discardableResult
   public func addStakeholder(
     handle: String, kind: Stakeholder.Kind, name: String, group: String?, organisation: String? = nil,
-    role: String? = nil, email: String? = nil
+    role: String? = nil, email: String? = nil, actor: String, at time: Date? = nil
   ) throws -> Stakeholder {
     try NameRule.handle.check(handle)
     try NameRule.requireText(name, "the stakeholder's name")
@@ -93,11 +99,17 @@ extension ConsultStore {
           throw StoreError(.alreadyExists, "organisation '\(name)' already exists as '\(who)'")
         }
       }
-      try connection.execute(
+      let id: Int64 = try connection.query(
         """
         INSERT INTO stakeholders (handle, kind, name, email, role, stakeholder_group, organisation_id, match_key)
         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $2 = 'organisation' THEN consult_match_key($3) END)
-        """, [handle, kind.rawValue, name, email, role, effectiveGroup, organisationID])
+        RETURNING id
+        """, [handle, kind.rawValue, name, email, role, effectiveGroup, organisationID]
+      ).rows[0].decode("id")
+      try appendRegisterEvent(
+        "added", stakeholder: id, created: true, actor: actor, reason: nil,
+        data: ["kind": kind.rawValue, "group": effectiveGroup, "organisation_id": organisationID.map(String.init)],
+        at: time)
       return try stakeholder(handle)
     }
   }

@@ -7,15 +7,16 @@ extension Stakeholder.Kind: ExpressibleByArgument {}
 struct StakeholderCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stakeholder", abstract: "Manage stakeholders (persons and organisations).",
-    subcommands: [Add.self, ListStakeholders.self, Groups.self])
+    subcommands: [Add.self, Edit.self, ListStakeholders.self, History.self, Groups.self])
 
-  struct Add: StoreCommand {
+  struct Add: WritingCommand {
     static let configuration = CommandConfiguration(
       abstract: "Create a stakeholder.",
       discussion:
         "Example: consult stakeholder add ict4peace --kind organisation --name \"ICT4Peace Foundation\" --group international-partners"
     )
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Short handle, e.g. ict4peace.") var handle: String
     @Option(help: "person or organisation.") var kind: Stakeholder.Kind = .person
@@ -24,11 +25,61 @@ struct StakeholderCommand: ParsableCommand {
     @Option(help: "Handle of the organisation a person belongs to.") var organisation: String?
     @Option(help: "Role or position, e.g. President.") var role: String?
     @Option(help: "Contact e-mail address.") var email: String?
-    func execute(_ store: ConsultStore) throws {
+    @OptionGroup var when: RecordedTime
+    func execute(_ store: ConsultStore, actor: String) throws {
       let s = try store.addStakeholder(
-        handle: handle, kind: kind, name: name, group: group, organisation: organisation, role: role, email: email)
+        handle: handle, kind: kind, name: name, group: group, organisation: organisation, role: role, email: email,
+        actor: actor, at: try when.time())
       if output.json { return try printJSON(s) }
       print("Added \(s.kind.rawValue) \(s.handle ?? "") (\(s.group ?? "no group"))")
+    }
+  }
+
+  struct Edit: WritingCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Change a stakeholder's name, contact, role, group or organisation (an event of the register).",
+      discussion: """
+        Only the options given change; an empty value clears an optional field (--email ""). The event \
+        logged names the stakeholder by id and lists the fields changed; it never holds a name, handle, \
+        role or e-mail address, so that erasure can remove them. Example: \
+        consult stakeholder edit researcher --role "Senior Fellow" --organisation ict4peace
+        """)
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var acting: ActorOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The stakeholder's handle.") var handle: String
+    @Option(help: "New display name.") var name: String?
+    @Option(help: "New stakeholder group key; \"\" clears it.") var group: String?
+    @Option(help: "Handle of the organisation a person now belongs to; \"\" clears it.") var organisation: String?
+    @Option(help: "New role or position; \"\" clears it.") var role: String?
+    @Option(help: "New contact e-mail address; \"\" clears it.") var email: String?
+    @Option(help: "A note recorded with the change.") var reason: String?
+    @OptionGroup var when: RecordedTime
+    func execute(_ store: ConsultStore, actor: String) throws {
+      let s = try store.editStakeholder(
+        handle,
+        changes: StakeholderChanges(name: name, email: email, role: role, group: group, organisation: organisation),
+        actor: actor, reason: reason, at: try when.time())
+      if output.json { return try printJSON(s) }
+      print("Changed \(s.kind.rawValue) \(s.reference) (\(s.group ?? "no group"))")
+    }
+  }
+
+  struct History: StoreCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show a stakeholder's events in the register (added, edited): when, by whom, which fields.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The stakeholder's handle.") var handle: String
+    func execute(_ store: ConsultStore) throws {
+      let events = try store.stakeholderHistory(handle)
+      if output.json { return try printJSON(events) }
+      let formatter = ISO8601DateFormatter()
+      for e in events {
+        print(
+          "#\(e.id)\t\(formatter.string(from: e.occurredAt))\t\(e.event)\t\(terminalLine(e.actor ?? "(erased actor)"))\t"
+            + e.changed.joined(separator: ", ") + (e.reason.map { "\t" + terminalLine($0) } ?? ""))
+      }
     }
   }
 

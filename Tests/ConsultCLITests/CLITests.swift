@@ -126,6 +126,15 @@ struct CLITests {
     let badGroup = try cli.run(["stakeholder", "add", "x", "--name", "X", "--group", "aliens"])
     #expect(badGroup.status == 1)
     #expect(badGroup.stderr.contains("unknown stakeholder group 'aliens'"))
+    try cli.ok(["stakeholder", "add", "ngo-staff", "--name", "Ana Staff", "--email", "ana@example.org", "--actor", "planner"])
+    try cli.ok(["stakeholder", "edit", "ngo-staff", "--email", "", "--organisation", "ngo", "--actor", "editor"])
+    let unchanged = try cli.run(["stakeholder", "edit", "ngo-staff", "--organisation", "ngo"])
+    #expect(unchanged.status == 1)
+    #expect(unchanged.stderr.contains("nothing to change"))
+    let history = try cli.ok(["stakeholder", "history", "ngo-staff", "--json"]).stdout
+    #expect(history.contains("\"event\" : \"edited\"") || history.contains("\"event\":\"edited\""), "\(history)")
+    #expect(history.contains("\"actor\" : \"editor\"") || history.contains("\"actor\":\"editor\""), "\(history)")
+    #expect(!history.contains("ana@example.org") && !history.contains("Ana Staff"))
     try cli.ok([
       "workshop", "add", "wp", "ws", "--title", "Workshop", "--starts", "2015-09-17T09:30", "--ends",
       "2015-09-17T17:00", "--time-zone", "Europe/Berlin", "--host", "host", "--chatham-house",

@@ -49,7 +49,7 @@ struct ConventionsTests {
     ["summary", "show", "wp", "ws"], ["export", "summary", "wp"], ["export", "contributions", "wp"],
     ["export", "attendance", "wp"], ["export", "calendar", "wp"], ["export", "template", "html"],
     ["workflow", "list"], ["workflow", "graph", "white-paper"], ["db", "status"], ["db", "migrate"],
-    ["stakeholder", "add", "h", "--name", "N"], ["tick"],
+    ["stakeholder", "history", "h"], ["tick"],
   ]
 
   /// Commands whose changes record who made them.
@@ -58,6 +58,7 @@ struct ConventionsTests {
     ["rsvp"], ["attendance"], ["invitation", "advance"], ["contribute"], ["contributions", "import"],
     ["contributions", "tag"], ["summary", "draft"], ["summary", "advance"], ["workflow", "migrate"],
     ["theme", "add"], ["workshop", "attendance-list"], ["deadline", "set"], ["deadline", "clear"], ["summary", "edit"],
+    ["stakeholder", "add"], ["stakeholder", "edit"],
   ]
 
   @Test("--actor only where a change records it; its help names $CONSULT_ACTOR")

@@ -24,12 +24,12 @@ struct LogCheckTests {
     for pageSize in [5000, 3, 1] {
       let report = try db.store.checkLog(pageSize: pageSize)
       #expect(report.discrepancies == [], "\(report.discrepancies)")
-      #expect(report.events == (try db.count("events")))
+      #expect(report.events == (try db.consultationEventCount()))
       #expect(report.entities == (try entityCount(db)))
     }
     let one = try db.store.checkLog(of: Scenario.slug)
     #expect(one.isConsistent)
-    #expect(one.events == (try db.count("events")))
+    #expect(one.events == (try db.consultationEventCount()))
   }
 
   @Test func anUnknownConsultationIsNotFound() throws {

@@ -123,7 +123,7 @@ struct ShippedWorkflowRunTests {
       slug: slug, title: "Expert group on AI", owner: "A ministry", workflow: workflow, deadline: mandateEnd,
       actor: "secretariat")
     for handle in ["chair", "member-a", "member-b"] {
-      _ = try store.addStakeholder(handle: handle, kind: .person, name: "Expert \(handle)", group: "academia")
+      _ = try store.addStakeholder(handle: handle, kind: .person, name: "Expert \(handle)", group: "academia", actor: "clerk")
     }
     for (index, key) in ["meeting-1", "meeting-2"].enumerated() {
       let start = mandateEnd.addingTimeInterval(Double(index - 2) * 30 * 86_400)

@@ -98,6 +98,12 @@ final class TestDatabase {
     try PostgresConnection(parameters: ["dbname": name, "application_name": "consult-tests"])
   }
 
+  /// How many events of consultations the log holds: every event but those of the stakeholder
+  /// register (migration 0016), which belong to no consultation and no workflow.
+  func consultationEventCount() throws -> Int {
+    try store.connection.query("SELECT count(*) AS n FROM events WHERE consultation_id IS NOT NULL").rows[0].decode("n")
+  }
+
   /// How many rows a table has (table names are fixed strings in the tests).
   func count(_ table: String) throws -> Int {
     try store.connection.query("SELECT count(*) AS n FROM " + store.connection.quoteIdentifier(table))
@@ -146,20 +152,20 @@ enum Scenario {
         Theme(key: "armed-forces", title: "The future direction of the armed forces"),
       ], openedAt: Date(timeIntervalSince1970: 1_424_131_200), actor: "planner")
     try store.addStakeholder(
-      handle: "bmvg", kind: .organisation, name: "Federal Ministry of Defence", group: "ministries")
+      handle: "bmvg", kind: .organisation, name: "Federal Ministry of Defence", group: "ministries", actor: "clerk")
     try store.addStakeholder(
-      handle: "unibw", kind: .organisation, name: "University of the Federal Armed Forces Munich", group: "academia")
-    try store.addStakeholder(handle: "bitkom", kind: .organisation, name: "BITKOM", group: "industry-associations")
+      handle: "unibw", kind: .organisation, name: "University of the Federal Armed Forces Munich", group: "academia", actor: "clerk")
+    try store.addStakeholder(handle: "bitkom", kind: .organisation, name: "BITKOM", group: "industry-associations", actor: "clerk")
     try store.addStakeholder(
-      handle: "ict4peace", kind: .organisation, name: "ICT4Peace Foundation", group: "international-partners")
+      handle: "ict4peace", kind: .organisation, name: "ICT4Peace Foundation", group: "international-partners", actor: "clerk")
     try store.addStakeholder(
       handle: "ict4peace-president", kind: .person, name: personNames[0], group: nil, organisation: "ict4peace",
-      role: "President")
-    try store.addStakeholder(handle: "mdb", kind: .person, name: personNames[1], group: "parliament")
-    try store.addStakeholder(handle: "aa", kind: .person, name: personNames[2], group: "ministries")
+      role: "President", actor: "clerk")
+    try store.addStakeholder(handle: "mdb", kind: .person, name: personNames[1], group: "parliament", actor: "clerk")
+    try store.addStakeholder(handle: "aa", kind: .person, name: personNames[2], group: "ministries", actor: "clerk")
     try store.addStakeholder(
-      handle: "researcher", kind: .person, name: personNames[3], group: nil, organisation: "unibw")
-    try store.addStakeholder(handle: "citizen", kind: .person, name: personNames[4], group: "public")
+      handle: "researcher", kind: .person, name: personNames[3], group: nil, organisation: "unibw", actor: "clerk")
+    try store.addStakeholder(handle: "citizen", kind: .person, name: personNames[4], group: "public", actor: "clerk")
     let berlin = TimeZone(identifier: "Europe/Berlin")!
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = berlin
