@@ -27,7 +27,7 @@ OUT.truth.csv: `id,campaign,edit`: the campaign number (1..40) of each row sent 
 campaign, exact or variant, empty for a singleton; and how its text was edited: `exact` (case,
 spacing, punctuation only), `start`, `end`, `middle` or `both` (both ends), empty for a singleton. Texts are synthetic words (no real comment is copied);
 deterministic for a given ROWS (fixed seed). Memory is flat in ROWS: rows are written as drawn."""
-import csv, random, sys
+import csv, os, random, sys
 
 rows, out = int(sys.argv[1]), sys.argv[2]
 rng = random.Random(17108)
@@ -165,7 +165,10 @@ cum_shares, acc = [], 0.0
 for s in shares:
     acc += s
     cum_shares.append(acc)
-with open(out, "w", encoding="utf-8", newline="") as f, open(out.rsplit(".", 1)[0] + ".truth.csv", "w", newline="") as t:
+# Written under temporary names and renamed at the end, so an interrupted run leaves no file
+# that looks complete.
+truth_path = out.rsplit(".", 1)[0] + ".truth.csv"
+with open(out + ".part", "w", encoding="utf-8", newline="") as f, open(truth_path + ".part", "w", newline="") as t:
     w = csv.writer(f, lineterminator="\n")
     truth = csv.writer(t, lineterminator="\n")
     w.writerow(["id", "submitted", "name", "email", "text"])
@@ -187,3 +190,5 @@ with open(out, "w", encoding="utf-8", newline="") as f, open(out.rsplit(".", 1)[
         name, email = person()
         w.writerow([i, iso(timestamp(campaign is not None)), name, email, body])
         truth.writerow([i, "" if campaign is None else campaign + 1, edit])
+os.replace(out + ".part", out)
+os.replace(truth_path + ".part", truth_path)
