@@ -43,7 +43,8 @@ extension ContributionsCommand {
         throw ValidationError("--burst-size and --repeated-size go with --signals")
       }
       let campaigns = try store.campaigns(in: consultation, minSize: minSize, near: near)
-      let found = signals ? try store.campaignSignals(in: consultation, burstSize: burstSize, repeatedSize: repeatedSize) : nil
+      let found =
+        signals ? try store.campaignSignals(in: consultation, burstSize: burstSize, repeatedSize: repeatedSize) : nil
       if output.json {
         if let found { return try printJSON(WithSignals(campaigns: campaigns, signals: found)) }
         return try printJSON(campaigns)
@@ -75,15 +76,20 @@ extension ContributionsCommand {
       print(
         "  same sender: \(counted(s.sameSender.count, "sender")) behind \(grouped(s.repeatedSize)) or more submissions each "
           + (s.sameSender.count == 0
-            ? "" : "(\(grouped(s.sameSender.submissions)) together; largest \(s.sameSender.largest.map(grouped).joined(separator: ", ")))"))
+            ? ""
+            : "(\(grouped(s.sameSender.submissions)) together; largest \(s.sameSender.largest.map(grouped).joined(separator: ", ")))")
+      )
       print(
         "  same name: \(counted(s.sameName.count, "name")) of several senders behind \(grouped(s.repeatedSize)) or more submissions each "
           + (s.sameName.count == 0
-            ? "" : "(\(grouped(s.sameName.submissions)) together; largest \(s.sameName.largest.map(grouped).joined(separator: ", ")))"))
+            ? ""
+            : "(\(grouped(s.sameName.submissions)) together; largest \(s.sameName.largest.map(grouped).joined(separator: ", ")))")
+      )
       for c in s.campaignsInBursts {
         print(
           "  campaign #\(c.firstContributionID) (\(grouped(c.size))): \(grouped(c.inBursts)) in burst seconds, "
-            + "up to \(grouped(c.largestSecond)) in one second\t\(c.excerpt.map(terminalLine) ?? "[not for publication]")")
+            + "up to \(grouped(c.largestSecond)) in one second\t\(c.excerpt.map(terminalLine) ?? "[not for publication]")"
+        )
       }
     }
   }

@@ -26,7 +26,8 @@ struct BatchedImportTests {
 
     let bad = try scratch.write("docket.csv", Self.docket(23_000, broken: 22_500))
     #expect(throws: ImportError.self) {
-      try db.store.importSubmissions(MappedCSVSource(bad, mapping: mapping), into: Scenario.slug, language: "en", actor: "importer")
+      try db.store.importSubmissions(
+        MappedCSVSource(bad, mapping: mapping), into: Scenario.slug, language: "en", actor: "importer")
     }
     #expect(try rows(count) == 0)
     #expect(try rows("SELECT count(*) AS n FROM stakeholders WHERE kind = 'person' AND source = 'csv'") == 0)
@@ -44,7 +45,9 @@ struct BatchedImportTests {
         """) == 23_000)
     // Campaign-counted and searchable like any row: 3,000 texts repeat (each about 7 or 8 times).
     #expect(try rows("SELECT count(DISTINCT fingerprint) AS n FROM contributions WHERE source LIKE 'csv:%'") == 3_000)
-    #expect(try rows("SELECT count(*) AS n FROM contributions WHERE search_vector @@ to_tsquery('english', 'rules')") == 23_000)
+    #expect(
+      try rows("SELECT count(*) AS n FROM contributions WHERE search_vector @@ to_tsquery('english', 'rules')")
+        == 23_000)
     let again = try db.store.importSubmissions(
       MappedCSVSource(good, mapping: mapping), into: Scenario.slug, language: "en", actor: "importer")
     #expect(again.added == 0 && again.unchanged == 23_000)

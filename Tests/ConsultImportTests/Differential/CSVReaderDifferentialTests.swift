@@ -221,7 +221,8 @@ private func sameRows(_ consult: [[String]], _ python: [[String]]) -> Bool {
 struct CSVReaderDifferentialTests {
   /// Every CSV file in ../shared/realdata.
   static var realFiles: [URL] {
-    let files = FileManager.default.enumerator(at: realData, includingPropertiesForKeys: nil)?
+    let files =
+      FileManager.default.enumerator(at: realData, includingPropertiesForKeys: nil)?
       .compactMap { $0 as? URL }.filter { $0.pathExtension == "csv" } ?? []
     return files.sorted { $0.path < $1.path }
   }
@@ -278,15 +279,20 @@ struct CSVReaderDifferentialTests {
         if case .record(let fields, _) = event { return .record(fields, line: 0) }
         return event
       }
-      #expect(records == expected, "\(file.lastPathComponent): \(String(decoding: generated.bytes, as: UTF8.self).debugDescription)")
+      #expect(
+        records == expected,
+        "\(file.lastPathComponent): \(String(decoding: generated.bytes, as: UTF8.self).debugDescription)")
       #expect(ours == readWithCSVSwift(file), "\(file.lastPathComponent): differs from CSV.swift")
-      #expect(theirs.error == nil && sameRows(generated.records, theirs.rows), "\(file.lastPathComponent): differs from Python")
+      #expect(
+        theirs.error == nil && sameRows(generated.records, theirs.rows),
+        "\(file.lastPathComponent): differs from Python")
       // COPY keeps a byte-order mark as data; one case in 8 is enough to compare (a process each).
       if hasServer, !generated.hasBOM, copied < 60 {
         copied += 1
         #expect(
           try readWithPostgres(file, columns: generated.columns) == .success(generated.records),
-          "\(file.lastPathComponent): differs from COPY: \(String(decoding: generated.bytes, as: UTF8.self).debugDescription)")
+          "\(file.lastPathComponent): differs from COPY: \(String(decoding: generated.bytes, as: UTF8.self).debugDescription)"
+        )
       }
     }
   }
