@@ -47,6 +47,8 @@ let package = Package(
     .target(name: "ConsultDrafting", swiftSettings: swiftSettings),
     // Parsers that turn external submission files into contribution records; no database.
     // ConsultCore gives them the one rule for local times (LocalTimeResolver) the CLI uses too.
+    // CSV is read by consult's own byte-level reader (CSVRowReader.swift); CSV.swift writes the
+    // rejects file only.
     .target(
       name: "ConsultImport",
       dependencies: [
@@ -93,8 +95,13 @@ let package = Package(
     ),
     .testTarget(name: "ConsultDraftingTests", dependencies: ["ConsultDrafting"], swiftSettings: swiftSettings),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+    // CSV.swift is the reference of the differential CSV reader tests (with Python's csv module
+    // and PostgreSQL's COPY … CSV, run as processes).
     .testTarget(
-      name: "ConsultImportTests", dependencies: ["ConsultImport", "ConsultCore"], swiftSettings: swiftSettings),
+      name: "ConsultImportTests",
+      dependencies: ["ConsultImport", "ConsultCore", .product(name: "CSV", package: "CSV.swift")],
+      resources: [.copy("Differential/python_csv.py")],
+      swiftSettings: swiftSettings),
     .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ConsultStoreTests",

@@ -1,174 +1,187 @@
-import CSV
 import ConsultCore
 import Foundation
 
-/// One row as CSV.swift returned it, with the physical line where it starts.
-struct CSVRow {
-  /// The fields, untrimmed, exactly as CSV.swift unquoted them.
-  var fields: [String]
-  /// The 1-based physical line where the row starts.
-  var line: Int
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// One CSV record with the physical line where it starts.
+public struct CSVRow: Sendable, Equatable {
+  /// The fields, untrimmed, unquoted (`""` inside a quoted field is one `"`), line breaks inside
+  /// quoted fields kept as written (CR, LF or CRLF).
+  public var fields: [String]
+  /// The 1-based physical line where the record starts.
+  public var line: Int
+
+  /// A record of `fields` starting on `line`.
+  public init(fields: [String], line: Int) {
+    self.fields = fields
+    self.line = line
+  }
 
   /// Whether every field is empty or whitespace only (a padding row such as `,,,,`, or a blank line).
-  var isBlank: Bool {
+  public var isBlank: Bool {
     fields.allSatisfy { $0.allSatisfy(\.isWhitespace) }
   }
 }
 
-/// Reads a UTF-8 CSV file row by row with CSV.swift's `CSVReader`, streaming from an
-/// `InputStream`, and adds what CSV.swift leaves out: physical line numbers and errors, as
-/// ``ImportError``, for broken quoting, invalid UTF-8, NUL bytes and oversized fields.
+/// consult's CSV reader: a byte-level reader of RFC 4180 CSV (comma-separated values, IETF RFC
+/// 4180 §2) in UTF-8 (or Windows-1252 when asked), streaming a file in 256 KiB chunks with memory
+/// flat in the file's size, giving each record with the physical line where it starts and every
+/// error as an ``ImportError`` with file, line and column.
 ///
-/// CSV.swift has no error for broken quoting: an unterminated quote silently swallows the rest of
-/// the file into one field, and a character after a closing quote (`"a"b,`) is dropped while the
-/// field goes on, which can merge two records into one with the right field count. Invalid UTF-8
-/// looks like the end of the file, the error only being left in `CSVReader.error`. So the bytes
-/// pass through a ``QuoteChecker`` on their way to CSV.swift, and `CSVReader.error` is checked
-/// after every row.
-final class CSVRowReader {
+/// The grammar is RFC 4180's, with the quirks consult accepted before it had a reader of its
+/// own (it used CSV.swift 2.5, whose records it gives byte for byte; the differential tests
+/// compare it with CSV.swift, Python's `csv` module and PostgreSQL's `COPY … CSV`):
+/// - a UTF-8 byte-order mark at the start of the file is dropped; a UTF-16 or UTF-32 one is
+///   refused;
+/// - a record ends at CRLF, a lone LF or a lone CR outside quotes (RFC 4180 says CRLF); the
+///   last record need not end with one; a line break inside a quoted field is data, kept as
+///   written;
+/// - a field is quoted when its first byte is `"`; inside it `""` is one `"`; the closing quote
+///   must be followed by the delimiter, a line break or the end of the file (else: broken
+///   quoting); a quoted field still open at the end of the file is broken quoting;
+/// - a `"` inside an unquoted field is kept literally (RFC 4180 forbids it; CSV.swift and
+///   Python's `csv` keep it; PostgreSQL would start a quoted section there);
+/// - a blank line is a record of one empty field; fields are never trimmed;
+/// - the delimiter is one ASCII byte (`,` unless given; Decidim uses `;`).
+///
+/// Refused with their position: bytes that are not well-formed UTF-8 (Unicode §3.9, Table 3-7:
+/// overlong forms, surrogates and code points above U+10FFFF included), a byte Windows-1252 does
+/// not define (with `.windows1252`), broken quoting — these end the reading (file-level errors,
+/// ``isFinished``) — and a NUL byte or a field over ``maxFieldBytes`` bytes, which refuse one
+/// record only: ``next()`` may be called again and goes on with the next record.
+public final class CSVRowReader {
   /// The largest field accepted, in UTF-8 bytes: the one limit of a contribution's text
   /// (``ContributionText/maxBytes``).
-  static let maxFieldBytes = ContributionText.maxBytes
+  public static let maxFieldBytes = ContributionText.maxBytes
+  /// How many bytes are read from the file at a time.
+  static let chunkSize = 262_144
 
-  /// The file being read, for error messages.
-  let url: URL
+  /// The file being read (for in-memory bytes, a URL made of the name given), for error messages.
+  public let url: URL
   /// Header names (trimmed) used to name columns in errors once the header is known.
-  var columnNames: [String]?
+  public var columnNames: [String]?
 
-  private let stream: CheckedInputStream
-  private let reader: CSVReader
-  private var nextLine = 1
+  private let delimiter: UInt8
+  private let encoding: SourceEncoding
+  private var file: FileHandle?
+  /// The bytes of the current chunk (UTF-8, transcoded when the file is Windows-1252).
+  private var chunk: [UInt8] = []
+  private var position = 0
+  private var atEnd = false
   private var finished = false
+  /// The physical line of the next byte.
+  private var line = 1
+  /// The previous record ended with a CR: an LF right after it belongs to that line break.
+  private var pendingLF = false
+  private var bytesFromFile = 0
+  /// The current field's bytes (at most ``maxFieldBytes`` + 1 of them are kept).
+  private var scratch: [UInt8] = []
+  /// The current field's length in bytes, counting those not kept.
+  private var fieldLength = 0
 
   /// Whether reading has stopped for good: after the end of the file or a file-level error
   /// (broken quoting, invalid UTF-8, a read error). An error thrown by ``next()`` while this is
   /// still `false` is about one record only (a NUL byte or an oversized field), and calling
   /// ``next()`` again goes on with the following record.
-  var isFinished: Bool { finished }
+  public var isFinished: Bool { finished }
 
-  /// How many bytes of the file have been read so far: the end of the last row returned plus a
-  /// read-ahead of at most 64 KiB (for progress estimates; see ``SubmissionRecord/byteOffset``).
-  var bytesRead: Int { stream.bytesFromBase }
+  /// How many bytes of the file have been read so far: the end of the last record returned plus
+  /// a read-ahead of at most 256 KiB (for progress estimates; see ``SubmissionRecord/byteOffset``).
+  public var bytesRead: Int { bytesFromFile }
 
-  /// Opens `url` for reading. Throws ``ImportError`` if the file cannot be opened or read, or is
-  /// UTF-16/UTF-32 (only UTF-8, with or without BOM, is accepted; or Windows-1252 when asked).
+  /// Opens `url` for reading.
   ///
   /// - Parameters:
   ///   - url: The CSV file.
-  ///   - delimiter: The field separator, an ASCII character (default `,`; Decidim uses `;`).
+  ///   - delimiter: The field separator, an ASCII byte (default `,`; Decidim uses `;`).
   ///   - encoding: The file's character encoding; Windows-1252 bytes are transcoded to UTF-8
-  ///     chunk by chunk before CSV.swift sees them.
-  init(url: URL, delimiter: UInt8 = 0x2C, encoding: SourceEncoding = .utf8) throws(ImportError) {
+  ///     chunk by chunk before they are parsed.
+  /// - Throws: ``ImportError`` if the file cannot be opened or read, or is UTF-16/UTF-32 (only
+  ///   UTF-8, with or without BOM, is accepted; or Windows-1252 when asked).
+  public init(url: URL, delimiter: UInt8 = 0x2C, encoding: SourceEncoding = .utf8) throws(ImportError) {
     self.url = url
+    self.delimiter = delimiter
+    self.encoding = encoding
     try ImportError.checkReadable(url)
-    guard let base = InputStream(url: url) else {
+    guard let handle = FileHandle(forReadingAtPath: url.path) else {
       throw ImportError(file: url.path, message: "cannot open file")
     }
-    stream = CheckedInputStream(base: base, delimiter: delimiter, encoding: encoding)
-    stream.open()
-    guard stream.streamStatus == .open else {
-      throw ImportError(
-        file: url.path,
-        message: "cannot open file"
-          + (stream.streamError.map { ": \($0.localizedDescription)" } ?? ""))
-    }
-    let head = stream.peekPrefix(4)
-    if encoding == .utf8,
-      head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
-        || head.starts(with: [0x00, 0x00, 0xFE, 0xFF])
-    {
-      throw ImportError(
-        file: url.path, line: 1,
-        message: "file is UTF-16 or UTF-32 encoded (byte-order mark found); only UTF-8 is supported"
-      )
-    }
+    file = handle
+    scratch.reserveCapacity(4096)
+    try checkStart()
+  }
+
+  /// Reads CSV from bytes in memory (tests, fuzzing harnesses), with the rules and errors of
+  /// ``init(url:delimiter:encoding:)``; `name` stands for the file name in errors.
+  ///
+  /// - Throws: ``ImportError`` if the bytes start with a UTF-16 or UTF-32 byte-order mark.
+  public init(
+    bytes: [UInt8], name: String = "<memory>", delimiter: UInt8 = 0x2C, encoding: SourceEncoding = .utf8
+  ) throws(ImportError) {
+    self.url = URL(fileURLWithPath: name)
+    self.delimiter = delimiter
+    self.encoding = encoding
+    file = nil
+    bytesFromFile = bytes.count
+    atEnd = true
     do {
-      reader = try CSVReader(
-        stream: stream, codecType: UTF8.self, delimiter: Unicode.Scalar(delimiter))
+      chunk = try Self.transcode(bytes, encoding: encoding, line: 1)
+    } catch let message {
+      throw ImportError(file: url.path, line: message.line, message: message.text)
+    }
+    try checkStart()
+  }
+
+  deinit {
+    try? file?.close()
+  }
+
+  /// Returns the next record, or `nil` at the end of the file.
+  ///
+  /// - Throws: ``ImportError`` naming the line where the record starts, and the column, for
+  ///   broken quoting, invalid UTF-8, a NUL byte, a field over ``maxFieldBytes`` bytes, or a
+  ///   read error.
+  public func next() throws(ImportError) -> CSVRow? {
+    if finished { return nil }
+    let outcome: Outcome
+    do {
+      outcome = try readRecord()
     } catch {
-      throw ImportError(file: url.path, message: Self.describe(error))
+      finished = true
+      throw error
+    }
+    switch outcome {
+    case .record(let row): return row
+    case .end:
+      finished = true
+      return nil
+    case .invalidRecord(let error): throw error
     }
   }
 
-  /// Returns the next row, or `nil` at the end of the file.
-  ///
-  /// Throws ``ImportError`` naming the line where the row starts for broken quoting, invalid
-  /// UTF-8, a NUL byte, a field over ``maxFieldBytes`` bytes, or a read error.
-  func next() throws(ImportError) -> CSVRow? {
-    if finished { return nil }
-    let fields = reader.next()
-    if let error = reader.error {
-      finished = true
-      // A quoting error before this point explains the rest better than what CSV.swift saw.
-      try checkQuoting(upTo: nextLine)
-      if case CSVError.unicodeDecoding = error, let position = stream.checker.invalidUTF8 {
-        throw ImportError(
-          file: url.path, line: position.line, column: columnName(position.field), message: Self.describe(error))
-      }
-      throw ImportError(file: url.path, line: nextLine, message: Self.describe(error))
-    }
-    guard let fields else {
-      finished = true
-      try checkQuoting(upTo: .max)
-      return nil
-    }
-    let row = CSVRow(fields: fields, line: nextLine)
-    nextLine += 1 + fields.reduce(0) { $0 + Self.lineBreaks(in: $1) }
-    // The checker has seen every byte CSV.swift consumed, so it knows of any quoting error in
-    // this row or before it.
-    try checkQuoting(upTo: nextLine - 1)
-
-    for (index, field) in fields.enumerated() {
-      if field.utf8.contains(0) {
-        throw ImportError(
-          file: url.path, line: row.line, column: columnName(index), message: "NUL byte in field")
-      }
-      if field.utf8.count > Self.maxFieldBytes {
-        throw ImportError(
-          file: url.path, line: row.line, column: columnName(index),
-          message:
-            "field is \(Phrasing.counted(field.utf8.count, "byte")) long; the limit is \(Phrasing.counted(Self.maxFieldBytes, "byte"))"
-        )
-      }
-    }
-    return row
+  /// What reading one record gave.
+  private enum Outcome {
+    case record(CSVRow)
+    case end
+    /// A record-level error (NUL byte, oversized field): reading may go on.
+    case invalidRecord(ImportError)
   }
 
   /// The header name of the 0-based field `index` when known and not empty, else its 1-based index.
-  func columnName(_ index: Int) -> String {
+  public func columnName(_ index: Int) -> String {
     if let columnNames, index < columnNames.count, !columnNames[index].isEmpty {
       return columnNames[index]
     }
     return String(index + 1)
   }
 
-  /// Throws the quoting error the checker found in a record starting at or before `line`.
-  private func checkQuoting(upTo line: Int) throws(ImportError) {
-    if let problem = stream.checker.problem, problem.line <= line {
-      finished = true
-      throw ImportError(
-        file: url.path, line: problem.line, column: columnName(problem.field),
-        message: "broken CSV quoting: \(problem.message)")
-    }
-  }
-
-  /// Plain-English text for an error thrown or recorded by CSV.swift.
-  private static func describe(_ error: any Error) -> String {
-    switch error {
-    case CSVError.unicodeDecoding: return "invalid UTF-8 (a Windows-1252 file needs --encoding windows-1252)"
-    case CSVError.cannotOpenFile: return "cannot open file"
-    case CSVError.cannotReadFile: return "cannot read file"
-    case CSVError.streamErrorHasOccurred(let underlying):
-      return "read error: \(underlying.localizedDescription)"
-    case CSVError.stringEncodingMismatch, CSVError.stringEndianMismatch:
-      return "file is not UTF-8 encoded"
-    default: return "cannot read CSV: \(error)"
-    }
-  }
-
   /// How many line breaks (CRLF, lone CR or lone LF, each counted once) `text` contains; the same
-  /// breaks CSV.swift treats as row ends outside quotes and keeps verbatim inside them.
-  static func lineBreaks(in text: String) -> Int {
+  /// breaks the reader treats as record ends outside quotes and keeps verbatim inside them.
+  public static func lineBreaks(in text: String) -> Int {
     var count = 0
     var afterCR = false
     for byte in text.utf8 {
@@ -185,267 +198,288 @@ final class CSVRowReader {
     }
     return count
   }
-}
 
-/// Checks the quoting of CSV bytes as they stream past, without building any fields, and notes
-/// where the first byte that is not well-formed UTF-8 stands (record line and field), which
-/// CSV.swift does not say.
-///
-/// It follows the same rules as CSV.swift's `CSVReader` (``delimiter``, no trimming): a field
-/// is quoted when its first character is `"`; inside it `""` is a quote and line breaks are
-/// data; the closing quote must be followed by the delimiter, a line break or the end of the file.
-/// Outside quoted fields, CR, LF and CRLF end a record. A `"` inside an unquoted field is kept
-/// literally, as CSV.swift does. It records the first problem only: a character after a closing
-/// quote (which CSV.swift would silently drop, carrying on inside the field) or a quoted field
-/// still open at the end of the file (which CSV.swift would silently run to the end).
-struct QuoteChecker {
-  /// A quoting problem: the record's first physical line, the 0-based field, and what is wrong.
-  struct Problem {
-    var line: Int
-    var field: Int
-    var message: String
-  }
+  // MARK: Reading
 
-  private enum State { case fieldStart, unquoted, quoted, afterQuote }
+  private static let quote: UInt8 = 0x22
+  private static let cr: UInt8 = 0x0D
+  private static let lf: UInt8 = 0x0A
 
-  /// The first problem found, if any.
-  private(set) var problem: Problem?
-  /// Where the first byte that is not well-formed UTF-8 is (Unicode §3.9, Table 3-7): its
-  /// record's first physical line and its 0-based field; nil while the bytes are valid. Only
-  /// the position is recorded: CSV.swift itself stops at that byte and reports the error.
-  private(set) var invalidUTF8: (line: Int, field: Int)?
-  /// The field separator byte (ASCII), `,` unless given.
-  var delimiter: UInt8 = 0x2C
-
-  private var state = State.fieldStart
-  private var line = 1
-  private var recordLine = 1
-  private var field = 0
-  private var openedLine = 1
-  private var afterCR = false
-  private var bytesSeen = 0
-  private var bom: [UInt8] = []
-  /// Continuation bytes still expected in the current UTF-8 sequence, and the range the next
-  /// one must fall in (narrower than 0x80...0xBF after E0, ED, F0 and F4).
-  private var continuations = 0
-  private var nextContinuation: ClosedRange<UInt8> = 0x80...0xBF
-
-  /// Feeds the next bytes of the file.
-  mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
-    for byte in bytes {
-      if problem != nil { return }
-      // CSV.swift drops a UTF-8 byte-order mark at the very start; so does this check.
-      if bytesSeen < 3 {
-        bytesSeen += 1
-        bom.append(byte)
-        if [0xEF, 0xBB, 0xBF].starts(with: bom) {
-          continue
-        }
-        let pending = bom
-        bom = []
-        bytesSeen = 3
-        for earlier in pending { step(earlier) }
-        continue
+  /// Refuses a UTF-16/UTF-32 byte-order mark and drops a UTF-8 one.
+  private func checkStart() throws(ImportError) {
+    try fill()
+    if encoding == .utf8 {
+      let head = chunk[position..<min(chunk.count, position + 4)]
+      if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+        || head.starts(with: [0x00, 0x00, 0xFE, 0xFF])
+      {
+        throw ImportError(
+          file: url.path, line: 1,
+          message: "file is UTF-16 or UTF-32 encoded (byte-order mark found); only UTF-8 is supported")
       }
-      step(byte)
+      // The first chunk holds at least 3 bytes unless the file is shorter (a regular file's
+      // read returns what was asked for until its end).
+      if chunk[position...].starts(with: [0xEF, 0xBB, 0xBF]) { position += 3 }
     }
   }
 
-  /// Tells the checker the file has ended.
-  mutating func finish() {
-    if bytesSeen < 3, bom != [0xEF, 0xBB, 0xBF] {
-      let pending = bom
-      bom = []
-      bytesSeen = 3
-      for earlier in pending { step(earlier) }
-    }
-    if problem == nil, state == .quoted {
-      problem = Problem(
-        line: recordLine, field: field,
-        message: "the quoted field opened on line \(openedLine) is never closed")
-    }
+  /// Makes sure a byte is available at `position` unless the file has ended.
+  @inline(__always)
+  private func fill() throws(ImportError) {
+    if position < chunk.count || atEnd { return }
+    try refill()
   }
 
-  private mutating func step(_ byte: UInt8) {
-    if invalidUTF8 == nil { checkUTF8(byte) }
-    let isBreak = byte == 0x0D || byte == 0x0A
-    if byte == 0x0D || (byte == 0x0A && !afterCR) { line += 1 }
-    afterCR = byte == 0x0D
-    switch state {
-    case .fieldStart, .unquoted:
-      if byte == 0x22 && state == .fieldStart {
-        state = .quoted
-        openedLine = line
-      } else if byte == delimiter {
-        field += 1
-        state = .fieldStart
-      } else if isBreak {
-        endRecord()
-      } else {
-        state = .unquoted
-      }
-    case .quoted:
-      if byte == 0x22 { state = .afterQuote }
-    case .afterQuote:
-      if byte == 0x22 {
-        state = .quoted
-      } else if byte == delimiter {
-        field += 1
-        state = .fieldStart
-      } else if isBreak {
-        endRecord()
-      } else {
-        let shown =
-          (0x20..<0x7F).contains(byte)
-          ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
-        problem = Problem(
-          line: recordLine, field: field,
-          message: "\(shown) after the closing quote of a quoted field on line \(line) "
-            + "(a quote inside a quoted field must be doubled)")
-      }
-    }
-  }
-
-  /// Follows the well-formed UTF-8 byte sequences of Unicode §3.9, Table 3-7, recording the
-  /// position of the first byte that breaks them.
-  private mutating func checkUTF8(_ byte: UInt8) {
-    if continuations > 0 {
-      if nextContinuation.contains(byte) {
-        continuations -= 1
-        nextContinuation = 0x80...0xBF
-        return
-      }
-      invalidUTF8 = (recordLine, field)
+  private func refill() throws(ImportError) {
+    guard let file else {
+      atEnd = true
       return
     }
-    switch byte {
-    case 0x00...0x7F: return
-    case 0xC2...0xDF: continuations = 1
-    case 0xE0: (continuations, nextContinuation) = (2, 0xA0...0xBF)
-    case 0xE1...0xEC, 0xEE...0xEF: continuations = 2
-    case 0xED: (continuations, nextContinuation) = (2, 0x80...0x9F)
-    case 0xF0: (continuations, nextContinuation) = (3, 0x90...0xBF)
-    case 0xF1...0xF3: continuations = 3
-    case 0xF4: (continuations, nextContinuation) = (3, 0x80...0x8F)
-    default: invalidUTF8 = (recordLine, field)
+    let data: Data
+    do {
+      data = try file.read(upToCount: Self.chunkSize) ?? Data()
+    } catch {
+      throw ImportError(file: url.path, line: line, message: "read error: \(error.localizedDescription)")
     }
-  }
-
-  /// A line break outside quotes: the next record starts on the current line.
-  private mutating func endRecord() {
-    state = .fieldStart
-    field = 0
-    recordLine = line
-  }
-}
-
-/// An `InputStream` that yields the bytes of `base` (transcoded to UTF-8 when they are
-/// Windows-1252), running them through a ``QuoteChecker``.
-///
-/// It also answers `hasBytesAvailable` exactly (by reading ahead), because CSV.swift's reader
-/// records a spurious `cannotReadFile` error if a stream claims to have bytes and then returns 0.
-final class CheckedInputStream: InputStream {
-  /// The quote checker fed with every byte read from `base` so far.
-  private(set) var checker = QuoteChecker()
-  /// How many bytes have been read from `base` so far (the file's own bytes, before any
-  /// transcoding); at most one 64 KiB chunk ahead of what CSV.swift consumed.
-  private(set) var bytesFromBase = 0
-
-  private let base: InputStream
-  private var buffer: [UInt8] = []
-  private var bufferOffset = 0
-  private var baseAtEnd = false
-  private var failure: (any Error)?
-  private var status: Stream.Status = .notOpen
-  private let encoding: SourceEncoding
-
-  /// Wraps `base`; `delimiter` is the CSV field separator the quote checker expects.
-  init(base: InputStream, delimiter: UInt8 = 0x2C, encoding: SourceEncoding = .utf8) {
-    self.base = base
-    self.encoding = encoding
-    checker.delimiter = delimiter
-    super.init(data: Data())
-  }
-
-  override func open() {
-    base.open()
-    status = base.streamStatus == .open ? .open : .error
-  }
-
-  override func close() {
-    base.close()
-    status = .closed
-  }
-
-  override var streamStatus: Stream.Status { status }
-
-  override var streamError: (any Error)? { failure ?? base.streamError }
-
-  override var hasBytesAvailable: Bool {
-    fill()
-    return bufferOffset < buffer.count
-  }
-
-  override func read(_ target: UnsafeMutablePointer<UInt8>, maxLength: Int) -> Int {
-    guard status == .open || status == .atEnd else { return -1 }
-    fill()
-    if failure != nil {
-      status = .error
-      return -1
+    if data.isEmpty {
+      atEnd = true
+      chunk = []
+      position = 0
+      return
     }
-    guard bufferOffset < buffer.count else {
-      status = .atEnd
-      return 0
+    bytesFromFile += data.count
+    do {
+      chunk = try Self.transcode([UInt8](data), encoding: encoding, line: line)
+    } catch let message {
+      throw ImportError(file: url.path, line: message.line, message: message.text)
     }
-    let count = min(maxLength, buffer.count - bufferOffset)
-    buffer.withUnsafeBufferPointer { source in
-      target.update(from: source.baseAddress! + bufferOffset, count: count)
-    }
-    bufferOffset += count
-    return count
+    position = 0
   }
 
-  override func getBuffer(
-    _ buffer: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>,
-    length len: UnsafeMutablePointer<Int>
-  ) -> Bool {
-    false
+  /// A reason and line for an error found while transcoding.
+  private struct TranscodingError: Error {
+    var line: Int
+    var text: String
   }
 
-  /// Up to `count` of the first bytes of `base`, without consuming them; call before reading.
-  func peekPrefix(_ count: Int) -> [UInt8] {
-    fill()
-    return Array(buffer[bufferOffset..<min(buffer.count, bufferOffset + count)])
-  }
-
-  /// Reads the next chunk of `base` into `buffer` once the buffer is used up.
-  private func fill() {
-    guard bufferOffset >= buffer.count, !baseAtEnd, failure == nil else { return }
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-    let got = chunk.withUnsafeMutableBufferPointer {
-      base.read($0.baseAddress!, maxLength: $0.count)
-    }
-    if got < 0 {
-      failure = base.streamError ?? CSVError.cannotReadFile
-      baseAtEnd = true
-    } else if got == 0 {
-      baseAtEnd = true
-      checker.finish()
-    } else {
-      chunk.removeSubrange(got...)
-      bytesFromBase += got
-      if encoding == .windows1252 {
-        // Single-byte: every chunk boundary is a character boundary.
-        guard let text = String(data: Data(chunk), encoding: .windowsCP1252) else {
-          failure = CSVError.cannotReadFile
-          baseAtEnd = true
-          return
-        }
-        chunk = Array(text.utf8)
+  /// `bytes` as UTF-8: unchanged for UTF-8, transcoded byte by byte for Windows-1252 (a
+  /// single-byte encoding: every chunk boundary is a character boundary).
+  private static func transcode(_ bytes: [UInt8], encoding: SourceEncoding, line: Int) throws(TranscodingError)
+    -> [UInt8]
+  {
+    guard encoding == .windows1252 else { return bytes }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count + bytes.count / 8)
+    for byte in bytes {
+      if byte < 0x80 {
+        out.append(byte)
+        continue
       }
-      chunk.withUnsafeBufferPointer { checker.consume($0) }
-      buffer = chunk
-      bufferOffset = 0
+      let scalar = windows1252[Int(byte)]
+      guard scalar != 0 else {
+        throw TranscodingError(
+          line: line, text: "byte 0x\(String(byte, radix: 16, uppercase: true)) is not a Windows-1252 character")
+      }
+      out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+    }
+    return out
+  }
+
+  /// The Unicode scalar of each Windows-1252 byte (WHATWG Encoding Standard, index
+  /// windows-1252); 0 for the five bytes it leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D).
+  private static let windows1252: [UInt32] = {
+    var table = (0..<256).map { UInt32($0) }
+    let high: [UInt32] = [
+      0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,
+      0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+      0x0153, 0, 0x017E, 0x0178,
+    ]
+    for (offset, scalar) in high.enumerated() { table[0x80 + offset] = scalar }
+    return table
+  }()
+
+  /// The next byte, consumed, or nil at the end of the file.
+  @inline(__always)
+  private func nextByte() throws(ImportError) -> UInt8? {
+    if position >= chunk.count {
+      if atEnd { return nil }
+      try refill()
+      if position >= chunk.count { return nil }
+    }
+    let byte = chunk[position]
+    position += 1
+    return byte
+  }
+
+  /// Reads one record (see the type's grammar); CSV.swift's `readRow` in bytes.
+  private func readRecord() throws(ImportError) -> Outcome {
+    if pendingLF {
+      pendingLF = false
+      try fill()
+      if position < chunk.count, chunk[position] == Self.lf { position += 1 }
+    }
+    try fill()
+    if position >= chunk.count { return .end }
+    let recordLine = line
+    var fields: [String] = []
+    if let count = columnNames?.count { fields.reserveCapacity(count) }
+    var invalidField: Int?
+    var recordProblem: (field: Int, message: String)?
+    var endOfRecord = false
+    while !endOfRecord {
+      scratch.removeAll(keepingCapacity: true)
+      fieldLength = 0
+      let index = fields.count
+      guard let first = try nextByte() else {
+        fields.append("")
+        break
+      }
+      if first == Self.quote {
+        endOfRecord = try readQuoted(recordLine: recordLine, field: index)
+      } else {
+        position -= 1
+        endOfRecord = try readUnquoted()
+      }
+      // The field as text: validated as UTF-8 (Swift's validator follows Unicode Table 3-7).
+      if fieldLength > Self.maxFieldBytes {
+        if recordProblem == nil {
+          recordProblem = (
+            index,
+            "field is \(Phrasing.counted(fieldLength, "byte")) long; the limit is \(Phrasing.counted(Self.maxFieldBytes, "byte"))"
+          )
+        }
+        fields.append("")
+        continue
+      }
+      let text = scratch.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+      guard let text else {
+        if invalidField == nil { invalidField = index }
+        fields.append("")
+        continue
+      }
+      if recordProblem == nil, scratch.contains(0) {
+        recordProblem = (index, "NUL byte in field")
+      }
+      fields.append(text)
+    }
+    if let invalidField {
+      throw ImportError(
+        file: url.path, line: recordLine, column: columnName(invalidField),
+        message: "invalid UTF-8 (a Windows-1252 file needs --encoding windows-1252)")
+    }
+    if let recordProblem {
+      return .invalidRecord(
+        ImportError(
+          file: url.path, line: recordLine, column: columnName(recordProblem.field), message: recordProblem.message))
+    }
+    return .record(CSVRow(fields: fields, line: recordLine))
+  }
+
+  /// Appends bytes to the current field, keeping at most ``maxFieldBytes`` + 1 of them.
+  @inline(__always)
+  private func keep(_ bytes: ArraySlice<UInt8>) {
+    fieldLength += bytes.count
+    if scratch.count <= Self.maxFieldBytes { scratch.append(contentsOf: bytes) }
+  }
+
+  /// Reads an unquoted field up to the delimiter (consumed), a line break (consumed) or the end
+  /// of the file. Returns whether the record ended.
+  private func readUnquoted() throws(ImportError) -> Bool {
+    while true {
+      try fill()
+      if position >= chunk.count { return true }
+      let start = position
+      let end = chunk.count
+      var found: UInt8?
+      let delimiter = self.delimiter
+      chunk.withUnsafeBufferPointer { bytes in
+        var i = start
+        while i < end {
+          let byte = bytes[i]
+          if byte == delimiter || byte == Self.cr || byte == Self.lf {
+            found = byte
+            break
+          }
+          i += 1
+        }
+        position = i
+      }
+      keep(chunk[start..<position])
+      guard let found else { continue }
+      position += 1
+      if found == delimiter { return false }
+      line += 1
+      if found == Self.cr { pendingLF = true }
+      return true
+    }
+  }
+
+  /// Reads a quoted field after its opening quote, up to and including what follows the closing
+  /// quote. Returns whether the record ended. Throws broken quoting (file-level).
+  private func readQuoted(recordLine: Int, field: Int) throws(ImportError) -> Bool {
+    let openedLine = line
+    var afterCR = false
+    while true {
+      try fill()
+      if position >= chunk.count {
+        throw ImportError(
+          file: url.path, line: recordLine, column: columnName(field),
+          message: "broken CSV quoting: the quoted field opened on line \(openedLine) is never closed")
+      }
+      let start = position
+      let end = chunk.count
+      var closed = false
+      var lines = 0
+      chunk.withUnsafeBufferPointer { bytes in
+        var i = start
+        while i < end {
+          let byte = bytes[i]
+          if byte > Self.quote {
+            afterCR = false
+          } else if byte == Self.quote {
+            closed = true
+            break
+          } else if byte == Self.cr {
+            lines += 1
+            afterCR = true
+          } else if byte == Self.lf {
+            if !afterCR { lines += 1 }
+            afterCR = false
+          } else {
+            afterCR = false
+          }
+          i += 1
+        }
+        position = i
+      }
+      line += lines
+      keep(chunk[start..<position])
+      guard closed else { continue }
+      position += 1
+      // After the closing quote.
+      guard let next = try nextByte() else { return true }
+      switch next {
+      case Self.quote:
+        keep([Self.quote])
+        afterCR = false
+      case delimiter:
+        return false
+      case Self.cr:
+        line += 1
+        pendingLF = true
+        return true
+      case Self.lf:
+        line += 1
+        return true
+      default:
+        let shown =
+          (0x20..<0x7F).contains(next)
+          ? "'\(Character(Unicode.Scalar(next)))'" : "byte 0x\(String(next, radix: 16))"
+        throw ImportError(
+          file: url.path, line: recordLine, column: columnName(field),
+          message: "broken CSV quoting: \(shown) after the closing quote of a quoted field on line \(line) "
+            + "(a quote inside a quoted field must be doubled)")
+      }
     }
   }
 }

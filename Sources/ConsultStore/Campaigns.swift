@@ -8,14 +8,15 @@ import Postgres
 /// NFKC, lower case, HTML entities decoded, a trailing "Re: …" line removed, punctuation
 /// removed, whitespace collapsed). Texts that are only an attachment placeholder ("See
 /// attached file(s)") have no fingerprint and never form a campaign. Near campaigns also
-/// join texts whose normalised forms are similar (see
+/// join texts that are similar (MinHash and LSH, see
 /// ``ConsultStore/campaigns(in:minSize:near:)``).
 public struct Campaign: Sendable, Equatable, Encodable {
   /// How the members were grouped.
   public enum Kind: String, Sendable, Encodable, CaseIterable {
     /// Every member has the same normalised text.
     case exact
-    /// The members' normalised texts differ but are similar (pg_trgm similarity ≥ the threshold).
+    /// The members' normalised texts differ but are similar (estimated Jaccard similarity of their
+    /// shingles ≥ ``NearDuplicateGrouping/threshold``).
     case near
   }
   /// Exact or near.
@@ -52,25 +53,6 @@ public struct CampaignSummary: Sendable, Equatable, Encodable {
 }
 
 extension ConsultStore {
-  /// The pg_trgm similarity (PostgreSQL docs Appendix F.35, `similarity()`: shared
-  /// trigrams over all trigrams of the two texts) at or above which two normalised texts
-  /// are near-duplicates. At 0.8 the regulations.gov form letter "Please reinstate work
-  /// requirements for food stamps and support conservative waiver reform." and its variants
-  /// without "please" or "and", or with a sentence added, group together, while two different
-  /// sentences on the same subject (similarity around 0.5) do not.
-  public static let nearDuplicateThreshold = 0.8
-
-  /// The length, in characters of the normalised text, of the two blocking keys of the
-  /// near-duplicate search: texts are compared only within a block of texts that begin, or
-  /// end, with the same this many characters (a form letter with a sentence added keeps the
-  /// letter's beginning, or its end when the sentence comes first).
-  public static let nearDuplicateBlockKeyLength = 40
-
-  /// How many representatives each block has: its texts sent most often (then the earliest).
-  /// Every text of the block is compared with each of them, so a chain of variants (A like B,
-  /// B like C) is still found when B is among them; the work stays linear in the number of texts.
-  public static let nearDuplicateRepresentatives = 8
-
   /// Length of a campaign's excerpt, in characters.
   public static let campaignExcerptLength = 100
 
@@ -79,21 +61,15 @@ extension ConsultStore {
   /// Exact campaigns are groups of at least `minSize` written submissions sharing the
   /// stored `fingerprint` (read through the `(consultation_id, fingerprint)` index).
   ///
-  /// With `near`, texts are also grouped by similarity, by blocking: one row per distinct
-  /// fingerprint (its normalised text) goes into a temporary table; the texts that begin with
-  /// the same ``nearDuplicateBlockKeyLength`` characters form a block, and so do those that
-  /// end with the same ones. In each block the representatives are the
-  /// ``nearDuplicateRepresentatives`` texts sent most often (then the earliest), and every
-  /// other text of the block is linked to each representative whose pg_trgm similarity
-  /// (PostgreSQL docs F.35) with it is at least ``nearDuplicateThreshold``. The
-  /// campaigns are the connected components of these links, computed here with a union-find.
-  /// A campaign whose members all share one fingerprint stays `exact`; one joining several is
-  /// `near`. Two texts that differ at both ends (a sentence added before and after the letter)
-  /// are not found; that is the price of never comparing all pairs.
+  /// With `near`, the distinct texts (one per fingerprint) are also grouped by similarity,
+  /// wherever the texts differ (start, end, middle, both ends): ``NearDuplicateGrouping``
+  /// (MinHash signatures of word 3-grams, 21 LSH bands of 3 bins, joined at an estimated
+  /// Jaccard similarity ≥ 0.45). A campaign whose members all share one fingerprint stays `exact`;
+  /// one joining several is `near`.
   ///
-  /// Cost: exact campaigns are one indexed aggregate. Near campaigns compare each distinct
-  /// text with at most 2 × ``nearDuplicateRepresentatives`` representatives: linear in the
-  /// number of distinct texts.
+  /// Cost: exact campaigns are one indexed aggregate. Near campaigns read each distinct text once
+  /// (a cursor) and compare it with at most 21 others: linear in the number of distinct texts;
+  /// memory about 200 bytes per distinct text.
   ///
   /// - Parameters:
   ///   - slug: The consultation.
@@ -142,88 +118,112 @@ extension ConsultStore {
   }
 
   private func nearCampaigns(consultationID: Int64, minSize: Int) throws -> [Campaign] {
-    try connection.execute("DROP TABLE IF EXISTS pg_temp.consult_campaign_texts, pg_temp.consult_campaign_pairs")
-    try connection.execute(
-      """
-      CREATE TEMPORARY TABLE consult_campaign_texts (
-        fingerprint text PRIMARY KEY, size integer NOT NULL, first_id bigint NOT NULL,
-        first_received_at timestamptz NOT NULL, attribution text NOT NULL, head text NOT NULL, norm text NOT NULL
-      ) ON COMMIT DROP
-      """)
-    // One row per distinct text: its count and earliest member.
-    try connection.execute(
-      """
-      INSERT INTO consult_campaign_texts
-      SELECT f.fingerprint, f.size, k.id, k.received_at, k.attribution, left(k.text, 400),
-             consult_normalise_text(k.text)
-      FROM (SELECT DISTINCT ON (fingerprint) fingerprint, id, count(*) OVER (PARTITION BY fingerprint) AS size
-            FROM contributions
-            WHERE consultation_id = $1 AND kind = 'written-submission' AND fingerprint IS NOT NULL
-            ORDER BY fingerprint, received_at, id) f
-      JOIN contributions k ON k.id = f.id
-      """, [consultationID])
-    try connection.execute(
-      "CREATE TEMPORARY TABLE consult_campaign_pairs (a text NOT NULL, b text NOT NULL) ON COMMIT DROP")
-    // Link every text to its block's representative when similar enough: blocks by the
-    // beginning, then by the end, of the normalised text (fixed statements; every value a parameter).
-    for sql in [
-      """
-      INSERT INTO consult_campaign_pairs (a, b)
-      SELECT r.fingerprint, t.fingerprint
-      FROM (SELECT block, fingerprint, norm FROM (
-              SELECT left(norm, $1) AS block, fingerprint, norm,
-                     row_number() OVER (PARTITION BY left(norm, $1)
-                                        ORDER BY size DESC, first_received_at, fingerprint) AS rank
-              FROM consult_campaign_texts) ranked WHERE rank <= $3) r
-      JOIN consult_campaign_texts t ON left(t.norm, $1) = r.block AND t.fingerprint <> r.fingerprint
-      WHERE similarity(r.norm, t.norm) >= $2
-      """,
-      """
-      INSERT INTO consult_campaign_pairs (a, b)
-      SELECT r.fingerprint, t.fingerprint
-      FROM (SELECT block, fingerprint, norm FROM (
-              SELECT right(norm, $1) AS block, fingerprint, norm,
-                     row_number() OVER (PARTITION BY right(norm, $1)
-                                        ORDER BY size DESC, first_received_at, fingerprint) AS rank
-              FROM consult_campaign_texts) ranked WHERE rank <= $3) r
-      JOIN consult_campaign_texts t ON right(t.norm, $1) = r.block AND t.fingerprint <> r.fingerprint
-      WHERE similarity(r.norm, t.norm) >= $2
-      """,
-    ] {
-      try connection.execute(
-        sql, [Self.nearDuplicateBlockKeyLength, Self.nearDuplicateThreshold, Self.nearDuplicateRepresentatives])
-    }
-    let pairs = try connection.query("SELECT a, b FROM consult_campaign_pairs").map {
-      (try $0.decode("a", as: String.self), try $0.decode("b", as: String.self))
-    }
-    // Every text that is linked, or is an exact campaign by itself.
-    let texts = try connection.query(
-      """
-      SELECT fingerprint, size, first_id, first_received_at, attribution, head FROM consult_campaign_texts
-      WHERE size >= 2 OR fingerprint IN (SELECT a FROM consult_campaign_pairs UNION SELECT b FROM consult_campaign_pairs)
-      """
-    ).map { row in
-      CampaignText(
-        fingerprint: try row.decode("fingerprint"), size: try row.decode("size"), firstID: try row.decode("first_id"),
-        firstReceivedAt: try row.decode("first_received_at", as: PostgresTimestamp.self).date,
-        attribution: try row.decode("attribution"), head: try row.decode("head"))
-    }
-    try connection.execute("DROP TABLE consult_campaign_texts, consult_campaign_pairs")
-
-    var components = UnionFind(texts.map(\.fingerprint))
-    for (a, b) in pairs { components.union(a, b) }
-    var groups: [String: [CampaignText]] = [:]
-    for text in texts { groups[components.find(text.fingerprint), default: []].append(text) }
-    return groups.values.compactMap { members -> Campaign? in
-      let size = members.reduce(0) { $0 + $1.size }
+    let grouped = try nearGroups(consultationID: consultationID)
+    var members: [Int: [Int]] = [:]
+    for (index, root) in grouped.roots.enumerated() { members[root, default: []].append(index) }
+    var found: [(kind: Campaign.Kind, size: Int, distinct: Int, first: Int)] = []
+    for group in members.values {
+      let size = group.reduce(0) { $0 + grouped.texts[$1].size }
       guard size >= minSize,
-        let first = members.min(by: { ($0.firstReceivedAt, $0.firstID) < ($1.firstReceivedAt, $1.firstID) })
-      else { return nil }
+        let first = group.min(by: {
+          (grouped.texts[$0].firstReceivedAt, grouped.texts[$0].firstID)
+            < (grouped.texts[$1].firstReceivedAt, grouped.texts[$1].firstID)
+        })
+      else { continue }
+      found.append((group.count == 1 ? .exact : .near, size, group.count, first))
+    }
+    // The earliest members' texts, for the excerpts: one query for all campaigns.
+    let ids = found.map { grouped.texts[$0.first].firstID }
+    var heads: [Int64: (head: String, attribution: String)] = [:]
+    for row in try connection.query(
+      "SELECT id, left(text, 400) AS head, attribution FROM contributions WHERE id = ANY($1::bigint[])",
+      [PostgresTextArray(ids.map(String.init))])
+    {
+      heads[try row.decode("id")] = (try row.decode("head"), try row.decode("attribution"))
+    }
+    return found.map { campaign in
+      let first = grouped.texts[campaign.first]
+      let head = heads[first.firstID]
       return Campaign(
-        kind: members.count == 1 ? .exact : .near, size: size, distinctTexts: members.count,
-        firstContributionID: first.firstID, firstReceivedAt: first.firstReceivedAt,
-        excerpt: Self.excerpt(first.head, attribution: first.attribution))
+        kind: campaign.kind, size: campaign.size, distinctTexts: campaign.distinct, firstContributionID: first.firstID,
+        firstReceivedAt: Date(timeIntervalSince1970: first.firstReceivedAt),
+        excerpt: head.flatMap { Self.excerpt($0.head, attribution: $0.attribution) })
     }.sorted(by: Self.campaignOrder)
+  }
+
+  /// One row per distinct text (fingerprint) of a consultation's written submissions, most-sent
+  /// first (then earliest), grouped by ``NearDuplicateGrouping``; read through a cursor 5,000
+  /// texts at a time, inside the caller's transaction. Memory: about 200 bytes per distinct text
+  /// (its signature, fingerprint and counts), never the texts themselves.
+  func nearGroups(consultationID: Int64) throws -> (texts: [NearText], roots: [Int]) {
+    try connection.execute(
+      """
+      DECLARE consult_near_texts NO SCROLL CURSOR FOR
+      WITH firsts AS (
+        SELECT DISTINCT ON (fingerprint) fingerprint, id, count(*) OVER (PARTITION BY fingerprint) AS size
+        FROM contributions
+        WHERE consultation_id = \(consultationID) AND kind = 'written-submission' AND fingerprint IS NOT NULL
+        ORDER BY fingerprint, received_at, id
+      )
+      SELECT f.fingerprint, f.size, k.id, extract(epoch FROM k.received_at)::float8 AS received, k.text
+      FROM firsts f JOIN contributions k ON k.id = f.id
+      ORDER BY f.size DESC, k.received_at, k.id
+      """)
+    var texts: [NearText] = []
+    var grouping = NearDuplicateGrouping()
+    while true {
+      let rows = try connection.query("FETCH 5000 FROM consult_near_texts")
+      if rows.isEmpty { break }
+      for row in rows {
+        texts.append(
+          NearText(
+            fingerprint: try row.decode("fingerprint"), size: try row.decode("size"), firstID: try row.decode("id"),
+            firstReceivedAt: try row.decode("received")))
+        grouping.add(try row.decode("text"))
+      }
+    }
+    try connection.execute("CLOSE consult_near_texts")
+    return (texts, grouping.groups())
+  }
+
+  /// The campaign of each fingerprint of a consultation's written submissions that belongs to one
+  /// (of at least 2 submissions): exact campaigns, or with `near` the groups of
+  /// ``campaigns(in:minSize:near:)``, each named by the fingerprint of its most-sent text. For
+  /// measuring the grouping against a known truth (`consult-bench near`, Benchmarks/import.sh).
+  ///
+  /// - Returns: Fingerprint → the fingerprint naming its campaign; fingerprints in no campaign
+  ///   are absent.
+  /// - Throws: ``StoreError`` (`.notFound`).
+  public func campaignOfFingerprint(in slug: String, near: Bool) throws -> [String: String] {
+    try transaction("campaigns of \(slug)") {
+      let consultationID = try consultation(slug).id
+      if !near {
+        var result: [String: String] = [:]
+        for row in try connection.query(
+          """
+          SELECT fingerprint FROM contributions
+          WHERE consultation_id = $1 AND kind = 'written-submission' AND fingerprint IS NOT NULL
+          GROUP BY fingerprint HAVING count(*) >= 2
+          """, [consultationID])
+        {
+          let fingerprint: String = try row.decode("fingerprint")
+          result[fingerprint] = fingerprint
+        }
+        return result
+      }
+      let grouped = try nearGroups(consultationID: consultationID)
+      var sizes: [Int: Int] = [:]
+      var named: [Int: Int] = [:]
+      for (index, root) in grouped.roots.enumerated() {
+        sizes[root, default: 0] += grouped.texts[index].size
+        if named[root] == nil { named[root] = index }  // most-sent first
+      }
+      var result: [String: String] = [:]
+      for (index, root) in grouped.roots.enumerated() where sizes[root, default: 0] >= 2 {
+        result[grouped.texts[index].fingerprint] = grouped.texts[named[root]!].fingerprint
+      }
+      return result
+    }
   }
 
   /// Largest first, then earliest, then lowest id.
@@ -258,48 +258,14 @@ extension ConsultStore {
   }
 }
 
-/// One distinct normalised text while near campaigns are built.
-private struct CampaignText {
+/// One distinct text (fingerprint) while near campaigns are built.
+struct NearText {
+  /// Its fingerprint.
   let fingerprint: String
+  /// How many written submissions send it.
   let size: Int
+  /// The earliest of them.
   let firstID: Int64
-  let firstReceivedAt: Date
-  let attribution: String
-  let head: String
-}
-
-/// Disjoint sets over strings with path halving and union by size.
-private struct UnionFind {
-  private var parent: [String: String] = [:]
-  private var weight: [String: Int] = [:]
-
-  init(_ elements: [String]) {
-    for element in elements {
-      parent[element] = element
-      weight[element] = 1
-    }
-  }
-
-  mutating func find(_ element: String) -> String {
-    if parent[element] == nil {
-      parent[element] = element
-      weight[element] = 1
-    }
-    var current = element
-    while let next = parent[current], next != current {
-      let grand = parent[next] ?? next
-      parent[current] = grand
-      current = grand
-    }
-    return current
-  }
-
-  mutating func union(_ a: String, _ b: String) {
-    let rootA = find(a)
-    let rootB = find(b)
-    guard rootA != rootB else { return }
-    let (small, large) = weight[rootA, default: 1] < weight[rootB, default: 1] ? (rootA, rootB) : (rootB, rootA)
-    parent[small] = large
-    weight[large, default: 1] += weight[small, default: 1]
-  }
+  /// When that one was received (seconds since 1970, UTC).
+  let firstReceivedAt: Double
 }

@@ -45,9 +45,10 @@ public struct ImportReport: Sendable, Equatable, Encodable {
 extension ConsultStore {
   /// Imports a file of submissions as written submissions of a consultation.
   ///
-  /// All or nothing: the records stream through COPY FROM STDIN into a
-  /// temporary table, then become stakeholders, contributions and event-log
-  /// entries in the same transaction. Any error in the file (reported with
+  /// All or nothing: the records go through COPY FROM STDIN into a
+  /// temporary table 10,000 (or 16 MB) at a time (``stagingBatchSize``), each batch then
+  /// becoming stakeholders, contributions and event-log entries, all in one
+  /// transaction. Any error in the file (reported with
   /// file, line and column by the ``SubmissionSource``) rolls everything
   /// back. Idempotent: a record whose source id was imported into the
   /// consultation from the same scope (``SubmissionSource/scope``) before adds
@@ -129,18 +130,45 @@ extension ConsultStore {
     return try transaction("import of \(fileName)") {
       let consultation = try consultation(consultationSlug)
       let initial = try initialState(.contribution, in: consultation)
-      try createImportStaging()
-      let read = try connection.copyFrom(Self.stagingCopy) { writer in
-        try source.read(invalid: invalidHandler) { record in
-          try writer.writeRow(Self.stagingRow(record, defaultLanguage: language))
-          tracker.read(record)
+      let scope = try importScope(source, options: options, consultation: consultation)
+      // The records go to the server in batches of `stagingBatchSize`, each staged and applied in
+      // this one transaction (PostgreSQL docs §14.4, "Populating a Database": the work is done once
+      // per batch; a batch's staging table stays within the session's temporary buffers).
+      var read = 0
+      var total = StagedImport(skipped: [], changed: [], added: 0, organisationsAdded: 0, personsAdded: 0, rejected: 0)
+      var batch: [[String?]] = []
+      var batchBytes = 0
+      batch.reserveCapacity(Self.stagingBatchSize)
+      func apply() throws {
+        guard !batch.isEmpty else { return }
+        try createImportStaging()
+        _ = try connection.copyFrom(Self.stagingCopy) { writer in
+          for row in batch { try writer.writeRow(row) }
         }
+        let staged = try applyImportStaging(
+          consultation: consultation, initial: initial, format: format, scope: scope, fileName: fileName,
+          actor: actor, updateChanged: options.updateChanged, at: options.time)
+        try connection.execute("DROP TABLE import_staging")
+        total.skipped += staged.skipped
+        total.changed += staged.changed
+        total.added += staged.added
+        total.organisationsAdded += staged.organisationsAdded
+        total.personsAdded += staged.personsAdded
+        total.rejected += staged.rejected
+        batch.removeAll(keepingCapacity: true)
+        batchBytes = 0
+      }
+      try source.read(invalid: invalidHandler) { record in
+        let row = Self.stagingRow(record, defaultLanguage: language)
+        batch.append(row)
+        batchBytes += row.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
+        read += 1
+        tracker.read(record)
+        if batch.count >= Self.stagingBatchSize || batchBytes >= Self.stagingBatchBytes { try apply() }
       }
       tracker.writingStarted()
-      let staged = try applyImportStaging(
-        consultation: consultation, initial: initial, format: format,
-        scope: try importScope(source, options: options, consultation: consultation), fileName: fileName,
-        actor: actor, updateChanged: options.updateChanged, at: options.time)
+      try apply()
+      let staged = total
       try connection.execute(
         """
         INSERT INTO imports (consultation_id, format, file_name, rows_read, rows_added, actor_id)
@@ -157,6 +185,13 @@ extension ConsultStore {
       return report
     }
   }
+
+  /// Records per batch of an all-or-nothing import (each staged and applied in the import's one
+  /// transaction): as many as a resumable import commits at a time by default.
+  static let stagingBatchSize = 10_000
+  /// The most bytes of field values a batch holds before it is applied (memory stays flat, also
+  /// with long texts).
+  static let stagingBatchBytes = 16_000_000
 
   /// The COPY statement that fills `import_staging`, in ``stagingRow(_:)``'s column order.
   static let stagingCopy = """

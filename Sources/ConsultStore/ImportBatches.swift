@@ -51,8 +51,9 @@ public struct ImportProgress: Sendable, Equatable {
   /// Whether this is the last report (everything read; sent just before the import returns).
   public var finished: Bool
   /// Whether every record has been read and sent, and the database is now turning them into
-  /// stakeholders, contributions and events (one-transaction imports only; about as long again
-  /// as the reading for a large file). No further report comes until ``finished``.
+  /// stakeholders, contributions and events (one-transaction imports only: the last batch of at
+  /// most 10,000 records, the earlier ones written while reading). No further report comes until
+  /// ``finished``.
   public var writing = false
 
   /// The share of the file read, 0…1: ``bytesRead`` ÷ ``fileSize``; nil when either is unknown.

@@ -7,8 +7,14 @@
 //                                                   toggle KIND (workshop or contribution) entities
 //                                                   for SECONDS; prints "tps N"
 //   consult-bench check DBNAME                      replay the event log (consult log check)
-//   consult-bench parse FILE                        read a Polis comments.csv (CSV.swift and the
-//                                                   record checks, no database); prints records/s
+//   consult-bench parse FILE                        read a Polis comments.csv (consult's CSV reader
+//                                                   and the record checks, no database); prints records/s
+//   consult-bench near DBNAME CONSULTATION TRUTH    group near-duplicate campaigns (as `campaigns --near`)
+//                                                   and measure them against a generator's ground truth
+//                                                   (Benchmarks/generate-docket.py): pairwise precision
+//                                                   and recall, recall per kind of edit, seconds
+//   consult-bench csv FILE                          read any CSV file with consult's CSV reader alone
+//                                                   (records, no checks); prints records/s and MB/s
 //
 // The server is the one the libpq environment (PGHOST, PGPORT, PGUSER) names. Each transition is
 // ConsultStore.fire: one transaction that reads the entity, lets the workflow core decide,
@@ -174,10 +180,77 @@ do {
       String(
         format: "parse %d records in %.2f s: %.0f records/s (%d text bytes)", count, elapsed,
         Double(count) / elapsed, bytes))
+  case ("near", 4):
+    // Near-duplicate grouping against the generator's ground truth. Pairwise: of all pairs of
+    // rows put in one campaign, the share truly in one (precision); of all pairs truly in one,
+    // the share put in one (recall); rows in no campaign are campaigns of their own.
+    let store = ConsultStore(connection: try connect(arguments[1]))
+    let startedAt = Date()
+    let campaignOf = try store.campaignOfFingerprint(in: arguments[2], near: true)
+    let elapsed = Date().timeIntervalSince(startedAt)
+    var truth: [String: (campaign: String, edit: String)] = [:]
+    let truthText = try String(contentsOfFile: arguments[3], encoding: .utf8)
+    for line in truthText.split(separator: "\n").dropFirst() {
+      let parts = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      truth[parts[0]] = (parts[1].isEmpty ? "single:" + parts[0] : parts[1], parts[2])
+    }
+    var pairs: [String: Int] = [:]
+    var predicted: [String: Int] = [:]
+    var actual: [String: Int] = [:]
+    var rowsOf: [(predicted: String, truth: String, edit: String)] = []
+    for row in try store.connection.query(
+      """
+      SELECT k.source_id, k.fingerprint FROM contributions k JOIN consultations c ON c.id = k.consultation_id
+      WHERE c.slug = $1
+      """, [arguments[2]])
+    {
+      let id: String = try row.decode("source_id")
+      let fingerprint: String? = try row.decode("fingerprint")
+      let label = fingerprint.flatMap { campaignOf[$0] } ?? "single:" + id
+      guard let known = truth[id] else { fail("row \(id) is not in the truth file") }
+      pairs[label + "\u{1}" + known.campaign, default: 0] += 1
+      predicted[label, default: 0] += 1
+      actual[known.campaign, default: 0] += 1
+      rowsOf.append((label, known.campaign, known.edit))
+    }
+    func choose2(_ n: Int) -> Double { Double(n) * Double(n - 1) / 2 }
+    let together = pairs.values.reduce(0) { $0 + choose2($1) }
+    let precision = together / max(1, predicted.values.reduce(0) { $0 + choose2($1) })
+    let recall = together / max(1, actual.values.reduce(0) { $0 + choose2($1) })
+    // Per kind of edit: a row is caught when it is in the campaign holding most of its true campaign.
+    var majority: [String: (label: String, count: Int)] = [:]
+    for (key, count) in pairs {
+      let parts = key.split(separator: "\u{1}").map(String.init)
+      if count > majority[parts[1]]?.count ?? 0 { majority[parts[1]] = (parts[0], count) }
+    }
+    var caught: [String: (Int, Int)] = [:]
+    for row in rowsOf where !row.edit.isEmpty {
+      let hit = majority[row.truth]?.label == row.predicted ? 1 : 0
+      caught[row.edit, default: (0, 0)].0 += hit
+      caught[row.edit, default: (0, 0)].1 += 1
+    }
+    let kinds = ["exact", "start", "end", "middle", "both"].compactMap { kind in
+      caught[kind].map { kind + " " + String(format: "%.4f", Double($0.0) / Double(max(1, $0.1))) }
+    }
+    print(
+      String(
+        format: "near precision %.4f recall %.4f seconds %.2f texts %d", precision, recall, elapsed, rowsOf.count)
+        + " | recall by edit: " + kinds.joined(separator: ", "))
+  case ("csv", 2):
+    // The CSV reader alone: records and bytes per second.
+    let startedAt = Date()
+    let reader = try CSVRowReader(url: URL(fileURLWithPath: arguments[1]))
+    var count = 0
+    while try reader.next() != nil { count += 1 }
+    let elapsed = Date().timeIntervalSince(startedAt)
+    print(
+      String(
+        format: "csv %d records in %.2f s: %.0f records/s, %.1f MB/s", count, elapsed, Double(count) / elapsed,
+        Double(reader.bytesRead) / elapsed / 1_000_000))
   default:
     fail(
       "usage: consult-bench setup DBNAME WORKFLOW.yaml ITEMS | run DBNAME workshop|contribution CLIENTS SECONDS"
-        + " | check DBNAME | parse FILE"
+        + " | check DBNAME | parse FILE | csv FILE | near DBNAME CONSULTATION TRUTH"
     )
   }
 } catch {

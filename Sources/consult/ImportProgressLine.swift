@@ -40,15 +40,15 @@ final class ImportProgressLine {
 
   /// The line's text, e.g. `12,000 rows read · 4,000 rows/s · 40% · about 5 s left to read`,
   /// then, once the database writes what was read,
-  /// `30,000 rows read in 7 s · the database is writing them (about as long again for a large file)`.
+  /// `30,000 rows read in 7 s · the database is writing the last of them` (at most 10,000: the
+  /// earlier ones were written while the file was read).
   ///
   /// - Parameters:
   ///   - progress: The latest report.
   ///   - elapsed: Seconds since the import started.
   static func text(_ progress: ImportProgress, elapsed: Double) -> String {
     if progress.writing {
-      return "\(grouped(progress.rowsRead)) rows read in \(duration(elapsed)) · the database is writing them "
-        + "(about as long again for a large file)"
+      return "\(grouped(progress.rowsRead)) rows read in \(duration(elapsed)) · the database is writing the last of them"
     }
     var parts = ["\(grouped(progress.rowsRead)) rows read"]
     if elapsed >= 0.5 { parts.append("\(grouped(Int(Double(progress.rowsRead) / elapsed))) rows/s") }

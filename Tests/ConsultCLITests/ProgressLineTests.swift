@@ -22,6 +22,6 @@ struct ProgressLineTests {
   @Test("once everything is read: says the database is writing, with no time left that would be wrong")
   func writing() {
     let text = ImportProgressLine.text(Self.progress(rows: 30_000, bytes: 1_000, writing: true), elapsed: 7)
-    #expect(text == "30,000 rows read in 7 s · the database is writing them (about as long again for a large file)")
+    #expect(text == "30,000 rows read in 7 s · the database is writing the last of them")
   }
 }
