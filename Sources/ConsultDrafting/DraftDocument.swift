@@ -49,6 +49,38 @@ public struct DraftTextError: Error, Sendable, Equatable, CustomStringConvertibl
 /// Reads the structure of a draft's Markdown text: sections and their anchors, and the
 /// citations of contributions (`[#12]`) and comments (`[c3]`) in it. Pure: no I/O.
 public enum DraftDocument {
+  /// The largest revision consult records, in bytes of UTF-8: 1,000,000, the limit of a
+  /// contribution's text (`ContributionText.maxBytes`); a paper is tens of kilobytes. `consult
+  /// draft new` and `draft revise` refuse a longer file, naming it, and the store refuses a
+  /// longer revision whatever the caller.
+  public static let maxBytes = 1_000_000
+
+  /// Why `text` may not be recorded as a revision for its size, or nil when it may.
+  ///
+  /// - Parameter text: The revision's text.
+  /// - Returns: e.g. `is 5,400,000 bytes long; a draft may be at most 1,000,000 bytes`, to
+  ///   follow the file's name; nil within the limit.
+  public static func sizeProblem(_ text: String) -> String? {
+    sizeProblem(bytes: text.utf8.count)
+  }
+
+  /// Why a text of `bytes` bytes may not be recorded as a revision, or nil when it may.
+  public static func sizeProblem(bytes: Int) -> String? {
+    guard bytes > maxBytes else { return nil }
+    return "is \(grouped(bytes)) bytes long; a draft may be at most \(grouped(maxBytes)) bytes"
+  }
+
+  /// `value` with a comma every three digits.
+  static func grouped(_ value: Int) -> String {
+    var digits = String(value)
+    var index = digits.count - 3
+    while index > 0 {
+      digits.insert(",", at: digits.index(digits.startIndex, offsetBy: index))
+      index -= 3
+    }
+    return digits
+  }
+
   /// The anchor of the text before the first heading.
   public static let preambleAnchor = "preamble"
 

@@ -1,3 +1,4 @@
+import ConsultCore
 import Postgres
 
 /// The spelling rule of a name users type (a consultation slug, a stakeholder handle, a theme or
@@ -71,6 +72,28 @@ public struct NameRule: Sendable {
   /// - Throws: ``StoreError`` (`.invalidInput`): "the workshop's title is empty; give one".
   public static func requireText(_ text: String, _ what: String) throws {
     if text.allSatisfy(\.isWhitespace) { throw StoreError(.invalidInput, "\(what) is empty; give one") }
+  }
+
+  /// The longest name of a stakeholder (a person's or an organisation's), in characters: 300,
+  /// room for the longest official organisation names, short enough to print in a table row.
+  public static let maxNameLength = 300
+
+  /// Refuses an empty (or blank) name, or one longer than ``maxNameLength`` characters.
+  ///
+  /// - Parameters:
+  ///   - name: The name.
+  ///   - what: What it is, e.g. "the stakeholder's name".
+  /// - Throws: ``StoreError`` (`.invalidInput`): "the stakeholder's name is empty; give one", or
+  ///   "the stakeholder's name is 120,000 characters long; a name may be at most 300 characters".
+  public static func requireName(_ name: String, _ what: String) throws {
+    try requireText(name, what)
+    let length = name.count
+    guard length <= maxNameLength else {
+      throw StoreError(
+        .invalidInput,
+        "\(what) is \(Phrasing.counted(length, "character")) long; a name may be at most "
+          + Phrasing.counted(maxNameLength, "character"))
+    }
   }
 
   static func isLowerAlphanumeric(_ character: Character) -> Bool {

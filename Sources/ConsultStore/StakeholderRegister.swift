@@ -66,13 +66,14 @@ extension ConsultStore {
   ///     event); nil: now.
   /// - Returns: The stakeholder as it now is.
   /// - Throws: ``StoreError``: `.notFound` (stakeholder, group, organisation, actor);
-  ///   `.invalidInput` when nothing would change, for an empty name, or an organisation given
+  ///   `.invalidInput` when nothing would change, for an empty name or one longer than
+  ///   ``NameRule/maxNameLength``, or an organisation given
   ///   for an organisation; `.alreadyExists` when an organisation's new name matches another's.
   @discardableResult
   public func editStakeholder(
     _ handle: String, changes: StakeholderChanges, actor: String, reason: String? = nil, at time: Date? = nil
   ) throws -> Stakeholder {
-    if let name = changes.name { try NameRule.requireText(name, "the stakeholder's name") }
+    if let name = changes.name { try NameRule.requireName(name, "the stakeholder's name") }
     return try transaction("stakeholder \(handle)") {
       let found = try stakeholder(handle)
       let current = try connection.query(

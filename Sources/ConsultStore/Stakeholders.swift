@@ -55,7 +55,8 @@ extension ConsultStore {
   /// - Throws: ``StoreError``: `.alreadyExists` for a taken handle or an
   ///   organisation whose name matches an existing one; `.notFound` for an
   ///   unknown organisation or actor; `.invalidInput` for an unknown group, a handle not
-  ///   following ``NameRule/handle`` or an empty name.
+  ///   following ``NameRule/handle``, or an empty name or one longer than
+  ///   ``NameRule/maxNameLength``.
   ///
   /// The addition is an event of the stakeholder register (`added`, migration 0016) in the same
   /// transaction; the event holds the stakeholder's id, kind, group and organisation id, never
@@ -66,7 +67,7 @@ extension ConsultStore {
     role: String? = nil, email: String? = nil, actor: String, at time: Date? = nil
   ) throws -> Stakeholder {
     try NameRule.handle.check(handle)
-    try NameRule.requireText(name, "the stakeholder's name")
+    try NameRule.requireName(name, "the stakeholder's name")
     return try transaction("stakeholder \(handle)") {
       if let group, try connection.query("SELECT 1 FROM stakeholder_groups WHERE key = $1", [group]).isEmpty {
         let known = try stakeholderGroups().map(\.key)

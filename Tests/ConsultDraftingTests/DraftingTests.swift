@@ -219,3 +219,74 @@ struct QuotingTests {
     #expect(TextQuoteSelector.quoting("not there", in: "Above all") == nil)
   }
 }
+
+@Suite("Re-anchoring a comment in a draft of the largest size takes seconds, not minutes")
+struct DraftAnchoringSpeedTests {
+  /// A revision just under ``DraftDocument/maxBytes``: 400 sections of varied sentences, "the" in
+  /// every one.
+  static func largeRevision() -> String {
+    let words = [
+      "the", "government", "will", "press", "for", "dialogue", "on", "norms", "of", "the", "state", "and", "the",
+      "measures", "building", "capacity", "in", "the", "region", "with", "partners",
+    ]
+    var generator = SplitMix(seed: 42)
+    var text = ""
+    for section in 0..<400 {
+      text += "## Section \(section) {#s\(section)}\n\n"
+      var paragraph: [String] = []
+      while paragraph.joined(separator: " ").utf8.count < 2_300 {
+        paragraph.append(words[Int(generator.next() % UInt64(words.count))])
+      }
+      text += paragraph.joined(separator: " ") + ".\n\n"
+    }
+    return text
+  }
+
+  /// A small deterministic generator (SplitMix64), so the text is the same in every run.
+  struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  @Test func a200CharacterQuoteAfterACommonWordChangedEverywhere() throws {
+    let revision1 = Self.largeRevision()
+    #expect(revision1.utf8.count > 900_000 && revision1.utf8.count <= DraftDocument.maxBytes)
+    let home = try DraftDocument.sections(of: revision1).first { $0.anchor == "s200" }!
+    let body = TextAnchoring.text(of: home)
+    let start = body.index(body.startIndex, offsetBy: 400)
+    let quote = String(body[start..<body.index(start, offsetBy: 200)])
+    let selector = try #require(TextQuoteSelector.quoting(quote, in: body))
+    // Every "the" becomes "this": the passage is close, no longer exact.
+    let revision2 = revision1.replacingOccurrences(of: " the ", with: " this ")
+    let sections2 = try DraftDocument.sections(of: revision2)
+    let clock = ContinuousClock()
+    var anchor: TextAnchor?
+    let fuzzy = clock.measure {
+      anchor = TextAnchoring.anchor(section: "s200", selector: selector, in: sections2)
+    }
+    #expect(anchor?.match == .fuzzy)
+    #expect(anchor?.section == "s200")
+    // The passage deleted: every section is searched, exactly and closely, before it is orphaned.
+    let paragraph = try #require(sections2.first { $0.anchor == "s200" }).body
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let revision3 = revision2.replacingOccurrences(of: paragraph, with: "Nothing here any more.")
+    let sections3 = try DraftDocument.sections(of: revision3)
+    let orphaned = clock.measure {
+      anchor = TextAnchoring.anchor(section: "s200", selector: selector, in: sections3)
+    }
+    #expect(anchor?.match != .exact)
+    print(
+      "re-anchoring a 200-character quote in \(revision2.utf8.count) bytes: fuzzy \(fuzzy), searched everywhere \(orphaned)"
+    )
+    // Generous for a debug build on a loaded 2-core machine; the former O(m·n) search took 98 s.
+    #expect(fuzzy < .seconds(10))
+    #expect(orphaned < .seconds(10))
+  }
+}

@@ -31,6 +31,17 @@ struct MarkdownSafetyTests {
     #expect(MarkdownSafety.escape("No markup at all: 1 < 2? [#3]") == "No markup at all: 1 &lt; 2? [#3]")
   }
 
+  @Test("links to a place in the same document and footnotes stay; a footnote that could be a link does not")
+  func fragmentsAndFootnotes() {
+    #expect(MarkdownSafety.escape("See [scope](#scope).") == "See [scope](#scope).")
+    #expect(
+      MarkdownSafety.escape("Noted.[^1]\n\n[^1]: As the workshop heard.")
+        == "Noted.[^1]\n\n[^1]: As the workshop heard.")
+    #expect(MarkdownSafety.escape("[^1]: javascript:alert(1)") == "[^1]\\: javascript:alert(1)")
+    #expect(MarkdownSafety.escape("[^1]: //evil.example/x") == "[^1]\\: //evil.example/x")
+    #expect(MarkdownSafety.escape("[x]: relative/path") == "[x]\\: relative/path")
+  }
+
   @Test("rendered by pandoc (CommonMark and GFM), escaped Markdown has no script, no raw HTML, no unsafe link")
   func rendered() throws {
     guard let pandoc = ["/usr/bin/pandoc", "/usr/local/bin/pandoc"].first(where: FileManager.default.isExecutableFile)

@@ -112,6 +112,28 @@ struct DraftTests {
     }
   }
 
+  @Test func oversizedRevisionsAndStakeholderNamesAreRefusedWhateverTheCaller() throws {
+    let db = try Self.drafted()
+    let big = "# Big\n\n" + String(repeating: "x", count: DraftDocument.maxBytes)
+    let refused = #expect(throws: StoreError.self) {
+      try db.store.reviseDraft(in: Scenario.slug, title: nil, body: big, actor: "editor")
+    }
+    #expect(refused?.kind == .invalidInput)
+    #expect(refused?.message == "the draft is 1,000,007 bytes long; a draft may be at most 1,000,000 bytes")
+    #expect(try db.store.draft(of: Scenario.slug).revision == 1)
+    let longName = String(repeating: "N", count: NameRule.maxNameLength + 1)
+    let added = #expect(throws: StoreError.self) {
+      try db.store.addStakeholder(handle: "long", kind: .person, name: longName, group: nil, actor: "clerk")
+    }
+    #expect(added?.message == "the stakeholder's name is 301 characters long; a name may be at most 300 characters")
+    try db.store.addStakeholder(
+      handle: "long", kind: .person, name: String(longName.dropLast()), group: nil, actor: "clerk")
+    let edited = #expect(throws: StoreError.self) {
+      try db.store.editStakeholder("long", changes: StakeholderChanges(name: longName), actor: "clerk")
+    }
+    #expect(edited?.kind == .invalidInput)
+  }
+
   @Test func aWorkflowWithoutDraftingMachinesRefusesDraftCommands() throws {
     let db = try TestDatabase()
     let workflow = try db.store.resolveWorkflow(

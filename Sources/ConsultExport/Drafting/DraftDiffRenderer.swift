@@ -5,7 +5,9 @@ import Foundation
 /// Renders a section-aware comparison of two revisions (``ConsultDrafting/DraftDiff``): a heading
 /// per section saying whether it was added, removed, moved or changed, and inside a changed
 /// section the word-level changes — CriticMarkup (`{++inserted++}`, `{--deleted--}`) in Markdown,
-/// `<ins>`/`<del>` in HTML, every text escaped there.
+/// `<ins>`/`<del>` in HTML, every text escaped there. Markdown goes through
+/// ``DraftExporter/published(_:)`` (no raw HTML, no unsafe link); neither format carries a control
+/// character but tab and line feed (``ConsultCore/OutputText/withoutControls(_:)``).
 public struct DraftDiffRenderer: Sendable {
   /// Output formats.
   public enum Format: String, Sendable, CaseIterable {
@@ -68,7 +70,7 @@ public struct DraftDiffRenderer: Sendable {
             }.joined() + "\n"
         }
       }
-      return out
+      return DraftExporter.published(out)
     case .html:
       var out = """
         <!DOCTYPE html>
@@ -108,7 +110,7 @@ public struct DraftDiffRenderer: Sendable {
         }
         out += "</section>\n"
       }
-      return out + "</body>\n</html>\n"
+      return OutputText.withoutControls(out + "</body>\n</html>\n")
     }
   }
 }

@@ -6,7 +6,9 @@ import Foundation
 /// A revision of the draft as Markdown for publication or for Word (through pandoc): the text as
 /// written, then "Sources", listing per section the contributions (`[#12]`) and comments (`[c3]`)
 /// it cites, each attributed only as its contributor's consent and its workshop's rule allow
-/// (``AttributionRule``; under the Chatham House Rule, "a participant").
+/// (``AttributionRule``; under the Chatham House Rule, "a participant"). What it writes is made
+/// safe for whoever renders it (``published(_:)``): no raw HTML, no link but `http`, `https`,
+/// `mailto` and `#anchor`, no control character but tab and line feed.
 public struct DraftExporter: Sendable {
   /// Makes an exporter.
   public init() {}
@@ -17,7 +19,7 @@ public struct DraftExporter: Sendable {
   ///   - revision: The revision.
   ///   - contributions: The contributions it cites, by id (``ConsultStore/ConsultStore/draftCitedContributions(of:revision:)``).
   ///   - comments: The draft's comments (those cited are listed).
-  /// - Returns: Markdown.
+  /// - Returns: Markdown, through ``published(_:)``.
   public func markdown(
     _ revision: DraftRevision, contributions: [Int64: CitedContribution], comments: [DraftComment]
   ) -> String {
@@ -49,6 +51,17 @@ public struct DraftExporter: Sendable {
     if !listed.isEmpty {
       out += "\n## Sources {#sources}\n\n" + listed.joined(separator: "\n\n") + "\n"
     }
-    return out
+    return Self.published(out)
+  }
+
+  /// A draft's Markdown made safe to publish, the one rule of every draft export (Markdown, and
+  /// HTML and Word through pandoc): raw HTML escaped and links other than `http`, `https`,
+  /// `mailto` and `#anchor` disabled (``MarkdownSafety/escape(_:)``), then every control
+  /// character but tab and line feed replaced (``ConsultCore/OutputText/withoutControls(_:)``).
+  ///
+  /// - Parameter markdown: A revision's text, or the export built from it.
+  /// - Returns: Markdown that renders the same words.
+  public static func published(_ markdown: String) -> String {
+    OutputText.withoutControls(MarkdownSafety.escape(markdown))
   }
 }

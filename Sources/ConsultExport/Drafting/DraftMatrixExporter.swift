@@ -38,7 +38,9 @@ public struct DraftMatrixExporter: Sendable {
   ///   - comments: The draft's comments (``ConsultStore/ConsultStore/comments(in:id:)``), oldest first.
   ///   - draft: The draft (title, latest revision).
   ///   - format: csv, markdown or html.
-  /// - Returns: UTF-8 bytes.
+  /// - Returns: UTF-8 bytes: CSV cells through ``ConsultCore/OutputText/csvCell(_:)``, Markdown
+  ///   through ``DraftExporter/published(_:)``, HTML escaped; none carries a control character
+  ///   but tab and line feed.
   /// - Throws: What the CSV writer throws.
   public func render(_ comments: [DraftComment], draft: Draft, format: Format) throws -> Data {
     let rows = comments.map(Row.init)
@@ -55,7 +57,7 @@ public struct DraftMatrixExporter: Sendable {
       for row in rows {
         out += "| " + row.display.map(ProceedingsView.cell).joined(separator: " | ") + " |\n"
       }
-      return Data(out.utf8)
+      return Data(DraftExporter.published(out).utf8)
     case .html:
       var out = """
         <!DOCTYPE html>
@@ -84,7 +86,7 @@ public struct DraftMatrixExporter: Sendable {
         out += "<tr>" + row.display.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>\n"
       }
       out += "</tbody>\n</table>\n</body>\n</html>\n"
-      return Data(out.utf8)
+      return Data(OutputText.withoutControls(out).utf8)
     }
   }
 

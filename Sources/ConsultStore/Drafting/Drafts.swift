@@ -260,8 +260,10 @@ extension ConsultStore {
 
   // MARK: - Helpers
 
-  /// The sections of a draft's text, errors as ``StoreError`` (`.invalidInput`, naming the line).
+  /// The sections of a draft's text, errors as ``StoreError`` (`.invalidInput`, naming the line;
+  /// or the size, for a text over ``ConsultDrafting/DraftDocument/maxBytes``).
   static func draftSections(_ body: String) throws -> [DraftSection] {
+    if let problem = DraftDocument.sizeProblem(body) { throw StoreError(.invalidInput, "the draft \(problem)") }
     do {
       return try DraftDocument.sections(of: body)
     } catch {

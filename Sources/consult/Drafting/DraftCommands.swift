@@ -23,8 +23,15 @@ struct DraftCommand: ParsableCommand {
     ])
 
   /// Reads a draft file: Markdown as it is; `.docx` converted through pandoc. Malformed anchors are
-  /// reported as FILE:LINE.
+  /// reported as FILE:LINE; a file (or its Markdown) over ``ConsultDrafting/DraftDocument/maxBytes``
+  /// is refused, naming the file.
   static func readDraft(_ path: String) throws -> String {
+    let name = path == "-" ? "standard input" : path
+    if path != "-", let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+      let problem = DraftDocument.sizeProblem(bytes: size)
+    {
+      throw InputError(message: "\(name): \(problem)")
+    }
     let text: String
     if isWord(path) {
       guard FileManager.default.fileExists(atPath: path) else { throw InputError(message: "\(path): no such file") }
@@ -32,10 +39,11 @@ struct DraftCommand: ParsableCommand {
     } else {
       text = try readText(path: path)
     }
+    if let problem = DraftDocument.sizeProblem(text) { throw InputError(message: "\(name): \(problem)") }
     do {
       _ = try DraftDocument.sections(of: text)
     } catch {
-      throw InputError(message: "\(path == "-" ? "standard input" : path):\(error.line): \(error.message)")
+      throw InputError(message: "\(name):\(error.line): \(error.message)")
     }
     return text
   }
@@ -366,8 +374,10 @@ struct DraftCommand: ParsableCommand {
       discussion: """
         After the text, "Sources" lists per section the contributions ([#12]) and comments ([c3]) it cites, \
         attributed as the attribution rules allow. --without-sources leaves it out (the copy to edit in Word \
-        and read back with `draft revise`). html and docx need pandoc (Debian: apt-get install pandoc); raw \
-        HTML in the draft is not passed through.
+        and read back with `draft revise`). html and docx need pandoc (Debian: apt-get install pandoc). Every \
+        format is safe to publish: raw HTML in the draft is shown as text, only http, https, mailto and \
+        #anchor links stay links, element attributes other than id and class are dropped, and no control \
+        character but tab and line feed is written.
         """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The consultation.") var consultation: String
@@ -382,19 +392,20 @@ struct DraftCommand: ParsableCommand {
       let shown = try store.draftRevision(of: consultation, number: revision)
       let markdown =
         withoutSources
-        ? shown.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+        ? DraftExporter.published(shown.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
         : DraftExporter().markdown(
           shown, contributions: try store.draftCitedContributions(of: consultation, revision: shown.revision),
           comments: try store.comments(in: consultation))
       let bytes: Data
+      let title = OutputText.withoutControls(shown.title)
       switch format {
       case .markdown: bytes = Data(markdown.utf8)
       case .html:
         bytes = try Pandoc(executable: pandoc!).convert(
-          Data(markdown.utf8), from: Pandoc.markdownReader, to: "html5", standaloneTitle: shown.title)
+          Data(markdown.utf8), from: Pandoc.markdownReader, to: "html5", standaloneTitle: title)
       case .docx:
         bytes = try Pandoc(executable: pandoc!).convert(
-          Data(markdown.utf8), from: Pandoc.markdownReader, to: "docx", standaloneTitle: shown.title)
+          Data(markdown.utf8), from: Pandoc.markdownReader, to: "docx", standaloneTitle: title)
       }
       try Export.Destination.writing(to: output) { try $0.write(bytes) }
     }
@@ -410,10 +421,23 @@ struct Pandoc {
   /// The pandoc binary.
   let executable: URL
 
-  /// Pandoc's Markdown without raw HTML (so a draft cannot inject markup into an HTML export) and
-  /// with header attributes (`{#anchor}`).
+  /// Pandoc's Markdown without raw HTML, TeX or raw attributes (`` `…`{=html} ``), so a draft cannot
+  /// inject markup into an HTML or Word export, and with header attributes (`{#anchor}`).
   /// Straight quotes stay straight (no `smart`), so text comes back from Word as it went.
-  static let markdownReader = "markdown-raw_html-raw_tex-smart+header_attributes"
+  static let markdownReader = "markdown-raw_html-raw_tex-raw_attribute-smart+header_attributes"
+
+  /// A pandoc Lua filter (pandoc.org/lua-filters.html) run on every conversion from Markdown:
+  /// headings, divs, spans, links, images and code keep their identifier and classes and lose
+  /// every other attribute, so `# Scope {#scope onclick="…"}` or `[x](https://…){onmouseover=…}`
+  /// cannot put an event handler into the HTML.
+  static let attributeFilter = """
+    local function strip(el)
+      el.attr = pandoc.Attr(el.attr.identifier, el.attr.classes, {})
+      return el
+    end
+    return {{Header = strip, Div = strip, Span = strip, Link = strip, Image = strip, Code = strip, CodeBlock = strip}}
+
+    """
 
   /// `$CONSULT_PANDOC`, else the first `pandoc` on `PATH`.
   ///
@@ -459,6 +483,11 @@ struct Pandoc {
     let target = directory.appendingPathComponent("output")
     try input.write(to: source)
     var arguments = ["--from", from, "--to", to, "--output", target.path]
+    if from.hasPrefix("markdown") {
+      let filter = directory.appendingPathComponent("attributes.lua")
+      try Data(Self.attributeFilter.utf8).write(to: filter)
+      arguments += ["--lua-filter", filter.path]
+    }
     if let standaloneTitle { arguments += ["--standalone", "--metadata", "title=\(standaloneTitle)"] }
     arguments += extra + [source.path]
     let process = Process()
