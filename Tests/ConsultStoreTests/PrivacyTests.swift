@@ -1,4 +1,5 @@
 import ConsultCore
+import ConsultImport
 import ConsultStore
 import Foundation
 import Postgres
@@ -233,6 +234,44 @@ struct PrivacyTests {
       exports["contributions.csv"]!.contains(
         ",stakeholder-group,stakeholder-group,,industry-associations,\(business.pseudonym) asks for simpler rules"),
       "\(exports["contributions.csv"]!)")
+  }
+
+  @Test("forget re-pins the earlier texts and redaction rows it rewrites: log verify passes, a later edit is caught")
+  func forgetRepinsRevisionsAndRedactions() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    try db.store.addStakeholder(
+      handle: "jane-doe", kind: .person, name: "Jane Doe", group: "public", actor: "clerk")
+    let scratch = try ScratchDirectory()
+    let mapping = try CSVMapping.parse("id: Ref\ntext: Comment\nauthor: Name\n", file: "mapping.yaml")
+    let file = try scratch.write("r.csv", "Ref,Comment,Name\n1,Ask Jane Doe on 0301234567.,Alice\n")
+    _ = try db.store.importSubmissions(MappedCSVSource(file, mapping: mapping), into: Scenario.slug, actor: "editor")
+    _ = try scratch.write("r.csv", "Ref,Comment,Name\n1,Ask Jane Doe on 0301234567 today.,Alice\n")
+    _ = try db.store.importSubmissions(
+      MappedCSVSource(file, mapping: mapping), into: Scenario.slug, actor: "editor", updateChanged: true)
+    let id: Int64 = try db.store.connection.query("SELECT contribution_id AS id FROM contribution_revisions")
+      .rows[0].decode("id")
+    try db.store.redactContribution(
+      id, in: Scenario.slug, span: .text("Jane Doe on 0301234567", every: false), reason: .personalData,
+      note: "Jane Doe's number", actor: "editor")
+    #expect(try db.store.verifyLog(of: Scenario.slug).isIntact)
+    let admin = try RoleTests.store(db, as: "consult_admin")
+    let report = try admin.forgetStakeholder("jane-doe", reason: "request", actor: "admin")
+    #expect(report.contributions == 1)
+    let verified = try db.store.verifyLog(of: Scenario.slug)
+    #expect(verified.isIntact, "\(verified.brokenLinks)")
+    let dump = try pgDump(db.name)
+    #expect(!dump.contains("Jane Doe"))
+    for (edit, reported) in [
+      ("UPDATE contribution_revisions SET text = 'Ask Jane Doe.'", "earlier text"),
+      ("UPDATE contribution_redactions SET original = 'Jane Doe on 0301234567'", "redaction row"),
+    ] {
+      try LogVerificationTests.tamper(db, edit)
+      let broken = try db.store.verifyLog(of: Scenario.slug)
+      #expect(
+        broken.brokenLinks.contains { $0.entityKind == "contribution" && $0.message.contains(reported) },
+        "\(edit): \(broken.brokenLinks)")
+    }
   }
 
   @Test("log verify still catches an event edited after an erasure, and a tampered redaction record")
