@@ -202,7 +202,10 @@ struct LogVerificationTests {
   }
 
   static let storedRowEdits: [(String, String, String)] = [
-    ("editing a contribution's earlier text", "UPDATE contribution_revisions SET text = text || ' Forged.'", "contribution"),
+    (
+      "editing a contribution's earlier text", "UPDATE contribution_revisions SET text = text || ' Forged.'",
+      "contribution"
+    ),
     ("deleting a contribution's earlier text", "DELETE FROM contribution_revisions", "contribution"),
     (
       "editing a summary's earlier revision",
@@ -212,7 +215,9 @@ struct LogVerificationTests {
       "deleting a summary's earlier revision", "DELETE FROM proceedings_summary_revisions WHERE revision = 1",
       "proceedings-summary"
     ),
-    ("editing a draft's earlier revision", "UPDATE draft_revisions SET body = body || ' x' WHERE revision = 1", "draft"),
+    (
+      "editing a draft's earlier revision", "UPDATE draft_revisions SET body = body || ' x' WHERE revision = 1", "draft"
+    ),
     ("deleting a draft revision", "DELETE FROM draft_revisions WHERE revision = 2", "draft"),
     ("deleting an approval", "DELETE FROM draft_approvals", "draft"),
     ("deleting a comment", "DELETE FROM draft_comments", "comment"),
@@ -242,8 +247,9 @@ struct LogVerificationTests {
     ),
   ]
 
-  @Test("each direct edit of a stored revision, approval, comment or redaction row is reported",
-        arguments: storedRowEdits.indices)
+  @Test(
+    "each direct edit of a stored revision, approval, comment or redaction row is reported",
+    arguments: storedRowEdits.indices)
   func storedRowEdited(index: Int) throws {
     let (name, sql, kind) = Self.storedRowEdits[index]
     let (db, _) = try Self.withRevisions()
