@@ -180,6 +180,22 @@ extension ConsultStore {
           (
             "draft",
             """
+            SELECT d.id, e.id AS event_id,
+                   d.title IS DISTINCT FROM r.title OR d.revision IS DISTINCT FROM r.revision AS differs
+            FROM drafts d
+            LEFT JOIN LATERAL (SELECT x.title, x.revision FROM draft_revisions x WHERE x.draft_id = d.id
+                               ORDER BY x.revision DESC LIMIT 1) r ON true
+            LEFT JOIN LATERAL (SELECT x.id FROM events x
+                               WHERE x.entity_kind = 'draft' AND x.entity_id = d.id AND x.content_hash IS NOT NULL
+                               ORDER BY x.id DESC LIMIT 1) e ON true
+            WHERE $1::bigint IS NULL OR d.consultation_id = $1
+            """,
+            "the draft's title or revision number is not its latest revision's (pinned up to event #%@): it was "
+              + "edited outside consult"
+          ),
+          (
+            "draft",
+            """
             SELECT e.entity_id AS id, e.id AS event_id, true AS differs
             FROM events e
             WHERE e.entity_kind = 'draft' AND e.event = 'approve-revision'

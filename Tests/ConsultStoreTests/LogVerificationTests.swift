@@ -220,6 +220,7 @@ struct LogVerificationTests {
     ),
     ("deleting a draft revision", "DELETE FROM draft_revisions WHERE revision = 2", "draft"),
     ("deleting an approval", "DELETE FROM draft_approvals", "draft"),
+    ("renaming the draft", "UPDATE drafts SET title = 'Forged title'", "draft"),
     ("deleting a comment", "DELETE FROM draft_comments", "comment"),
     (
       "moving a redaction's span",

@@ -7,11 +7,13 @@
 -- Content hashes (same canonical field form as 0012: length-prefixed fields):
 --   consult_draft_revision_content(draft, revision, title, body)
 --     = SHA-256('consult-draft-revision-1;' fields), pinned by the draft's creation event
---       (revision 1) and by each 'revise-draft' event (revision N), and approved by
---       'approve-revision' events (their data's revision_hash);
+--       (revision 1) and by each 'revise-draft' event (revision N), pinned anew by an erasure's
+--       'erase-personal-data' event (data: revision N) when it rewrites the revision, and approved
+--       by 'approve-revision' events (their data's revision_hash);
 --   consult_draft_comment_content(draft, revision, section, exact, prefix, suffix, stakeholder,
 --     consent, type, text, proposed change)
---     = SHA-256('consult-draft-comment-1;' fields), pinned by the comment's creation event.
+--     = SHA-256('consult-draft-comment-1;' fields), pinned by the comment's creation event (or,
+--     after an erasure rewrote the comment, by its 'erase-personal-data' event: the latest wins).
 -- A comment's decisions (its machine's transitions) carry the drafting team's response and the
 -- revision that carries the change in the event's data, which the event hash covers.
 
