@@ -6,8 +6,10 @@
 /// no transition of a machine.
 public enum RecordEvent {
   /// A contribution's text was replaced (a re-import with `--update-changed`; the previous text
-  /// kept in `contribution_revisions`), or a proceedings summary's (`consult summary edit`; the
-  /// previous revision kept in `proceedings_summary_revisions`; `data`: `revision`, the one kept).
+  /// kept in `contribution_revisions`; `data`: `revision`, the one kept, and `revision_hash`, its
+  /// content hash), or a proceedings summary's (`consult summary edit`; the previous revision kept
+  /// in `proceedings_summary_revisions`; `data`: `revision`, the new one, whose content the
+  /// event's content hash pins).
   public static let textRevised = "revise-text"
   /// A theme was added to a consultation (`data`: `key`, `title`).
   public static let themeAdded = "add-theme"

@@ -9,6 +9,10 @@ public struct ErasureReport: Sendable, Equatable, Encodable {
   public let contributions: Int
   /// Proceedings summaries naming them that were rewritten (each an event).
   public let summaries: Int
+  /// Draft revisions naming them that were rewritten (each an event on the draft, migration 0035).
+  public let draftRevisions: Int
+  /// Draft comments by the person or naming them that were rewritten (each an event).
+  public let comments: Int
   /// Events whose reason or data named them, rewritten (pinned by one event per consultation).
   public let events: Int
   /// Actor records erased.
@@ -25,7 +29,7 @@ extension ConsultStore {
   public static let erasureTables = [
     "stakeholders", "actors", "contributions", "contribution_revisions", "contribution_redactions",
     "proceedings_summaries", "proceedings_summary_revisions", "events", "workshop_reschedules", "contribution_tags",
-    "consultations",
+    "consultations", "themes", "workshops", "drafts", "draft_revisions", "draft_comments",
   ]
 
   /// Forgets a stakeholder (GDPR Art. 17, right to erasure) through the one sanctioned path, SQL
@@ -35,8 +39,11 @@ extension ConsultStore {
   /// ones stay withheld); the person's identifying strings (name, e-mail address, the named actors'
   /// names, `alsoIdentifying`, and the handles and the address's local part when they are no plain
   /// word; whole words, case-insensitive, at least 3 characters) are replaced by the pseudonym in contribution texts,
-  /// titles and earlier revisions, summaries and their revisions, event reasons and data,
-  /// reschedule reasons, tag queries and redacted spans; the actors named are erased. Every
+  /// titles and earlier revisions, summaries and their revisions, draft revisions and the draft's
+  /// title, draft comments (text, proposed change, response, quote; the person's own comments
+  /// reattributed like contributions), consultations' titles and owners, themes' titles,
+  /// workshops' titles and venues, event reasons and data, reschedule reasons, tag queries and
+  /// redacted spans; the actors named are erased. Every
   /// rewrite is logged so that ``verifyLog(of:digest:)`` still passes.
   ///
   /// The session must act as `consult_admin`; the function refuses others (SQLSTATE 42501).
@@ -64,7 +71,8 @@ extension ConsultStore {
       let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
       return ErasureReport(
         pseudonym: object["pseudonym"] as? String ?? "", contributions: object["contributions"] as? Int ?? 0,
-        summaries: object["summaries"] as? Int ?? 0, events: object["events"] as? Int ?? 0,
+        summaries: object["summaries"] as? Int ?? 0, draftRevisions: object["draft_revisions"] as? Int ?? 0,
+        comments: object["comments"] as? Int ?? 0, events: object["events"] as? Int ?? 0,
         actors: object["actors"] as? Int ?? 0, consultations: object["consultations"] as? Int ?? 0, vacuumed: nil)
     }
   }

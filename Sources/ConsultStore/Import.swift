@@ -346,7 +346,8 @@ extension ConsultStore {
     ).map { try $0.decode("source_id", as: String.self) }
     if updateChanged && !changed.isEmpty {
       // Each changed text: the previous one kept as the next revision, the new one stored, and a
-      // record event logged, in one statement (data-modifying CTEs, PostgreSQL docs §7.8.4).
+      // record event logged pinning both (content_hash: the new text; data: the revision kept and
+      // its hash, SQL consult_contribution_revision_content, migration 0020), in one statement (data-modifying CTEs, PostgreSQL docs §7.8.4).
       try connection.execute(
         """
         WITH who AS (SELECT consult_actor($3) AS id), changed AS (
@@ -360,16 +361,18 @@ extension ConsultStore {
           SELECT c.id, coalesce((SELECT max(r.revision) FROM contribution_revisions r WHERE r.contribution_id = c.id), 0) + 1,
                  c.old_text, c.old_language, who.id, $4
           FROM changed c, who
-          RETURNING contribution_id, revision
+          RETURNING contribution_id, revision,
+                    consult_contribution_revision_content(contribution_id, revision, text, language, reason) AS pin
         ), updated AS (
           UPDATE contributions k SET text = c.text, version = k.version + 1 FROM changed c WHERE k.id = c.id
           RETURNING k.id, k.state, consult_contribution_content(k.text, k.attribution, k.stakeholder_id) AS content
         )
         INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
-                            workflow_name, workflow_version, content_hash, occurred_at)
+                            workflow_name, workflow_version, content_hash, occurred_at, data)
         SELECT $1, 'contribution', u.id, $5, u.state, u.state, who.id,
                $4 || '; the previous text is revision ' || kept.revision, $6, $7, u.content,
-               coalesce($8::timestamptz, clock_timestamp())
+               coalesce($8::timestamptz, clock_timestamp()),
+               jsonb_build_object('revision', kept.revision::text, 'revision_hash', encode(kept.pin, 'hex'))
         FROM updated u JOIN kept ON kept.contribution_id = u.id CROSS JOIN who ORDER BY u.id
         """,
         [

@@ -73,7 +73,9 @@ extension ConsultStore {
   /// Verifies the record: replays the states (``checkLog(of:pageSize:)``), recomputes every
   /// event's hash and its link to the previous event of its entity, checks that the latest
   /// content event of every contribution and proceedings summary pins its current content, that
-  /// every draft revision and comment is what its events pinned (migration 0035), and,
+  /// every earlier revision of a contribution or summary, every draft revision, approval and
+  /// comment, and every redaction row is what its events pinned (none deleted, none added outside
+  /// consult; migrations 0020 and 0035), and,
   /// with `digest`, that the consultation's chain heads as of the digest's cutoff still give it.
   ///
   /// Every hash is recomputed by the SQL functions of migration 0012 (the one place they are
@@ -171,10 +173,51 @@ extension ConsultStore {
             LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
                                WHERE x.entity_kind = 'draft' AND x.entity_id = r.draft_id AND x.content_hash IS NOT NULL
                                  AND ((x.from_state IS NULL AND r.revision = 1)
-                                      OR (x.event = 'revise-draft' AND x.data ->> 'revision' = r.revision::text))
+                                      OR (x.event IN ('revise-draft', 'erase-personal-data')
+                                          AND x.data ->> 'revision' = r.revision::text))
                                ORDER BY x.id DESC LIMIT 1) e ON true
             WHERE $1::bigint IS NULL OR d.consultation_id = $1
             """, "a revision's text or title is not what event #%@ pinned: it was edited outside consult"
+          ),
+          (
+            "draft",
+            """
+            SELECT d.id, e.id AS event_id, true AS differs
+            FROM drafts d CROSS JOIN LATERAL generate_series(1, d.revision) n
+            LEFT JOIN LATERAL (SELECT x.id FROM events x
+                               WHERE x.entity_kind = 'draft' AND x.entity_id = d.id AND x.content_hash IS NOT NULL
+                                 AND ((x.from_state IS NULL AND n = 1)
+                                      OR (x.event = 'revise-draft' AND x.data ->> 'revision' = n::text))
+                               ORDER BY x.id LIMIT 1) e ON true
+            WHERE ($1::bigint IS NULL OR d.consultation_id = $1)
+              AND NOT EXISTS (SELECT 1 FROM draft_revisions r WHERE r.draft_id = d.id AND r.revision = n)
+            """, "a revision that event #%@ recorded is missing: it was deleted outside consult"
+          ),
+          (
+            "draft",
+            """
+            SELECT d.id, e.id AS event_id,
+                   d.title IS DISTINCT FROM r.title OR d.revision IS DISTINCT FROM r.revision AS differs
+            FROM drafts d
+            LEFT JOIN LATERAL (SELECT x.title, x.revision FROM draft_revisions x WHERE x.draft_id = d.id
+                               ORDER BY x.revision DESC LIMIT 1) r ON true
+            LEFT JOIN LATERAL (SELECT x.id FROM events x
+                               WHERE x.entity_kind = 'draft' AND x.entity_id = d.id AND x.content_hash IS NOT NULL
+                               ORDER BY x.id DESC LIMIT 1) e ON true
+            WHERE $1::bigint IS NULL OR d.consultation_id = $1
+            """,
+            "the draft's title or revision number is not its latest revision's (pinned up to event #%@): it was "
+              + "edited outside consult"
+          ),
+          (
+            "draft",
+            """
+            SELECT e.entity_id AS id, e.id AS event_id, true AS differs
+            FROM events e
+            WHERE e.entity_kind = 'draft' AND e.event = 'approve-revision'
+              AND ($1::bigint IS NULL OR e.consultation_id = $1)
+              AND NOT EXISTS (SELECT 1 FROM draft_approvals p WHERE p.event_id = e.id AND p.draft_id = e.entity_id)
+            """, "the approval that event #%@ recorded is missing: it was deleted outside consult"
           ),
           (
             "draft",
@@ -206,12 +249,79 @@ extension ConsultStore {
                        AND x.data ->> 'resolved_in' IS NOT NULL ORDER BY x.id DESC LIMIT 1) AS differs
             FROM draft_comments k
             LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
-                               WHERE x.entity_kind = 'comment' AND x.entity_id = k.id AND x.from_state IS NULL
-                               ORDER BY x.id LIMIT 1) e ON true
+                               WHERE x.entity_kind = 'comment' AND x.entity_id = k.id AND x.content_hash IS NOT NULL
+                               ORDER BY x.id DESC LIMIT 1) e ON true
             WHERE $1::bigint IS NULL OR k.consultation_id = $1
             """,
             "the comment (text, quote, commenter, consent, type, proposed change, response or resolving revision) is "
-              + "not what its events (from #%@) recorded: it was edited outside consult"
+              + "not what its events (up to #%@) recorded: it was edited outside consult"
+          ),
+          (
+            "comment",
+            """
+            SELECT e.entity_id AS id, e.id AS event_id, true AS differs
+            FROM events e
+            WHERE e.entity_kind = 'comment' AND e.from_state IS NULL AND ($1::bigint IS NULL OR e.consultation_id = $1)
+              AND NOT EXISTS (SELECT 1 FROM draft_comments k WHERE k.id = e.entity_id)
+            """, "the comment that event #%@ created is missing: it was deleted outside consult"
+          ),
+          // Earlier revisions of summaries: each against the event that made it current (its
+          // creation for revision 1, else the one whose data names it), or an erasure's re-pin.
+          (
+            "proceedings-summary",
+            """
+            SELECT r.summary_id AS id, e.id AS event_id,
+                   e.content_hash IS DISTINCT FROM consult_summary_content(r.title, r.body) OR r.revision >= p.revision
+                     AS differs
+            FROM proceedings_summary_revisions r JOIN proceedings_summaries p ON p.id = r.summary_id
+            LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
+                               WHERE x.entity_kind = 'proceedings-summary' AND x.entity_id = r.summary_id
+                                 AND x.content_hash IS NOT NULL
+                                 AND ((x.from_state IS NULL AND r.revision = 1) OR x.data ->> 'revision' = r.revision::text)
+                               ORDER BY x.id DESC LIMIT 1) e ON true
+            WHERE ($1::bigint IS NULL OR p.consultation_id = $1) AND (e.id IS NOT NULL OR r.revision >= p.revision)
+            """, "an earlier revision (title or text) is not what event #%@ pinned: it was edited outside consult"
+          ),
+          (
+            "proceedings-summary",
+            """
+            SELECT p.id, NULL::bigint AS event_id, true AS differs
+            FROM proceedings_summaries p CROSS JOIN LATERAL generate_series(1, p.revision - 1) n
+            WHERE ($1::bigint IS NULL OR p.consultation_id = $1)
+              AND NOT EXISTS (SELECT 1 FROM proceedings_summary_revisions r WHERE r.summary_id = p.id AND r.revision = n)
+            """, ""
+          ),
+          // Earlier texts of contributions: each against the latest event whose data pins it
+          // (`revision`, `revision_hash`: the 'revise-text' event that kept it, or a redaction's or
+          // erasure's re-pin). Rows kept before migration 0020 had no pin and are not checked.
+          (
+            "contribution",
+            """
+            SELECT r.contribution_id AS id, e.id AS event_id,
+                   e.data ->> 'revision_hash' IS DISTINCT FROM encode(
+                     consult_contribution_revision_content(r.contribution_id, r.revision, r.text, r.language, r.reason),
+                     'hex') AS differs
+            FROM contribution_revisions r JOIN contributions k ON k.id = r.contribution_id
+            LEFT JOIN LATERAL (SELECT x.id, x.data FROM events x
+                               WHERE x.entity_kind = 'contribution' AND x.entity_id = r.contribution_id
+                                 AND x.data ->> 'revision' = r.revision::text AND x.data ? 'revision_hash'
+                               ORDER BY x.id DESC LIMIT 1) e ON true
+            WHERE ($1::bigint IS NULL OR k.consultation_id = $1)
+              AND (e.id IS NOT NULL
+                   OR NOT EXISTS (SELECT 1 FROM events x WHERE x.entity_kind = 'contribution' AND x.entity_id = k.id
+                                    AND x.event = 'revise-text' AND NOT x.data ? 'revision_hash'))
+            """, "an earlier text (revision) is not what event #%@ pinned: it was edited outside consult"
+          ),
+          (
+            "contribution",
+            """
+            SELECT e.entity_id AS id, e.id AS event_id, true AS differs
+            FROM events e
+            WHERE e.entity_kind = 'contribution' AND e.event = 'revise-text' AND e.data ? 'revision_hash'
+              AND ($1::bigint IS NULL OR e.consultation_id = $1)
+              AND NOT EXISTS (SELECT 1 FROM contribution_revisions r
+                              WHERE r.contribution_id = e.entity_id AND r.revision::text = e.data ->> 'revision')
+            """, "the earlier text (revision) that event #%@ kept is missing: it was deleted outside consult"
           ),
         ] {
           for row in try connection.query(sql, [consultationID]) where try row.decode("differs", as: Bool.self) {
@@ -222,10 +332,24 @@ extension ConsultStore {
                 LogDiscrepancy(
                   entityKind: kind, entityID: try row.decode("id"), eventID: eventID,
                   message: eventID == nil
-                    ? "no event pins its content"
+                    ? (what.isEmpty
+                      ? "an earlier revision is missing: it was deleted outside consult" : "no event pins its content")
                     : what.replacingOccurrences(of: "%@", with: String(eventID!)))
               ))
           }
+        }
+        // Redaction rows (migration 0020): each against the 'redact' event that pinned it.
+        for row in try connection.query(
+          "SELECT contribution_id, event_id, problem FROM consult_redaction_findings($1)", [consultationID])
+        {
+          let id: Int64 = try row.decode("event_id")
+          broken.append(
+            (
+              id,
+              LogDiscrepancy(
+                entityKind: "contribution", entityID: try row.decode("contribution_id"), eventID: id,
+                message: try row.decode("problem"))
+            ))
         }
         // An erasure's rewrites of events are pinned by its consultation's erasure event (migration 0020).
         for row in try connection.query(

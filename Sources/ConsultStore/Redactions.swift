@@ -71,7 +71,9 @@ extension ConsultStore {
   /// Redacts spans of a contribution's published text: each is replaced by
   /// ``RedactionReason/marker``, the original span kept in `contribution_redactions.original`,
   /// readable by `consult_admin` only (migration 0020), and a `redact` event logged whose content
-  /// hash pins the new text; the same text is replaced in the contribution's earlier revisions.
+  /// hash pins the new text and whose data pins each span's row (`redactions`, SQL
+  /// `consult_redaction_content`); the same text is replaced in the contribution's earlier
+  /// revisions, each re-pinned by a `redact` event (SQL `consult_redact_revisions`).
   /// One transaction.
   ///
   /// - Parameters:
@@ -112,21 +114,38 @@ extension ConsultStore {
         FROM contributions WHERE id = $1
         """, [contributionID]
       ).rows[0].decode("h")
-      let event = try recordChange(
-        RecordEvent.redacted, on: EntityReference(.contribution, contributionID), actor: actor, reason: note,
-        data: ["reason": reason.rawValue, "spans": String(ranges.count)], contentHash: hash)
+      // Each span's row, pinned by the event (SQL consult_redaction_content, migration 0020: a
+      // random salt, readable by consult_admin only, keeps guesses of the span from being tested).
+      var pinned: [(range: Range<Int>, original: String, salt: String, hash: String)] = []
       for range in ranges {
         var original = String.UnicodeScalarView()
         original.append(contentsOf: text[range])
+        let row = try connection.query(
+          """
+          SELECT encode(salt, 'hex') AS salt,
+                 encode(consult_redaction_content(salt, $1, $2, $3, $4, $5, $6), 'hex') AS h
+          FROM (SELECT uuid_send(gen_random_uuid()) AS salt) s
+          """, [contributionID, reason.rawValue, note, range.lowerBound, range.upperBound, String(original)]
+        ).rows[0]
+        pinned.append(
+          (range: range, original: String(original), salt: try row.decode("salt"), hash: try row.decode("h")))
+      }
+      let event = try recordChange(
+        RecordEvent.redacted, on: EntityReference(.contribution, contributionID), actor: actor, reason: note,
+        data: [
+          "reason": reason.rawValue, "spans": String(ranges.count),
+          "redactions": pinned.map(\.hash).joined(separator: ","),
+        ], contentHash: hash)
+      for span in pinned {
         try connection.execute(
           """
           INSERT INTO contribution_redactions (contribution_id, event_id, reason, note, start_offset, end_offset,
-                                               original, actor_id)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, consult_actor($8))
+                                               original, salt, actor_id)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, decode($8, 'hex'), consult_actor($9))
           """,
           [
-            contributionID, event.eventID, reason.rawValue, note, range.lowerBound, range.upperBound,
-            String(original), actor,
+            contributionID, event.eventID, reason.rawValue, note, span.range.lowerBound, span.range.upperBound,
+            span.original, span.salt, actor,
           ])
       }
       // The same spans in the contribution's earlier texts (SQL consult_redact_revisions, migration

@@ -48,6 +48,7 @@ extension StakeholderCommand {
       say("Forgot \(stakeholder): now \(report.pseudonym)")
       say(
         "  rewritten: \(counted(report.contributions, "contribution")), \(counted(report.summaries, "summary", plural: "summaries")), "
+          + "\(counted(report.draftRevisions, "draft revision")), \(counted(report.comments, "draft comment")), "
           + "\(counted(report.events, "event")); \(counted(report.actors, "actor record")) erased")
       if report.vacuumed != true {
         printError(

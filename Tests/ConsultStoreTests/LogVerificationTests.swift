@@ -1,4 +1,5 @@
 import ConsultCore
+import ConsultImport
 import ConsultStore
 import Foundation
 import Postgres
@@ -167,5 +168,140 @@ struct LogVerificationTests {
     // More events extend the record: the old digest still holds.
     try db.store.addTheme(Theme(key: "later", title: "Added later"), to: Scenario.slug, actor: "planner")
     #expect(try db.store.verifyLog(of: Scenario.slug, digest: digest).isIntact)
+  }
+
+  /// `recorded()` plus a contribution whose earlier text was kept by a re-import and redacted,
+  /// and a draft with two revisions, a comment and an approval: every kind of stored revision and
+  /// redaction row. Returns the database and the contribution's id.
+  static func withRevisions() throws -> (TestDatabase, Int64) {
+    let (db, _) = try recorded()
+    let scratch = try ScratchDirectory()
+    let mapping = try CSVMapping.parse("id: Ref\ntext: Comment\nauthor: Name\n", file: "mapping.yaml")
+    let file = try scratch.write("r.csv", "Ref,Comment,Name\n1,Call me on 0301234567 please.,Alice\n")
+    _ = try db.store.importSubmissions(MappedCSVSource(file, mapping: mapping), into: Scenario.slug, actor: "editor")
+    _ = try scratch.write("r.csv", "Ref,Comment,Name\n1,Call me on 0301234567 today.,Alice\n")
+    _ = try db.store.importSubmissions(
+      MappedCSVSource(file, mapping: mapping), into: Scenario.slug, actor: "editor", updateChanged: true)
+    let id: Int64 = try db.store.connection.query(
+      "SELECT contribution_id AS id FROM contribution_revisions"
+    ).rows[0].decode("id")
+    let redacted = try db.store.redactContribution(
+      id, in: Scenario.slug, span: .text("0301234567", every: false), reason: .personalData, note: "a number",
+      actor: "editor")
+    #expect(redacted.revisions == 1)
+    try db.store.createDraft(in: Scenario.slug, title: "White Paper", body: DraftText.revision1, actor: "editor")
+    try db.store.addComment(
+      in: Scenario.slug, revision: 1, section: "intro", quote: nil, stakeholder: "aa", consent: .named,
+      type: .general, text: "Shorter.", proposedChange: nil, actor: "editor")
+    try db.store.approveDraft(in: Scenario.slug, revision: 1, stakeholder: "bmvg", actor: "editor")
+    try db.store.reviseDraft(in: Scenario.slug, title: nil, body: DraftText.revision1 + "\n\nMore.", actor: "editor")
+    let intact = try db.store.verifyLog(of: Scenario.slug)
+    #expect(intact.isIntact, "\(intact.brokenLinks) \(intact.replay.discrepancies)")
+    #expect(try db.store.verifyLog().isIntact)
+    return (db, id)
+  }
+
+  static let storedRowEdits: [(String, String, String)] = [
+    (
+      "editing a contribution's earlier text", "UPDATE contribution_revisions SET text = text || ' Forged.'",
+      "contribution"
+    ),
+    ("deleting a contribution's earlier text", "DELETE FROM contribution_revisions", "contribution"),
+    (
+      "editing a summary's earlier revision",
+      "UPDATE proceedings_summary_revisions SET body = 'Forged.' WHERE revision = 1", "proceedings-summary"
+    ),
+    (
+      "deleting a summary's earlier revision", "DELETE FROM proceedings_summary_revisions WHERE revision = 1",
+      "proceedings-summary"
+    ),
+    (
+      "editing a draft's earlier revision", "UPDATE draft_revisions SET body = body || ' x' WHERE revision = 1", "draft"
+    ),
+    ("deleting a draft revision", "DELETE FROM draft_revisions WHERE revision = 2", "draft"),
+    ("deleting an approval", "DELETE FROM draft_approvals", "draft"),
+    ("renaming the draft", "UPDATE drafts SET title = 'Forged title'", "draft"),
+    ("deleting a comment", "DELETE FROM draft_comments", "comment"),
+    (
+      "moving a redaction's span",
+      "UPDATE contribution_redactions SET start_offset = start_offset + 1, end_offset = end_offset + 1", "contribution"
+    ),
+    ("rewriting a redacted span", "UPDATE contribution_redactions SET original = 'someone else'", "contribution"),
+    ("changing a redaction's reason", "UPDATE contribution_redactions SET reason = 'other'", "contribution"),
+    ("deleting a redaction row", "DELETE FROM contribution_redactions", "contribution"),
+    (
+      "forging a second row for a logged redaction",
+      """
+      INSERT INTO contribution_redactions (contribution_id, event_id, reason, start_offset, end_offset, original,
+                                           salt, actor_id)
+      SELECT contribution_id, event_id, reason, 0, 4, 'Call', salt, actor_id FROM contribution_redactions
+      """, "contribution"
+    ),
+    (
+      "forging a redaction row no redact event logged",
+      """
+      INSERT INTO contribution_redactions (contribution_id, event_id, reason, start_offset, end_offset, original,
+                                           salt, actor_id)
+      SELECT contribution_id, (SELECT min(id) FROM events), reason, 0, 4, 'Call', salt, actor_id
+      FROM contribution_redactions
+      """, "contribution"
+    ),
+  ]
+
+  @Test(
+    "each direct edit of a stored revision, approval, comment or redaction row is reported",
+    arguments: storedRowEdits.indices)
+  func storedRowEdited(index: Int) throws {
+    let (name, sql, kind) = Self.storedRowEdits[index]
+    let (db, _) = try Self.withRevisions()
+    try Self.tamper(db, sql)
+    let result = try db.store.verifyLog(of: Scenario.slug)
+    #expect(!result.isIntact, "\(name) went unnoticed")
+    #expect(result.brokenLinks.map(\.entityKind).contains(kind), "\(name): \(result.brokenLinks)")
+    #expect(!(try db.store.verifyLog().isIntact), "\(name) went unnoticed in the whole database")
+  }
+
+  @Test("consult_editor redacts earlier texts only by the span its logged redaction took from the text")
+  func redactRevisionsNeedsTheLoggedSpan() throws {
+    let (db, id) = try Self.withRevisions()
+    let editor = try RoleTests.store(db, as: "consult_editor")
+    let before: String = try db.store.connection.query(
+      "SELECT text FROM contribution_revisions WHERE contribution_id = $1", [id]
+    ).rows[0].decode("text")
+    // A 'redact' event and a row of its own for a span ("Call") the text did not hold there: with
+    // no marker at its offsets, or with the real marker whose span was another text. Refused,
+    // nothing rewritten.
+    func forged(_ reason: String, _ from: Int, _ to: Int, _ marker: String) -> String {
+      """
+      INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id,
+                          workflow_name, workflow_version, data, content_hash)
+      SELECT k.consultation_id, 'contribution', k.id, 'redact', k.state, k.state, consult_actor('editor'),
+             c.workflow_name, c.workflow_version, jsonb_build_object('reason', '\(reason)', 'spans', '1'),
+             consult_contribution_content(k.text, k.attribution, k.stakeholder_id)
+      FROM contributions k JOIN consultations c ON c.id = k.consultation_id WHERE k.id = \(id);
+      INSERT INTO contribution_redactions (contribution_id, event_id, reason, start_offset, end_offset, original,
+                                           salt, actor_id)
+      SELECT \(id), max(id), '\(reason)', \(from), \(to), 'Call', '\\x00112233445566778899aabbccddeeff', consult_actor('editor')
+      FROM events;
+      SELECT consult_redact_revisions(\(id), 'Call', '\(marker)');
+      """
+    }
+    for (reason, from, to) in [("other", 0, 4), ("personal-data", 11, 15)] {
+      let marker = "[redacted: \(reason.replacingOccurrences(of: "-", with: " "))]"
+      #expect(
+        RoleTests.refusal(editor, forged(reason, from, to, marker))
+          == SQLState.insufficientPrivilege,
+        "\(reason) at \(from)..<\(to)")
+    }
+    // The right span with another reason's marker is refused as well.
+    #expect(
+      RoleTests.refusal(editor, "SELECT consult_redact_revisions(\(id), 'Call', '[redacted: personal data]')")
+        == SQLState.insufficientPrivilege)
+    let after: String = try db.store.connection.query(
+      "SELECT text FROM contribution_revisions WHERE contribution_id = $1", [id]
+    ).rows[0].decode("text")
+    #expect(after == before)
+    #expect(before == "Call me on [redacted: personal data] please.")
+    #expect(try db.store.verifyLog(of: Scenario.slug).isIntact)
   }
 }

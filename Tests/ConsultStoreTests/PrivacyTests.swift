@@ -1,4 +1,5 @@
 import ConsultCore
+import ConsultImport
 import ConsultStore
 import Foundation
 import Postgres
@@ -100,6 +101,28 @@ struct PrivacyTests {
   func forgetErasesEverywhere() throws {
     let db = try TestDatabase()
     let (written, naming) = try Self.scenarioWithJane(db.store)
+    // The paper's draft: a title and two revisions naming her, her comment (its quote, proposed
+    // change and the team's response naming her too), an approval; titles and a venue naming her.
+    let store = db.store
+    let named = DraftText.revision1 + "\n\nJane Doe asked for a chapter on schools.\n"
+    try store.createDraft(in: Scenario.slug, title: "White Paper, with Jane Doe", body: named, actor: "editor")
+    let comment = try store.addComment(
+      in: Scenario.slug, revision: 1, section: "capacity-building", quote: "Jane Doe asked", stakeholder: "jane-doe",
+      consent: .named, type: .general, text: "As Jane Doe, a teacher, I ask for schools.",
+      proposedChange: "Name Jane Doe's school programme", actor: "editor")
+    try store.reviseDraft(
+      in: Scenario.slug, title: nil, body: named + "\nSchools, as Jane Doe proposed.\n", actor: "editor")
+    try store.decideComment(
+      comment.id, in: Scenario.slug, event: "accept", response: "Added, thanks to Jane Doe.", resolvedIn: 2,
+      actor: "editor")
+    try store.approveDraft(in: Scenario.slug, revision: 2, stakeholder: "bmvg", actor: "editor")
+    try store.connection.executeScript(
+      """
+      UPDATE consultations SET owner = 'Jane Doe (on loan)';
+      UPDATE themes SET title = 'Instruments (Jane Doe)' WHERE key = 'instruments';
+      UPDATE workshops SET venue = 'Home of Jane Doe, Berlin';
+      """)
+    #expect(try store.verifyLog(of: Scenario.slug).isIntact)
     let strings = ["Jane Doe", "jane.doe@example.org", "jane-doe", "jane.doe", "Retired teacher", "Office of J. Doe"]
     let before = try pgDump(db.name).lowercased()
     for string in strings { #expect(before.contains(string.lowercased()), "\(string) should be in the dump before") }
@@ -119,6 +142,8 @@ struct PrivacyTests {
     #expect(report.pseudonym.hasPrefix("Participant "))
     #expect(report.contributions == 2)
     #expect(report.summaries == 1)
+    #expect(report.draftRevisions == 2)
+    #expect(report.comments == 1)
     #expect(report.events >= 1)
     #expect(report.actors == 2)
     #expect(try db.store.vacuumAfterErasure())
@@ -137,6 +162,21 @@ struct PrivacyTests {
     #expect(kept.text == "I am \(report.pseudonym) (\(report.pseudonym)) and I ask for more capacity building.")
     #expect(kept.consent == .stakeholderGroup)
     #expect(texts.first { $0.id == naming }?.text == "I agree with [redacted: personal data] on capacity building.")
+
+    // The draft: revisions, title, her comment rewritten; the comment reattributed to her group, so
+    // the resolution matrix no longer names her; the approval stands.
+    let p = report.pseudonym
+    #expect(try store.draft(of: Scenario.slug).title == "White Paper, with \(p)")
+    #expect(try store.draftRevisions(of: Scenario.slug).allSatisfy { $0.body.contains("\(p) asked for a chapter") })
+    let rewritten = try #require(try store.comments(in: Scenario.slug).first)
+    #expect(rewritten.text == "As \(p), a teacher, I ask for schools.")
+    #expect(rewritten.proposedChange == "Name \(p)'s school programme")
+    #expect(rewritten.response == "Added, thanks to \(p).")
+    #expect(rewritten.quote?.exact == "\(p) asked")
+    #expect(rewritten.consent == .stakeholderGroup)
+    #expect(rewritten.commenter.attribution == .stakeholderGroup)
+    #expect(try store.signOffStatus(of: Scenario.slug).approved == ["bmvg"])
+    #expect(try store.consultation(Scenario.slug).owner == "\(p) (on loan)")
 
     // Every export still works and names nobody erased.
     let exports = try privacyExports(db.store)
@@ -194,6 +234,44 @@ struct PrivacyTests {
       exports["contributions.csv"]!.contains(
         ",stakeholder-group,stakeholder-group,,industry-associations,\(business.pseudonym) asks for simpler rules"),
       "\(exports["contributions.csv"]!)")
+  }
+
+  @Test("forget re-pins the earlier texts and redaction rows it rewrites: log verify passes, a later edit is caught")
+  func forgetRepinsRevisionsAndRedactions() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    try db.store.addStakeholder(
+      handle: "jane-doe", kind: .person, name: "Jane Doe", group: "public", actor: "clerk")
+    let scratch = try ScratchDirectory()
+    let mapping = try CSVMapping.parse("id: Ref\ntext: Comment\nauthor: Name\n", file: "mapping.yaml")
+    let file = try scratch.write("r.csv", "Ref,Comment,Name\n1,Ask Jane Doe on 0301234567.,Alice\n")
+    _ = try db.store.importSubmissions(MappedCSVSource(file, mapping: mapping), into: Scenario.slug, actor: "editor")
+    _ = try scratch.write("r.csv", "Ref,Comment,Name\n1,Ask Jane Doe on 0301234567 today.,Alice\n")
+    _ = try db.store.importSubmissions(
+      MappedCSVSource(file, mapping: mapping), into: Scenario.slug, actor: "editor", updateChanged: true)
+    let id: Int64 = try db.store.connection.query("SELECT contribution_id AS id FROM contribution_revisions")
+      .rows[0].decode("id")
+    try db.store.redactContribution(
+      id, in: Scenario.slug, span: .text("Jane Doe on 0301234567", every: false), reason: .personalData,
+      note: "Jane Doe's number", actor: "editor")
+    #expect(try db.store.verifyLog(of: Scenario.slug).isIntact)
+    let admin = try RoleTests.store(db, as: "consult_admin")
+    let report = try admin.forgetStakeholder("jane-doe", reason: "request", actor: "admin")
+    #expect(report.contributions == 1)
+    let verified = try db.store.verifyLog(of: Scenario.slug)
+    #expect(verified.isIntact, "\(verified.brokenLinks)")
+    let dump = try pgDump(db.name)
+    #expect(!dump.contains("Jane Doe"))
+    for (edit, reported) in [
+      ("UPDATE contribution_revisions SET text = 'Ask Jane Doe.'", "earlier text"),
+      ("UPDATE contribution_redactions SET original = 'Jane Doe on 0301234567'", "redaction row"),
+    ] {
+      try LogVerificationTests.tamper(db, edit)
+      let broken = try db.store.verifyLog(of: Scenario.slug)
+      #expect(
+        broken.brokenLinks.contains { $0.entityKind == "contribution" && $0.message.contains(reported) },
+        "\(edit): \(broken.brokenLinks)")
+    }
   }
 
   @Test("log verify still catches an event edited after an erasure, and a tampered redaction record")
@@ -275,8 +353,9 @@ struct PrivacyTests {
         == "Call me on [redacted: personal data]. The agency is [redacted: defamation]. Call [redacted: personal data] again."
     )
     #expect(try editor.verifyLog(of: Scenario.slug).isIntact)
+    // Two redactions, and the first one's rewrite of the earlier text, pinned anew.
     let events = try editor.eventLog(of: Scenario.slug).filter { $0.event == RecordEvent.redacted }
-    #expect(events.count == 2)
+    #expect(events.count == 3)
 
     for (file, text) in try privacyExports(editor) {
       #expect(!text.contains("1234567"), "\(file)")

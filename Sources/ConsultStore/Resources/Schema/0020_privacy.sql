@@ -12,6 +12,10 @@
 --   * a contribution or summary whose text changed gets an 'erase-personal-data' record event
 --     whose content_hash pins its new content (consult_contribution_content /
 --     consult_summary_content), so `log verify` checks the redacted text as it checked the old;
+--     each earlier revision rewritten gets one too (data: revision; for a contribution's, its
+--     revision_hash, consult_contribution_revision_content), and so does each rewritten draft
+--     revision and draft comment (consult_forget_in_drafts, migration 0035); the contribution's
+--     event also pins its rewritten redaction rows (data: redactions);
 --   * an event whose reason or data changed keeps its stored hash (the chain still links); a row
 --     of event_redactions records its hash before (the chained one) and after (the hash of the
 --     redacted row), and the consultation's 'erase-personal-data' event pins those rows
@@ -22,9 +26,11 @@
 -- UPDATE or DELETE on them by privilege.
 --
 -- Redaction with reasons. A moderator replaces a span of a contribution's published text by
--- '[redacted: REASON]' ('redact' record event, its content hash pinning the new text); the span
--- is kept in contribution_redactions.original, which only consult_admin may read (column
--- privileges: reading it as consult_editor or consult_reader is refused, SQLSTATE 42501).
+-- '[redacted: REASON]' ('redact' record event, its content hash pinning the new text, its data
+-- each span's row, consult_redaction_content); the span is kept in
+-- contribution_redactions.original, which only consult_admin may read (column privileges: reading
+-- it as consult_editor or consult_reader is refused, SQLSTATE 42501), and replaced in the
+-- contribution's earlier texts (consult_redact_revisions), each re-pinned by a 'redact' event.
 --
 -- Disclosure control. A workshop's participation counts below its disclosure_threshold are
 -- suppressed in exports (ConsultExport.CellSuppression).
@@ -46,10 +52,36 @@ CREATE TABLE contribution_redactions (
   start_offset    integer NOT NULL CHECK (start_offset >= 0),  -- in code points, in the text before
   end_offset      integer NOT NULL CHECK (end_offset > start_offset),
   original        text NOT NULL,              -- the span as it was: consult_admin only
+  salt            bytea NOT NULL CHECK (octet_length(salt) >= 16),  -- of its pinned hash: consult_admin only
   actor_id        bigint NOT NULL REFERENCES actors (id),
   recorded_at     timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX contribution_redactions_contribution ON contribution_redactions (contribution_id, id);
+
+-- The content a 'redact' event pins for each span it redacted (its data's `redactions`: these
+-- hashes in hex, comma-separated, in the order of the spans' offsets); an erasure that rewrites a
+-- redaction row pins it anew (its data's `redactions`: 'ROW ID:HEX' pairs). The salt (16 random
+-- bytes, readable by consult_admin only, like the span) keeps a reader of the log from testing
+-- guesses of a redacted span against its hash.
+CREATE FUNCTION consult_redaction_content(salt bytea, contribution bigint, reason text, note text,
+                                          start_offset integer, end_offset integer, original text) RETURNS bytea
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT sha256(salt || convert_to('consult-redaction-1;' || consult_field(contribution::text) || consult_field(reason)
+                                   || consult_field(note) || consult_field(start_offset::text)
+                                   || consult_field(end_offset::text) || consult_field(original), 'UTF8'))
+$$;
+
+-- The content of a contribution's earlier text (a row of contribution_revisions) that the
+-- 'revise-text' event which kept it pins in its data (`revision`, `revision_hash` in hex); a
+-- redaction or an erasure that rewrites the row pins it anew the same way (migration 0009 kept
+-- revisions unpinned: rows kept before this migration are not checked).
+CREATE FUNCTION consult_contribution_revision_content(contribution bigint, revision integer, body text,
+                                                      language text, reason text) RETURNS bytea
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT sha256(convert_to('consult-contribution-revision-1;' || consult_field(contribution::text)
+                           || consult_field(revision::text) || consult_field(body) || consult_field(language)
+                           || consult_field(reason), 'UTF8'))
+$$;
 
 -- Events rewritten by an erasure: the hash the chain holds and the hash of the rewritten row.
 CREATE TABLE event_redactions (
@@ -179,7 +211,10 @@ $$;
 -- Forgets a stakeholder (see the header). `also`: further identifying strings (a nickname, a
 -- former name); `actor_handles`: the person's actor records to erase (an actor whose handle is
 -- the stakeholder's handle is erased as well). Strings shorter than 3 characters are not
--- searched for. Returns {pseudonym, contributions, summaries, events, actors, consultations}.
+-- searched for. The drafting tables are erased by consult_forget_in_drafts (migration 0035), and
+-- names in consultations' titles and owners, themes' titles, workshops' titles and venues are
+-- replaced too. Returns {pseudonym, contributions, summaries, draft_revisions, comments, events,
+-- actors, consultations}.
 CREATE FUNCTION consult_forget_stakeholder(
   p_stakeholder bigint, p_reason text, p_actor text, p_also text[], p_actor_handles text[]
 ) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -204,6 +239,7 @@ DECLARE
   n_events integer := 0;
   n_actors integer := 0;
   n_consultations integer := 0;
+  drafting jsonb;
   redacted_events bigint[] := '{}';
   consultations_touched bigint[] := '{}';
 BEGIN
@@ -262,24 +298,43 @@ BEGIN
     UPDATE contributions SET text = new_text, title = new_title, attribution = new_attribution,
                              version = version + 1
     WHERE id = rk.id;
-    UPDATE contribution_revisions SET text = consult_redact_text(text, patterns, v_pseudonym),
-                                      reason = consult_redact_text(reason, patterns, v_pseudonym)
-    WHERE contribution_id = rk.id;
+    -- Earlier texts naming them: each rewritten one pinned anew (data: revision, revision_hash).
+    WITH rewritten AS (
+      UPDATE contribution_revisions SET text = consult_redact_text(text, patterns, v_pseudonym),
+                                        reason = consult_redact_text(reason, patterns, v_pseudonym)
+      WHERE contribution_id = rk.id
+        AND EXISTS (SELECT 1 FROM unnest(patterns) q WHERE text ~* q OR reason ~* q)
+      RETURNING contribution_id, revision, text, language, reason)
+    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                        workflow_name, workflow_version, data)
+    SELECT rk.consultation_id, 'contribution', rk.id, 'erase-personal-data', rk.state, rk.state, who, clean_reason,
+           rk.workflow_name, rk.workflow_version,
+           jsonb_build_object('pseudonym', v_pseudonym, 'revision', w.revision::text, 'revision_hash',
+                              encode(consult_contribution_revision_content(w.contribution_id, w.revision, w.text,
+                                                                           w.language, w.reason), 'hex'))
+    FROM rewritten w ORDER BY w.revision;
     UPDATE contribution_redactions SET original = consult_redact_text(original, patterns, v_pseudonym),
                                        note = consult_redact_text(note, patterns, v_pseudonym)
     WHERE contribution_id = rk.id;
+    -- The contribution's new content, and its redaction rows pinned anew ('ROW ID:HEX' pairs).
     INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
                         workflow_name, workflow_version, data, content_hash)
     VALUES (rk.consultation_id, 'contribution', rk.id, 'erase-personal-data', rk.state, rk.state, who, clean_reason,
             rk.workflow_name, rk.workflow_version,
-            jsonb_build_object('pseudonym', v_pseudonym, 'attribution_from', rk.attribution,
-                               'attribution_to', new_attribution),
+            jsonb_strip_nulls(jsonb_build_object(
+              'pseudonym', v_pseudonym, 'attribution_from', rk.attribution, 'attribution_to', new_attribution,
+              'redactions', (SELECT string_agg(r.id || ':' || encode(consult_redaction_content(
+                                                 r.salt, r.contribution_id, r.reason, r.note, r.start_offset,
+                                                 r.end_offset, r.original), 'hex'), ',' ORDER BY r.id)
+                             FROM contribution_redactions r WHERE r.contribution_id = rk.id))),
             consult_contribution_content(new_text, new_attribution, rk.stakeholder_id));
     n_contributions := n_contributions + 1;
     consultations_touched := consultations_touched || rk.consultation_id;
   END LOOP;
 
-  -- Summaries naming them, and their earlier revisions.
+  -- Summaries naming them, and their earlier revisions: each rewritten earlier revision N is
+  -- pinned anew by an 'erase-personal-data' event with data.revision N (as the 'revise-text' event
+  -- that made it current pinned it), then the current text by one with the current revision.
   FOR rp IN
     SELECT x.*, cs.workflow_name, cs.workflow_version FROM proceedings_summaries x
     JOIN consultations cs ON cs.id = x.consultation_id
@@ -291,17 +346,44 @@ BEGIN
     new_title := consult_redact_text(rp.title, patterns, v_pseudonym);
     new_body := consult_redact_text(rp.body, patterns, v_pseudonym);
     UPDATE proceedings_summaries SET title = new_title, body = new_body, version = version + 1 WHERE id = rp.id;
-    UPDATE proceedings_summary_revisions SET title = consult_redact_text(title, patterns, v_pseudonym),
-                                             body = consult_redact_text(body, patterns, v_pseudonym)
-    WHERE summary_id = rp.id;
+    WITH rewritten AS (
+      UPDATE proceedings_summary_revisions SET title = consult_redact_text(title, patterns, v_pseudonym),
+                                               body = consult_redact_text(body, patterns, v_pseudonym)
+      WHERE summary_id = rp.id
+        AND EXISTS (SELECT 1 FROM unnest(patterns) q WHERE title ~* q OR body ~* q)
+      RETURNING revision, title, body)
+    INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                        workflow_name, workflow_version, data, content_hash)
+    SELECT rp.consultation_id, 'proceedings-summary', rp.id, 'erase-personal-data', rp.state, rp.state, who,
+           clean_reason, rp.workflow_name, rp.workflow_version,
+           jsonb_build_object('pseudonym', v_pseudonym, 'revision', w.revision::text),
+           consult_summary_content(w.title, w.body)
+    FROM rewritten w ORDER BY w.revision;
     INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
                         workflow_name, workflow_version, data, content_hash)
     VALUES (rp.consultation_id, 'proceedings-summary', rp.id, 'erase-personal-data', rp.state, rp.state, who,
-            clean_reason, rp.workflow_name, rp.workflow_version, jsonb_build_object('pseudonym', v_pseudonym),
+            clean_reason, rp.workflow_name, rp.workflow_version,
+            jsonb_build_object('pseudonym', v_pseudonym, 'revision', rp.revision::text),
             consult_summary_content(new_title, new_body));
     n_summaries := n_summaries + 1;
     consultations_touched := consultations_touched || rp.consultation_id;
   END LOOP;
+
+  -- The drafting tables (migration 0035: revisions, the draft's title, comments).
+  drafting := consult_forget_in_drafts(s.id, s.kind, patterns, v_pseudonym, who, clean_reason);
+  consultations_touched := consultations_touched
+    || ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(drafting -> 'consultations') x);
+
+  -- Names in titles (no content hash covers them; the events that recorded them are rewritten
+  -- below): consultations' titles and owners, themes' titles, workshops' titles and venues.
+  UPDATE consultations SET title = consult_redact_text(title, patterns, v_pseudonym),
+                           owner = consult_redact_text(owner, patterns, v_pseudonym)
+  WHERE EXISTS (SELECT 1 FROM unnest(patterns) q WHERE title ~* q OR owner ~* q);
+  UPDATE themes SET title = consult_redact_text(title, patterns, v_pseudonym)
+  WHERE EXISTS (SELECT 1 FROM unnest(patterns) q WHERE title ~* q);
+  UPDATE workshops SET title = consult_redact_text(title, patterns, v_pseudonym),
+                       venue = consult_redact_text(venue, patterns, v_pseudonym)
+  WHERE EXISTS (SELECT 1 FROM unnest(patterns) q WHERE title ~* q OR venue ~* q);
 
   -- Side tables of free text.
   UPDATE workshop_reschedules SET reason = consult_redact_text(reason, patterns, v_pseudonym)
@@ -372,6 +454,8 @@ BEGIN
 
   PERFORM set_config('consult.erasure', 'off', true);
   RETURN jsonb_build_object('pseudonym', v_pseudonym, 'contributions', n_contributions, 'summaries', n_summaries,
+                            'draft_revisions', (drafting ->> 'revisions')::integer,
+                            'comments', (drafting ->> 'comments')::integer,
                             'events', n_events, 'actors', n_actors, 'consultations', n_consultations);
 END;
 $$;
@@ -379,30 +463,76 @@ REVOKE EXECUTE ON FUNCTION consult_forget_stakeholder(bigint, text, text, text[]
 GRANT EXECUTE ON FUNCTION consult_forget_stakeholder(bigint, text, text, text[], text[]) TO consult_admin;
 
 -- A moderator's redaction reaches a contribution's earlier texts too: every occurrence of `span` in
--- its contribution_revisions is replaced by `marker` ('[redacted: REASON]'). The one path by which
--- consult_editor rewrites revisions: only in a transaction that has logged a 'redact' event on that
--- contribution (and kept the span for administrators in contribution_redactions). Returns how many
--- revisions changed.
+-- its contribution_revisions is replaced by `marker` ('[redacted: REASON]'), and each revision
+-- changed is pinned anew by a 'redact' event (data: reason, revision, revision_hash =
+-- consult_contribution_revision_content). The one path by which consult_editor rewrites
+-- revisions, and only for the redaction logged in this transaction: a 'redact' event on that
+-- contribution (data: spans) whose contribution_redactions rows hold `span` with the reason
+-- `marker` shows, where the text the previous content event pinned, with each of those rows' spans
+-- put back at its offsets in place of its marker, is the text the 'redact' event pins (so a span
+-- is redacted from the revisions only when it was redacted, logged, from the text itself).
+-- Returns how many revisions changed.
 CREATE FUNCTION consult_redact_revisions(p_contribution bigint, p_span text, p_marker text) RETURNS integer
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   changed integer;
+  ev events;
+  k contributions;
+  r record;
+  marker text;
+  before_text text := '';
+  pos integer := 0;       -- code points of the text after, consumed
+  prev_end integer := 0;  -- code points of the text before, consumed
+  prior bytea;
+  refused constant text := 'revisions of contribution %s are redacted only with a logged redaction of that span';
 BEGIN
   IF p_marker !~ '^\[redacted: [a-z ]+\]$' OR coalesce(p_span, '') = '' THEN
     RAISE EXCEPTION 'a redaction replaces a span by ''[redacted: REASON]''' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM events e
-                 WHERE e.entity_kind = 'contribution' AND e.entity_id = p_contribution AND e.event = 'redact'
-                   AND e.xmin = pg_current_xact_id()::xid)
-     OR NOT EXISTS (SELECT 1 FROM contribution_redactions r
-                    WHERE r.contribution_id = p_contribution AND r.original = p_span
-                      AND r.xmin = pg_current_xact_id()::xid) THEN
-    RAISE EXCEPTION 'revisions of contribution % are redacted only with a logged redaction of that span', p_contribution
-      USING ERRCODE = 'insufficient_privilege';
+  SELECT e.* INTO ev FROM events e
+  WHERE e.entity_kind = 'contribution' AND e.entity_id = p_contribution AND e.event = 'redact' AND e.data ? 'spans'
+    AND e.xmin = pg_current_xact_id()::xid
+  ORDER BY e.id DESC LIMIT 1;
+  IF ev.id IS NULL OR NOT EXISTS (
+       SELECT 1 FROM contribution_redactions x
+       WHERE x.event_id = ev.id AND x.contribution_id = p_contribution AND x.original = p_span
+         AND '[redacted: ' || replace(x.reason, '-', ' ') || ']' = p_marker AND x.reason = ev.data ->> 'reason'
+         AND x.xmin = pg_current_xact_id()::xid) THEN
+    RAISE EXCEPTION USING MESSAGE = format(refused, p_contribution), ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO k FROM contributions WHERE id = p_contribution;
+  FOR r IN SELECT * FROM contribution_redactions x WHERE x.event_id = ev.id AND x.contribution_id = p_contribution
+           ORDER BY x.start_offset, x.id LOOP
+    marker := '[redacted: ' || replace(r.reason, '-', ' ') || ']';
+    IF r.start_offset < prev_end OR length(r.original) <> r.end_offset - r.start_offset
+       OR substr(k.text, pos + r.start_offset - prev_end + 1, length(marker)) IS DISTINCT FROM marker THEN
+      RAISE EXCEPTION USING MESSAGE = format(refused, p_contribution), ERRCODE = 'insufficient_privilege';
+    END IF;
+    before_text := before_text || substr(k.text, pos + 1, r.start_offset - prev_end) || r.original;
+    pos := pos + r.start_offset - prev_end + length(marker);
+    prev_end := r.end_offset;
+  END LOOP;
+  before_text := before_text || substr(k.text, pos + 1);
+  SELECT x.content_hash INTO prior FROM events x
+  WHERE x.entity_kind = 'contribution' AND x.entity_id = p_contribution AND x.content_hash IS NOT NULL AND x.id < ev.id
+  ORDER BY x.id DESC LIMIT 1;
+  IF ev.content_hash IS DISTINCT FROM consult_contribution_content(k.text, k.attribution, k.stakeholder_id)
+     OR prior IS DISTINCT FROM consult_contribution_content(before_text, k.attribution, k.stakeholder_id) THEN
+    RAISE EXCEPTION USING MESSAGE = format(refused, p_contribution), ERRCODE = 'insufficient_privilege';
   END IF;
   PERFORM set_config('consult.erasure', 'on', true);
-  UPDATE contribution_revisions SET text = replace(text, p_span, p_marker)
-  WHERE contribution_id = p_contribution AND strpos(text, p_span) > 0;
+  WITH rewritten AS (
+    UPDATE contribution_revisions SET text = replace(text, p_span, p_marker)
+    WHERE contribution_id = p_contribution AND strpos(text, p_span) > 0
+    RETURNING contribution_id, revision, text, language, reason)
+  INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
+                      workflow_name, workflow_version, data)
+  SELECT ev.consultation_id, 'contribution', p_contribution, 'redact', k.state, k.state, ev.actor_id, ev.reason,
+         ev.workflow_name, ev.workflow_version,
+         jsonb_build_object('reason', ev.data ->> 'reason', 'revision', w.revision::text, 'revision_hash',
+                            encode(consult_contribution_revision_content(w.contribution_id, w.revision, w.text,
+                                                                         w.language, w.reason), 'hex'))
+  FROM rewritten w ORDER BY w.revision;
   GET DIAGNOSTICS changed = ROW_COUNT;
   PERFORM set_config('consult.erasure', 'off', true);
   RETURN changed;
@@ -410,3 +540,50 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION consult_redact_revisions(bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION consult_redact_revisions(bigint, text, text) TO consult_editor;
+
+-- What `log verify` finds wrong with the redaction rows (SECURITY DEFINER: it reads the spans and
+-- salts, which only consult_admin may read, and returns no more than which row is wrong): a row no
+-- 'redact' event of its contribution logged (inserted outside consult), a row whose content is not
+-- what its event (or a later erasure) pinned (edited), an event with fewer or more rows than the
+-- spans it pinned (deleted or inserted). `p_consultation` NULL: every consultation.
+CREATE FUNCTION consult_redaction_findings(p_consultation bigint)
+  RETURNS TABLE (contribution_id bigint, event_id bigint, problem text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  WITH logged AS (
+    SELECT e.id, e.entity_id AS contribution_id, e.data ->> 'reason' AS reason,
+           string_to_array(e.data ->> 'redactions', ',') AS pins
+    FROM events e
+    WHERE e.entity_kind = 'contribution' AND e.event = 'redact' AND e.data ? 'spans'
+      AND (p_consultation IS NULL OR e.consultation_id = p_consultation)
+  ), kept AS (
+    SELECT r.id, r.contribution_id, r.event_id, r.reason,
+           row_number() OVER (PARTITION BY r.event_id ORDER BY r.start_offset, r.id) AS position,
+           encode(consult_redaction_content(r.salt, r.contribution_id, r.reason, r.note, r.start_offset, r.end_offset,
+                                            r.original), 'hex') AS now_hash
+    FROM contribution_redactions r JOIN contributions k ON k.id = r.contribution_id
+    WHERE p_consultation IS NULL OR k.consultation_id = p_consultation
+  )
+  SELECT w.contribution_id, w.event_id,
+         'redaction row #' || w.id || ' was logged by no ''redact'' event of the contribution: it was inserted outside consult'
+  FROM kept w LEFT JOIN logged l ON l.id = w.event_id AND l.contribution_id = w.contribution_id
+  WHERE l.id IS NULL
+  UNION ALL
+  SELECT w.contribution_id, w.event_id,
+         'redaction row #' || w.id || ' (its span, reason, note or offsets) is not what its events pinned: it was edited outside consult'
+  FROM kept w JOIN logged l ON l.id = w.event_id AND l.contribution_id = w.contribution_id
+  WHERE w.reason IS DISTINCT FROM l.reason OR w.now_hash IS DISTINCT FROM coalesce(
+    (SELECT split_part(p, ':', 2) FROM events x, unnest(string_to_array(x.data ->> 'redactions', ',')) p
+     WHERE x.entity_kind = 'contribution' AND x.entity_id = w.contribution_id AND x.event = 'erase-personal-data'
+       AND split_part(p, ':', 1) = w.id::text
+     ORDER BY x.id DESC LIMIT 1),
+    l.pins[w.position])
+  UNION ALL
+  SELECT l.contribution_id, l.id,
+         'the redaction logged ' || coalesce(cardinality(l.pins), 0) || ' span(s) but ' || n.count
+           || ' row(s) hold them: rows were deleted or inserted outside consult'
+  FROM logged l CROSS JOIN LATERAL (SELECT count(*) FROM contribution_redactions r
+                                    WHERE r.event_id = l.id AND r.contribution_id = l.contribution_id) n
+  WHERE coalesce(cardinality(l.pins), 0) <> n.count
+$$;
+REVOKE EXECUTE ON FUNCTION consult_redaction_findings(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION consult_redaction_findings(bigint) TO consult_reader;
