@@ -152,7 +152,8 @@ extension ConsultStore {
         WHERE c.slug = $1 AND w.key IS NOT DISTINCT FROM $2
         """, [consultationSlug, workshopKey])
       guard let row = rows.rows.first else {
-        if let workshopKey { _ = try workshop(workshopKey, in: consultationSlug) }  // not found: says so, with the one perhaps meant
+        // Not found: says so, with the one perhaps meant.
+        if let workshopKey { _ = try workshop(workshopKey, in: consultationSlug) }
         throw StoreError(
           .notFound,
           "\(Self.summaryOwner(workshopKey, consultationSlug)) has no summary yet (start one with `consult summary draft`)"

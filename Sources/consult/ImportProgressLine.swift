@@ -48,7 +48,8 @@ final class ImportProgressLine {
   ///   - elapsed: Seconds since the import started.
   static func text(_ progress: ImportProgress, elapsed: Double) -> String {
     if progress.writing {
-      return "\(grouped(progress.rowsRead)) rows read in \(duration(elapsed)) · the database is writing the last of them"
+      return
+        "\(grouped(progress.rowsRead)) rows read in \(duration(elapsed)) · the database is writing the last of them"
     }
     var parts = ["\(grouped(progress.rowsRead)) rows read"]
     if elapsed >= 0.5 { parts.append("\(grouped(Int(Double(progress.rowsRead) / elapsed))) rows/s") }

@@ -122,7 +122,8 @@ struct WorkshopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workshop", abstract: "Manage workshops.",
     subcommands: [
-      Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self, DisclosureThreshold.self,
+      Add.self, ListWorkshops.self, AdvanceWorkshop.self, Reschedule.self, AttendanceList.self,
+      DisclosureThreshold.self,
     ])
 
   struct Reschedule: WritingCommand {

@@ -126,7 +126,9 @@ struct CLITests {
     let badGroup = try cli.run(["stakeholder", "add", "x", "--name", "X", "--group", "aliens"])
     #expect(badGroup.status == 1)
     #expect(badGroup.stderr.contains("unknown stakeholder group 'aliens'"))
-    try cli.ok(["stakeholder", "add", "ngo-staff", "--name", "Ana Staff", "--email", "ana@example.org", "--actor", "planner"])
+    try cli.ok([
+      "stakeholder", "add", "ngo-staff", "--name", "Ana Staff", "--email", "ana@example.org", "--actor", "planner",
+    ])
     try cli.ok(["stakeholder", "edit", "ngo-staff", "--email", "", "--organisation", "ngo", "--actor", "editor"])
     let unchanged = try cli.run(["stakeholder", "edit", "ngo-staff", "--organisation", "ngo"])
     #expect(unchanged.status == 1)

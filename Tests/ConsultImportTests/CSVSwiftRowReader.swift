@@ -4,7 +4,6 @@ import Foundation
 
 @testable import ConsultImport
 
-
 /// The reference for the differential tests: consult's CSV reading before it had a reader of
 /// its own (CSV.swift 2.5 behind a quote checker), kept as it was.
 ///

@@ -202,7 +202,8 @@ struct PrivacyTests {
     let db = try TestDatabase()
     try Scenario.build(db.store)
     try db.store.addStakeholder(
-      handle: "glenns", kind: .organisation, name: "Glenn's Market & Catering", group: "industry-associations", actor: "clerk")
+      handle: "glenns", kind: .organisation, name: "Glenn's Market & Catering", group: "industry-associations",
+      actor: "clerk")
     try db.store.addStakeholder(
       handle: "glenn", kind: .person, name: "Glenn Miller", group: nil, organisation: "glenns", actor: "clerk")
     let submission = try db.store.recordContribution(

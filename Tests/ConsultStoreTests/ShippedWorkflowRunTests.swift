@@ -29,7 +29,8 @@ struct ShippedWorkflowRunTests {
     try Scenario.build(store)
     let deadline = Date(timeIntervalSince1970: 1_446_336_000)  // 2015-11-01
     try store.setDeadline(
-      of: Scenario.slug, to: deadline, actor: "planner", at: Date(timeIntervalSince1970: 1_443_657_600))  // set 2015-10-01
+      // Set on 2015-10-01.
+      of: Scenario.slug, to: deadline, actor: "planner", at: Date(timeIntervalSince1970: 1_443_657_600))
     // At the deadline the held workshop has no published summary yet: blocked.
     #expect(try store.tick(now: deadline).timers.map(\.outcome) == [.blocked])
     try store.draftSummary(
@@ -123,7 +124,8 @@ struct ShippedWorkflowRunTests {
       slug: slug, title: "Expert group on AI", owner: "A ministry", workflow: workflow, deadline: mandateEnd,
       actor: "secretariat")
     for handle in ["chair", "member-a", "member-b"] {
-      _ = try store.addStakeholder(handle: handle, kind: .person, name: "Expert \(handle)", group: "academia", actor: "clerk")
+      _ = try store.addStakeholder(
+        handle: handle, kind: .person, name: "Expert \(handle)", group: "academia", actor: "clerk")
     }
     for (index, key) in ["meeting-1", "meeting-2"].enumerated() {
       let start = mandateEnd.addingTimeInterval(Double(index - 2) * 30 * 86_400)

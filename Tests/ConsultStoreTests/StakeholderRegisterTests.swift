@@ -79,7 +79,12 @@ struct StakeholderRegisterTests {
       JOIN stakeholders s ON e.entity_kind = 'stakeholder' AND e.entity_id = s.id
       WHERE s.pseudonym IS NOT NULL ORDER BY e.id
       """
-    ).map { (try $0.decode("event", as: String.self), try $0.decode("to_state", as: String.self), try $0.decode("reason", as: String.self)) }
+    ).map {
+      (
+        try $0.decode("event", as: String.self), try $0.decode("to_state", as: String.self),
+        try $0.decode("reason", as: String.self)
+      )
+    }
     #expect(chain.map(\.0) == ["added", "edited", "erase-personal-data"])
     #expect(chain.last?.1 == "erased")
     #expect(!chain.contains { $0.2.contains("Jane") })
@@ -128,7 +133,9 @@ struct StakeholderRegisterTests {
     #expect(!deleted.isIntact)
   }
 
-  @Test("an edit that changes nothing, an unknown group, and an edit dated before the stakeholder's last event are refused, writing nothing")
+  @Test(
+    "an edit that changes nothing, an unknown group, and an edit dated before the stakeholder's last event are refused, writing nothing"
+  )
   func refusals() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
@@ -178,7 +185,8 @@ struct StakeholderRegisterTests {
 /// constraints into the chain trigger.
 @Suite("Cheaper event appends (migration 0017)")
 struct CheaperEventAppendTests {
-  @Test("0017's canonical form gives, for every kind of event, the bytes of 0015's, so every stored hash still verifies")
+  @Test(
+    "0017's canonical form gives, for every kind of event, the bytes of 0015's, so every stored hash still verifies")
   func sameCanonicalForm() throws {
     let (db, _) = try LogVerificationTests.recorded()
     try db.store.editStakeholder(
@@ -212,7 +220,9 @@ struct CheaperEventAppendTests {
     #expect(try db.store.verifyLog().isIntact)
   }
 
-  @Test("data that is not a JSON object, a consultation event without a workflow and a stakeholder event with one are refused")
+  @Test(
+    "data that is not a JSON object, a consultation event without a workflow and a stakeholder event with one are refused"
+  )
   func rulesOfTheTrigger() throws {
     let db = try TestDatabase()
     try Scenario.build(db.store)
@@ -295,7 +305,9 @@ struct ForgedErasureTests {
     #expect(!(try db.store.verifyLog().isIntact))
   }
 
-  @Test("an erasure event on the consultation's own chain is a sanctioned rewrite, and verify lists it with what the digest had pinned")
+  @Test(
+    "an erasure event on the consultation's own chain is a sanctioned rewrite, and verify lists it with what the digest had pinned"
+  )
   func sanctionedRewritesAreListed() throws {
     let (db, digest) = try LogVerificationTests.recorded()
     try Self.forge(

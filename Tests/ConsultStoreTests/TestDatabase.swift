@@ -154,10 +154,13 @@ enum Scenario {
     try store.addStakeholder(
       handle: "bmvg", kind: .organisation, name: "Federal Ministry of Defence", group: "ministries", actor: "clerk")
     try store.addStakeholder(
-      handle: "unibw", kind: .organisation, name: "University of the Federal Armed Forces Munich", group: "academia", actor: "clerk")
-    try store.addStakeholder(handle: "bitkom", kind: .organisation, name: "BITKOM", group: "industry-associations", actor: "clerk")
+      handle: "unibw", kind: .organisation, name: "University of the Federal Armed Forces Munich", group: "academia",
+      actor: "clerk")
     try store.addStakeholder(
-      handle: "ict4peace", kind: .organisation, name: "ICT4Peace Foundation", group: "international-partners", actor: "clerk")
+      handle: "bitkom", kind: .organisation, name: "BITKOM", group: "industry-associations", actor: "clerk")
+    try store.addStakeholder(
+      handle: "ict4peace", kind: .organisation, name: "ICT4Peace Foundation", group: "international-partners",
+      actor: "clerk")
     try store.addStakeholder(
       handle: "ict4peace-president", kind: .person, name: personNames[0], group: nil, organisation: "ict4peace",
       role: "President", actor: "clerk")

@@ -21,7 +21,8 @@ struct TimerStoreTests {
       chathamHouse: false, hosts: [], actor: "planner")
     let handles = (1...count).map { "expert-\($0)" }
     for handle in handles {
-      _ = try store.addStakeholder(handle: handle, kind: .person, name: "Expert \(handle)", group: "academia", actor: "clerk")
+      _ = try store.addStakeholder(
+        handle: handle, kind: .person, name: "Expert \(handle)", group: "academia", actor: "clerk")
     }
     try store.invite(handles, to: "w", in: "timed", events: ["send"], actor: "planner")
     return handles
