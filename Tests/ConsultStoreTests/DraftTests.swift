@@ -70,6 +70,12 @@ struct DraftTests {
       try store.reviseDraft(in: Scenario.slug, title: nil, body: "# A\n\nAs said [#999] and [c42].", actor: "editor")
     }
     #expect(badCitation?.message.contains("#999") == true)
+    // An empty text, the latest revision's text again, and the sources an export appends are refused.
+    for body in ["", "  \n\n \n", revised, revised + "\n\n## Sources {#sources}\n\n### Norms\n\n- [#1]\n"] {
+      #expect(throws: StoreError.self, "\(body.prefix(20))") {
+        try store.reviseDraft(in: Scenario.slug, title: nil, body: body, actor: "editor")
+      }
+    }
     #expect(try store.draft(of: Scenario.slug).revision == 2)
   }
 
@@ -328,10 +334,15 @@ struct DraftTests {
     let final = try store.draft(of: Scenario.slug)
     #expect(final.isFinal)
     #expect(final.state == "final")
-    // Nothing changes a signed-off draft.
+    // Nothing changes a signed-off draft: no revision, and no comment reopened or decided.
     #expect(throws: StoreError.self) {
       try store.reviseDraft(in: Scenario.slug, title: nil, body: "# Other", actor: "editor")
     }
+    let reopened = #expect(throws: StoreError.self) {
+      try store.decideComment(
+        open.id, in: Scenario.slug, event: "reopen", response: "again", resolvedIn: nil, actor: "editor")
+    }
+    #expect(reopened?.message.contains("is 'final'") == true)
     #expect(try store.verifyLog(of: Scenario.slug).isIntact)
     #expect(try store.checkLog(of: Scenario.slug).isConsistent)
   }

@@ -180,6 +180,7 @@ extension ConsultStore {
       let current = try comment(id, in: slug)
       let draft = try draft(of: slug)
       let consultation = try consultation(slug)
+      try requireDrafting(draft, consultation: consultation, doing: "a decision on comment c\(id)")
       let machine = try workflow(name: consultation.workflowName, version: consultation.workflowVersion)
         .machine(for: .comment)
       if let resolvedIn, resolvedIn < 1 || resolvedIn > draft.revision {

@@ -110,6 +110,11 @@ extension ConsultStore {
       try checkDraftCitations(in: body, consultationID: consultation.id, draftID: current.id)
       let next = current.revision + 1
       let newTitle = title ?? current.title
+      let latest = try draftRevision(of: slug, number: current.revision)
+      if latest.body == body && latest.title == newTitle {
+        throw StoreError(
+          .invalidInput, "the text is the same as revision \(current.revision): nothing to revise (nothing written)")
+      }
       let hash: String = try connection.query(
         "SELECT encode(consult_draft_revision_content($1, $2, $3, $4), 'hex') AS h",
         [current.id, next, newTitle, body]
@@ -264,11 +269,24 @@ extension ConsultStore {
   /// or the size, for a text over ``ConsultDrafting/DraftDocument/maxBytes``).
   static func draftSections(_ body: String) throws -> [DraftSection] {
     if let problem = DraftDocument.sizeProblem(body) { throw StoreError(.invalidInput, "the draft \(problem)") }
+    if body.allSatisfy(\.isWhitespace) {
+      throw StoreError(.invalidInput, "the draft is empty: a revision needs its text (revisions are never changed)")
+    }
+    let sections: [DraftSection]
     do {
-      return try DraftDocument.sections(of: body)
+      sections = try DraftDocument.sections(of: body)
     } catch {
       throw StoreError(.invalidInput, error.description)
     }
+    // `draft export` appends the sources under `## Sources {#sources}`; a copy exported with them
+    // and revised back would carry them as text.
+    if let sources = sections.first(where: { $0.anchor == "sources" }) {
+      throw StoreError(
+        .invalidInput,
+        "line \(sources.line): the section 'sources' is the list of sources `consult draft export` adds; revise from "
+          + "a copy exported with --without-sources, or delete that section (or give the heading another anchor)")
+    }
+    return sections
   }
 
   /// Refuses a change to a draft that has left its machine's initial state (signed off).
@@ -277,7 +295,7 @@ extension ConsultStore {
     guard draft.state == initial else {
       throw StoreError(
         .refused,
-        "the draft of '\(consultation.slug)' is '\(draft.state)' (revision \(draft.revision) was signed off); "
+        "the draft of '\(consultation.slug)' is '\(draft.state)' (at revision \(draft.revision)); "
           + "\(what) is accepted only while it is '\(initial)'")
     }
   }

@@ -325,6 +325,7 @@ struct DraftCommand: ParsableCommand {
       String?
     func execute(_ store: ConsultStore) throws {
       try Export.Destination.check(output)
+      try Pandoc.refuseBinaryOnTerminal(format == .docx, output: output)
       let pandoc = format == .docx ? try Pandoc.locate() : nil
       let draft = try store.draft(of: consultation)
       let comments = try store.comments(in: consultation)
@@ -388,6 +389,7 @@ struct DraftCommand: ParsableCommand {
       String?
     func execute(_ store: ConsultStore) throws {
       try Export.Destination.check(output)
+      try Pandoc.refuseBinaryOnTerminal(format == .docx, output: output)
       let pandoc = format == .markdown ? nil : try Pandoc.locate()
       let shown = try store.draftRevision(of: consultation, number: revision)
       let markdown =
@@ -418,6 +420,20 @@ extension DraftDiffRenderer.Format: ExpressibleByArgument {}
 /// Converts documents with pandoc (pandoc.org; Debian package `pandoc`), the optional converter of
 /// drafts to and from Word.
 struct Pandoc {
+  /// Refuses to write a Word file (binary: a zip archive) to a terminal, where its bytes would
+  /// be taken as control sequences; a file (`--output`) or a redirected standard output is fine.
+  ///
+  /// - Parameters:
+  ///   - binary: Whether the output is a Word file.
+  ///   - output: The `--output` path, nil for standard output.
+  /// - Throws: ``InputError`` naming `--output`.
+  static func refuseBinaryOnTerminal(_ binary: Bool, output: String?) throws {
+    if binary, output == nil, isatty(STDOUT_FILENO) != 0 {
+      throw InputError(
+        message: "a Word file is binary: give --output FILE.docx, or redirect standard output to a file")
+    }
+  }
+
   /// The pandoc binary.
   let executable: URL
 
