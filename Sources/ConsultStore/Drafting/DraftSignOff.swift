@@ -37,6 +37,9 @@ public struct DraftSignOff: Sendable, Equatable, Encodable {
   public let isFinal: Bool
   /// Why the draft is not final although nobody is missing (the sign-off event was refused), if so.
   public let blockedBy: String?
+  /// The `draft` machine's event that makes a revision final (`sign-off: event:` in the workflow
+  /// file), fired with the last approval; nil when the workflow has no sign-off.
+  public var signOffEvent: String? = nil
 }
 
 extension ConsultStore {
@@ -86,7 +89,9 @@ extension ConsultStore {
         throw StoreError(
           .refused,
           "'\(who.reference)' is not an approver of this draft; workflow '\(definition.name)' requires: "
-            + status.required.joined(separator: ", "))
+            + (status.required.isEmpty
+              ? "nobody yet (its sign-off names the workshops' co-hosts, and no workshop has one)"
+              : status.required.joined(separator: ", ")))
       }
       if status.approved.contains(who.reference) {
         throw StoreError(.alreadyExists, "'\(who.reference)' has already approved revision \(revision)")
@@ -114,7 +119,8 @@ extension ConsultStore {
       let after = try signOffStatus(of: slug)
       return DraftSignOff(
         revision: after.revision, revisionHash: after.revisionHash, required: after.required, approved: after.approved,
-        missing: after.missing, approvals: after.approvals, isFinal: after.isFinal, blockedBy: blocked)
+        missing: after.missing, approvals: after.approvals, isFinal: after.isFinal, blockedBy: blocked,
+        signOffEvent: after.signOffEvent)
     }
   }
 
@@ -165,7 +171,7 @@ extension ConsultStore {
       return DraftSignOff(
         revision: draft.revision, revisionHash: latest.contentHash, required: required,
         approved: required.filter { approvedNow.contains($0) }, missing: required.filter { !approvedNow.contains($0) },
-        approvals: approvals, isFinal: draft.isFinal, blockedBy: nil)
+        approvals: approvals, isFinal: draft.isFinal, blockedBy: nil, signOffEvent: definition.signOff?.event)
     }
   }
 }

@@ -150,7 +150,7 @@ struct DraftCommand: ParsableCommand {
       say("Comments: \(states.isEmpty ? "none" : states.joined(separator: ", "))")
       say("Sign-off of revision \(signOff.revision):")
       if signOff.required.isEmpty {
-        say("  no approvers (the workflow file names none)")
+        say("  no approvers: the workflow's sign-off names none, or names the workshops' co-hosts and no workshop has one")
       } else {
         say("  approved: \(signOff.approved.isEmpty ? "nobody yet" : signOff.approved.joined(separator: ", "))")
         say("  missing:  \(signOff.missing.isEmpty ? "nobody" : signOff.missing.joined(separator: ", "))")
@@ -284,6 +284,9 @@ struct DraftCommand: ParsableCommand {
         say("Final: every approver approved revision \(revision).")
       } else if let blocked = status.blockedBy {
         say("Every approver approved, but the draft is not final: \(blocked)")
+        if let event = status.signOffEvent {
+          say("Once that holds: consult draft advance \(consultation) \(terminalLine(event))")
+        }
       } else {
         say("Still missing: \(status.missing.joined(separator: ", "))")
       }
