@@ -150,7 +150,9 @@ struct DraftCommand: ParsableCommand {
       say("Comments: \(states.isEmpty ? "none" : states.joined(separator: ", "))")
       say("Sign-off of revision \(signOff.revision):")
       if signOff.required.isEmpty {
-        say("  no approvers: the workflow's sign-off names none, or names the workshops' co-hosts and no workshop has one")
+        say(
+          "  no approvers: the workflow's sign-off names none, or names the workshops' co-hosts and no workshop has one"
+        )
       } else {
         say("  approved: \(signOff.approved.isEmpty ? "nobody yet" : signOff.approved.joined(separator: ", "))")
         say("  missing:  \(signOff.missing.isEmpty ? "nobody" : signOff.missing.joined(separator: ", "))")
