@@ -143,6 +143,28 @@ struct DraftCommandTests {
     let word = directory.appendingPathComponent("draft.docx")
     try cli.ok(["draft", "export", "wp", "--format", "docx", "--without-sources", "--output", word.path])
     #expect(FileManager.default.fileExists(atPath: word.path))
+    // Read back unedited, it is the latest revision, not a new one.
+    let unedited = try cli.run(["draft", "revise", "wp", word.path])
+    #expect(unedited.status == 1)
+    #expect(unedited.stderr.contains("as Word gives it back, unedited"), "\(unedited.stderr)")
+    // An edit made in Word (a phrase of the text changed inside the .docx).
+    let edit = Process()
+    edit.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    edit.arguments = [
+      "python3", "-c",
+      """
+      import sys, zipfile
+      with zipfile.ZipFile(sys.argv[1]) as z: parts = {n: z.read(n) for n in z.namelist()}
+      xml = parts["word/document.xml"].decode()
+      assert "should be coordinated" in xml
+      parts["word/document.xml"] = xml.replace("should be coordinated", "should be well coordinated").encode()
+      with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+          [z.writestr(n, d) for n, d in parts.items()]
+      """, word.path,
+    ]
+    try edit.run()
+    edit.waitUntilExit()
+    #expect(edit.terminationStatus == 0)
     try cli.ok(["draft", "revise", "wp", word.path])
     let back = try cli.ok(["draft", "export", "wp", "--revision", "2", "--without-sources"]).stdout
     #expect(back.contains("# Introduction {#intro}"))
@@ -154,7 +176,8 @@ struct DraftCommandTests {
         || back.contains("- norms of responsible state behaviour"))
     #expect(back.contains("| policy"))
     #expect(back.contains("[^1]: As the workshop heard."))
-    // Same sections, same text: nothing but formatting changed.
+    #expect(back.contains("should be well coordinated"))
+    // Same sections: only the edited one changed.
     let diff = try cli.ok(["draft", "diff", "wp", "1", "2"]).stdout
     #expect(!diff.contains("added") && !diff.contains("removed") && !diff.contains("moved"), "\(diff)")
     let matrix = directory.appendingPathComponent("matrix.docx")

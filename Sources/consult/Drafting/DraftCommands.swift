@@ -84,7 +84,15 @@ struct DraftCommand: ParsableCommand {
       var body = try DraftCommand.readDraft(file)
       if DraftCommand.isWord(file) {
         // Word drops the headings' {#anchor}s: those whose heading text is unchanged get theirs back.
-        body = DraftDocument.carryingAnchors(from: try store.draftRevision(of: consultation).body, into: body)
+        let latest = try store.draftRevision(of: consultation)
+        body = DraftDocument.carryingAnchors(from: latest.body, into: body)
+        // pandoc rewrites the layout of Markdown on the way through Word (line breaks, list spacing,
+        // footnotes): a copy exported and read back unedited is the latest revision, not a new one.
+        if body == (try? DraftCommand.throughWord(latest)) {
+          throw InputError(
+            message: "\(file): holds revision \(latest.revision)'s text as Word gives it back, unedited: "
+              + "nothing to revise (nothing written)")
+        }
       }
       let before = try store.signOffStatus(of: consultation)
       let draft = try store.reviseDraft(in: consultation, title: title, body: body, actor: actor, at: try when.time())
@@ -94,6 +102,22 @@ struct DraftCommand: ParsableCommand {
         say("Voided the approvals of revision \(before.revision) by \(before.approved.joined(separator: ", "))")
       }
     }
+  }
+
+  /// A revision as `draft export --format docx --without-sources` writes it and `draft revise`
+  /// reads it back: what an unedited round trip through Word gives.
+  ///
+  /// - Throws: ``InputError`` when pandoc is missing or fails.
+  static func throughWord(_ revision: DraftRevision) throws -> String {
+    let pandoc = Pandoc(executable: try Pandoc.locate())
+    let markdown = DraftExporter.published(revision.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+    let docx = try pandoc.convert(
+      Data(markdown.utf8), from: Pandoc.markdownReader, to: "docx",
+      standaloneTitle: OutputText.withoutControls(revision.title))
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("consult-roundtrip-\(UUID()).docx")
+    try docx.write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    return DraftDocument.carryingAnchors(from: revision.body, into: try pandoc.docxToMarkdown(file))
   }
 
   struct Show: StoreCommand {
@@ -151,8 +175,9 @@ struct DraftCommand: ParsableCommand {
       say("Sign-off of revision \(signOff.revision):")
       if signOff.required.isEmpty {
         say(
-          "  no approvers: the workflow's sign-off names none, or names the workshops' co-hosts and no workshop has one"
-        )
+          signOff.signOffEvent == nil
+            ? "  no approvers (the workflow file has no sign-off)"
+            : "  no approvers yet: the workflow's sign-off names the workshops' co-hosts, and no workshop has one")
       } else {
         say("  approved: \(signOff.approved.isEmpty ? "nobody yet" : signOff.approved.joined(separator: ", "))")
         say("  missing:  \(signOff.missing.isEmpty ? "nobody" : signOff.missing.joined(separator: ", "))")
