@@ -327,9 +327,14 @@ public enum DraftDocument {
     guard text.hasSuffix("}"), let open = text.range(of: "{", options: .backwards) else { return (text, nil) }
     let inner = text[open.upperBound..<text.index(before: text.endIndex)]
     let tokens = inner.split(separator: " ")
-    guard let id = tokens.first(where: { $0.hasPrefix("#") }) else { return (text, nil) }
     let heading = text[..<open.lowerBound].trimmingCharacters(in: .whitespaces)
-    return (heading, String(id.dropFirst()))
+    // pandoc's header attributes: `#id`, `.class` and `key=value` tokens, nothing else.
+    if !tokens.isEmpty, tokens.allSatisfy({ $0.hasPrefix("#") || $0.hasPrefix(".") || $0.contains("=") }) {
+      return (heading, tokens.first(where: { $0.hasPrefix("#") }).map { String($0.dropFirst()) })
+    }
+    // `{#…}` that is no attribute list: handed back whole, for the anchor rule to refuse by name.
+    if inner.hasPrefix("#") { return (heading, String(inner.dropFirst())) }
+    return (text, nil)
   }
 
   static func trimBlankLines(_ lines: [String]) -> [String] {

@@ -52,6 +52,18 @@ struct DraftSectionTests {
       try DraftDocument.sections(of: "# A {#x}\n\n# B {#x}")
     }
     #expect(throws: DraftTextError.self) { try DraftDocument.sections(of: "# A {#Bad Anchor}") }
+    // pandoc's attribute list: classes and key=value pairs are not part of the heading, as pandoc reads it.
+    let classed = try DraftDocument.sections(of: "# A {.cls}\n\nx\n\n# B {#b .cls lang=en}\n\ny")
+    #expect(classed.map(\.heading) == ["A", "B"])
+    #expect(classed.map(\.anchor) == ["a", "b"])
+    // `{#…}` that is no attribute list is refused, quoted whole.
+    #expect(
+      throws: DraftTextError(
+        line: 1, "anchor '{#a b!}' must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+      )
+    ) {
+      try DraftDocument.sections(of: "# A {#a b!}")
+    }
   }
 
   @Test func headingsInCodeFencesAreNotSections() throws {
