@@ -29,9 +29,11 @@ extension ConsultStore {
   ///
   /// - Parameters:
   ///   - handle: The handle (``isValidActorHandle(_:)``).
-  ///   - name: A display name, or nil.
+  ///   - name: A display name (at most ``NameRule/maxNameLength`` characters, as a stakeholder's),
+  ///     or nil.
   /// - Returns: The actor.
-  /// - Throws: ``StoreError`` (`.invalidInput` for a handle that is not valid, naming the rule).
+  /// - Throws: ``StoreError`` (`.invalidInput` for a handle that is not valid, naming the rule, or a
+  ///   blank or over-long name).
   @discardableResult
   public func registerActor(_ handle: String, name: String? = nil) throws -> Actor {
     guard Self.isValidActorHandle(handle) else {
@@ -40,6 +42,7 @@ extension ConsultStore {
         "actor '\(handle)': a handle is lower-case letters, digits, '.', '_' and '-' (at most 64, starting "
           + "with a letter or digit), e.g. head-of-division; never an e-mail address or a name")
     }
+    if let name { try NameRule.requireName(name, "the actor's name") }
     return try transaction("actor \(handle)") {
       let row = try connection.query(
         """

@@ -198,9 +198,7 @@ extension ConsultStore {
     return try transaction("workshop \(key)") {
       let workshop = try workshop(key, in: slug)
       try lockForChange(EntityReference(.workshop, workshop.id))
-      let old: Int = try connection.query(
-        "SELECT disclosure_threshold AS t FROM workshops WHERE id = $1", [workshop.id]
-      ).rows[0].decode("t")
+      let old = try disclosureThreshold(workshopID: workshop.id)
       try connection.execute(
         "UPDATE workshops SET disclosure_threshold = $1 WHERE id = $2", [threshold, workshop.id])
       return try recordChange(

@@ -110,7 +110,15 @@ extension ConsultStore {
       guard may else { return false }
       let role: String = try connection.query("SELECT current_user AS r").rows[0].decode("r")
       try connection.execute("RESET ROLE")
-      defer { _ = try? connection.execute("SET ROLE " + connection.quoteIdentifier(role)) }
+      defer {
+        // Never go on as the login role (an owner or superuser): a session that cannot take its
+        // role back is closed, so that whatever uses it next fails instead.
+        do {
+          try connection.execute("SET ROLE " + connection.quoteIdentifier(role))
+        } catch {
+          connection.close()
+        }
+      }
       try connection.execute(
         "VACUUM (ANALYZE) " + Self.erasureTables.map { try connection.quoteIdentifier($0) }.joined(separator: ", "))
       return true

@@ -360,31 +360,42 @@ extension ConsultStore {
     var citations: [CitedContribution] = []
     let cited = SummaryCitations.ids(in: summary.body)
     if !cited.isEmpty {
-      let rows = try connection.query(
-        """
-        SELECT k.id, k.theme, k.text, k.attribution, k.kind, w.key AS workshop,
-               coalesce(w.chatham_house, false) AS chatham_house,
-               s.name AS contributor, s.kind = 'person' AS is_person,
-               coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
-               g.name AS group_name
-        FROM contributions k LEFT JOIN workshops w ON w.id = k.workshop_id
-        LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
-        LEFT JOIN stakeholders o ON o.id = k.organisation_id
-        LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
-        WHERE k.consultation_id = $1 AND k.id = ANY($2::bigint[])
-        """, [consultation.id, PostgresTextArray(cited.map(String.init))])
-      var byID: [Int64: CitedContribution] = [:]
-      for row in rows {
-        let contribution = try Self.decodeAttributable(row)
-        byID[contribution.id] = CitedContribution(
-          contribution: contribution,
-          kind: Contribution.Kind(rawValue: try row.decode("kind")) ?? .writtenSubmission,
-          workshop: try row.decode("workshop", as: String?.self),
-          chathamHouse: try row.decode("chatham_house"))
-      }
+      let byID = try citedContributions(cited, consultationID: consultation.id)
       citations = cited.compactMap { byID[$0] }
     }
     return SummaryProceedings(summary: summary, approvals: approvals, citations: citations)
+  }
+
+  /// The contributions of a consultation that a text cites (`[#12]`: a summary, a draft), with
+  /// what the attribution rules need, by id; ids of other consultations are left out.
+  ///
+  /// - Parameters:
+  ///   - ids: The cited contribution ids.
+  ///   - consultationID: The consultation the citing text belongs to.
+  /// - Returns: The cited contributions found, by id.
+  func citedContributions(_ ids: [Int64], consultationID: Int64) throws -> [Int64: CitedContribution] {
+    guard !ids.isEmpty else { return [:] }
+    var byID: [Int64: CitedContribution] = [:]
+    for row in try connection.query(
+      """
+      SELECT k.id, k.theme, k.text, k.attribution, k.kind, w.key AS workshop,
+             coalesce(w.chatham_house, false) AS chatham_house,
+             s.name AS contributor, s.kind = 'person' AS is_person,
+             coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
+             g.name AS group_name
+      FROM contributions k LEFT JOIN workshops w ON w.id = k.workshop_id
+      LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
+      LEFT JOIN stakeholders o ON o.id = k.organisation_id
+      LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
+      WHERE k.consultation_id = $1 AND k.id = ANY($2::bigint[])
+      """, [consultationID, PostgresTextArray(ids.map(String.init))])
+    {
+      let contribution = try Self.decodeAttributable(row)
+      byID[contribution.id] = CitedContribution(
+        contribution: contribution, kind: Contribution.Kind(rawValue: try row.decode("kind")) ?? .writtenSubmission,
+        workshop: try row.decode("workshop", as: String?.self), chathamHouse: try row.decode("chatham_house"))
+    }
+    return byID
   }
 
   static func decodeAttributable(_ row: PostgresRow) throws -> AttributableContribution {

@@ -168,7 +168,6 @@ extension ConsultStore {
             consultation.workflowName, consultation.workflowVersion,
           ])
       }
-      try connection.execute("DROP TABLE consult_tag_matches")
       return TagReport(
         theme: theme, matched: matched, tagged: tagged, retagged: retagged, unchanged: matched - tagged,
         dryRun: dryRun)

@@ -392,7 +392,7 @@ struct SummaryCommand: ParsableCommand {
     func execute(_ store: ConsultStore) throws {
       let s = try store.summary(for: workshop, in: consultation)
       if output.json { return try printJSON(s) }
-      say("\(terminalLine(s.title)) — revision \(s.revision), \(s.state)\n\n\(terminalText(s.body))")
+      say("\(terminalLine(s.title)) — revision \(s.revision), \(s.state)\n\n\(s.body)")
     }
   }
 }

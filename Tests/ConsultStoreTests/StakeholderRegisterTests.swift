@@ -159,6 +159,19 @@ struct StakeholderRegisterTests {
     #expect(try db.store.stakeholder("mdb").role == "Rapporteur")
   }
 
+  @Test("a stakeholder's and an actor's name share one length limit, and a blank one is refused")
+  func nameLimits() throws {
+    let db = try TestDatabase()
+    let long = String(repeating: "n", count: NameRule.maxNameLength + 1)
+    #expect(throws: StoreError.self) { try db.store.registerActor("long-name", name: long) }
+    #expect(throws: StoreError.self) { try db.store.registerActor("blank-name", name: "  ") }
+    #expect(throws: StoreError.self) {
+      try db.store.addStakeholder(handle: "long", kind: .person, name: long, group: nil, actor: "clerk")
+    }
+    #expect(try db.store.actor("long-name") == nil)
+    try db.store.registerActor("fine", name: String(repeating: "n", count: NameRule.maxNameLength))
+  }
+
   @Test("concurrent edits of one stakeholder both land, one after the other, in one unbroken chain")
   func concurrentEdits() async throws {
     let db = try TestDatabase()

@@ -13,6 +13,16 @@ public struct DraftExporter: Sendable {
   /// Makes an exporter.
   public init() {}
 
+  /// A revision's text alone, as `draft export --without-sources` writes it (the copy to edit in
+  /// Word): the body without leading or trailing blank lines, one final newline, through
+  /// ``published(_:)``. `draft revise` compares a Word file with this text's round trip.
+  ///
+  /// - Parameter revision: The revision.
+  /// - Returns: Markdown.
+  public static func bodyOnly(_ revision: DraftRevision) -> String {
+    published(revision.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+  }
+
   /// Renders a revision with its sources.
   ///
   /// - Parameters:
@@ -33,7 +43,9 @@ public struct DraftExporter: Sendable {
       for id in cited.contributions {
         guard let found = contributions[id] else { continue }
         let label = AttributionRule.label(for: found.contribution, chathamHouse: found.chathamHouse)
-        let kind = found.kind == .oralStatement ? "statement at workshop \(found.workshop ?? "")" : "written submission"
+        let kind =
+          found.kind == .oralStatement
+          ? found.workshop.map { "statement at workshop \($0)" } ?? "statement at a workshop" : "written submission"
         lines.append("- [#\(id)] \(kind), \(label.map(ProceedingsView.inline) ?? "not for publication")")
       }
       for id in cited.comments {

@@ -99,7 +99,8 @@ extension ConsultStore {
       let hash = try draftRevision(of: slug, number: revision).contentHash
       let event = try recordChange(
         RecordEvent.revisionApproved, on: EntityReference(.draft, draft.id), actor: actor,
-        reason: "revision \(revision) approved by \(who.reference)",
+        // The approver by id only (in the data): a handle is personal data, and the log is append-only.
+        reason: "revision \(revision) approved",
         data: ["revision": String(revision), "stakeholder_id": String(who.id), "revision_hash": hash], at: time)
       try connection.execute(
         """

@@ -237,29 +237,8 @@ extension ConsultStore {
     let consultation = try consultation(slug)
     let text = try draftRevision(of: slug, number: revision).body
     let cited = DraftDocument.citations(in: text).contributions
-    guard !cited.isEmpty else { return [:] }
     return try translatingErrors("contributions cited by the draft of \(slug)") {
-      var byID: [Int64: CitedContribution] = [:]
-      for row in try connection.query(
-        """
-        SELECT k.id, k.theme, k.text, k.attribution, k.kind, w.key AS workshop,
-               coalesce(w.chatham_house, false) AS chatham_house,
-               s.name AS contributor, s.kind = 'person' AS is_person,
-               coalesce(o.name, CASE WHEN s.kind = 'organisation' THEN s.name END) AS organisation,
-               g.name AS group_name
-        FROM contributions k LEFT JOIN workshops w ON w.id = k.workshop_id
-        LEFT JOIN stakeholders s ON s.id = k.stakeholder_id
-        LEFT JOIN stakeholders o ON o.id = k.organisation_id
-        LEFT JOIN stakeholder_groups g ON g.key = s.stakeholder_group
-        WHERE k.consultation_id = $1 AND k.id = ANY($2::bigint[])
-        """, [consultation.id, PostgresTextArray(cited.map(String.init))])
-      {
-        let contribution = try Self.decodeAttributable(row)
-        byID[contribution.id] = CitedContribution(
-          contribution: contribution, kind: Contribution.Kind(rawValue: try row.decode("kind")) ?? .writtenSubmission,
-          workshop: try row.decode("workshop", as: String?.self), chathamHouse: try row.decode("chatham_house"))
-      }
-      return byID
+      try citedContributions(cited, consultationID: consultation.id)
     }
   }
 

@@ -110,7 +110,7 @@ struct DraftCommand: ParsableCommand {
   /// - Throws: ``InputError`` when pandoc is missing or fails.
   static func throughWord(_ revision: DraftRevision) throws -> String {
     let pandoc = Pandoc(executable: try Pandoc.locate())
-    let markdown = DraftExporter.published(revision.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+    let markdown = DraftExporter.bodyOnly(revision)
     let docx = try pandoc.convert(
       Data(markdown.utf8), from: Pandoc.markdownReader, to: "docx",
       standaloneTitle: OutputText.withoutControls(revision.title))
@@ -162,7 +162,7 @@ struct DraftCommand: ParsableCommand {
         "\(terminalLine(shown.title)) — draft of \(consultation), revision \(shown.revision) of \(draft.revision), \(draft.state)"
       )
       say("  content hash \(shown.contentHash)")
-      say("  recorded \(ISO8601DateFormatter().string(from: shown.recordedAt)) by \(shown.actor)")
+      say("  recorded \(ISO8601DateFormatter().string(from: shown.recordedAt)) by \(terminalLine(shown.actor))")
       say("Sections:")
       for section in sections {
         let indent = String(repeating: "  ", count: max(section.level, 1))
@@ -184,7 +184,7 @@ struct DraftCommand: ParsableCommand {
       }
       for approval in signOff.approvals {
         say(
-          "  revision \(approval.revision) approved by \(approval.stakeholder) (recorded by \(approval.actor), "
+          "  revision \(approval.revision) approved by \(terminalLine(approval.stakeholder)) (recorded by \(terminalLine(approval.actor)), "
             + "\(ISO8601DateFormatter().string(from: approval.at)))\(approval.isVoid ? " — void: a later revision replaced it" : "")"
         )
       }
@@ -202,7 +202,7 @@ struct DraftCommand: ParsableCommand {
       if output.json { return try printJSON(revisions) }
       for revision in revisions {
         say(
-          "\(revision.revision)\t\(ISO8601DateFormatter().string(from: revision.recordedAt))\t\(revision.actor)\t"
+          "\(revision.revision)\t\(ISO8601DateFormatter().string(from: revision.recordedAt))\t\(terminalLine(revision.actor))\t"
             + "\(revision.contentHash.prefix(12))\t\(terminalLine(revision.title))")
       }
     }
@@ -424,7 +424,7 @@ struct DraftCommand: ParsableCommand {
       let shown = try store.draftRevision(of: consultation, number: revision)
       let markdown =
         withoutSources
-        ? DraftExporter.published(shown.body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+        ? DraftExporter.bodyOnly(shown)
         : DraftExporter().markdown(
           shown, contributions: try store.draftCitedContributions(of: consultation, revision: shown.revision),
           comments: try store.comments(in: consultation))
