@@ -130,6 +130,7 @@ do {
         var mineStates = initialStates
         do {
           let store = ConsultStore(connection: try connect(database))
+          store.tuneSession()  // as the consult command's sessions are (ConsultStore.tuneSession)
           // Warm the workflow cache (one parse per connection), as a long-running client would.
           _ = try store.connection.query("SELECT 1")
           ready.signal()

@@ -65,10 +65,9 @@ struct ConnectionOptions: ParsableArguments {
       parameters["user"] = role
       connection = try PostgresConnection(parameters: parameters)
     }
-    // A killed client's backend stops within a second instead of finishing its statement
-    // (PostgreSQL docs §20.3, client_connection_check_interval, PostgreSQL 14+).
-    _ = try? connection.execute("SET client_connection_check_interval = '1s'")
-    return ConsultStore(connection: connection)
+    let store = ConsultStore(connection: connection)
+    store.tuneSession()
+    return store
   }
 
   /// Opens the store and runs `body` with it, mapping every error to its message on stderr and
