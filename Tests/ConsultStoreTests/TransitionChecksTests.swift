@@ -12,7 +12,9 @@ import Testing
 @Suite("Transition checks once (migration 0036)")
 struct TransitionChecksTests {
   /// Runs `sql` expecting a refusal by `constraint`.
-  private func expectRefused(_ db: TestDatabase, _ constraint: String, _ sql: String, _ values: [(any PostgresEncodable)?] = []) {
+  private func expectRefused(
+    _ db: TestDatabase, _ constraint: String, _ sql: String, _ values: [(any PostgresEncodable)?] = []
+  ) {
     do {
       try db.store.connection.withTransaction { try db.store.connection.execute(sql, values) }
       Issue.record("\(constraint): the statement was not refused: \(sql)")
@@ -34,21 +36,28 @@ struct TransitionChecksTests {
     let consultation: Int64 = try db.store.connection.query("SELECT id FROM consultations").rows[0].decode("id")
     expectRefused(db, "workshops_key_check", "UPDATE workshops SET key = 'Bad Key' WHERE id = $1", [workshop])
     expectRefused(db, "workshops_title_check", "UPDATE workshops SET title = '' WHERE id = $1", [workshop])
-    expectRefused(db, "workshops_check", "UPDATE workshops SET ends_at = starts_at - interval '1 hour' WHERE id = $1", [workshop])
-    expectRefused(db, "workshops_disclosure_threshold_check", "UPDATE workshops SET disclosure_threshold = 0 WHERE id = $1", [workshop])
+    expectRefused(
+      db, "workshops_check", "UPDATE workshops SET ends_at = starts_at - interval '1 hour' WHERE id = $1", [workshop])
+    expectRefused(
+      db, "workshops_disclosure_threshold_check", "UPDATE workshops SET disclosure_threshold = 0 WHERE id = $1",
+      [workshop])
     expectRefused(
       db, "workshops_key_check",
       """
       INSERT INTO workshops (consultation_id, key, title, starts_at, ends_at, time_zone, state)
       SELECT consultation_id, '-x', title, starts_at, ends_at, time_zone, state FROM workshops WHERE id = $1
       """, [workshop])
-    expectRefused(db, "contributions_kind_check", "UPDATE contributions SET kind = 'rumour' WHERE id = $1", [contribution])
+    expectRefused(
+      db, "contributions_kind_check", "UPDATE contributions SET kind = 'rumour' WHERE id = $1", [contribution])
     expectRefused(db, "contributions_text_check", "UPDATE contributions SET text = '' WHERE id = $1", [contribution])
-    expectRefused(db, "contributions_attribution_check", "UPDATE contributions SET attribution = 'everyone' WHERE id = $1", [contribution])
+    expectRefused(
+      db, "contributions_attribution_check", "UPDATE contributions SET attribution = 'everyone' WHERE id = $1",
+      [contribution])
     expectRefused(
       db, "contributions_check", "UPDATE contributions SET kind = 'oral-statement', workshop_id = NULL WHERE id = $1",
       [contribution])
-    expectRefused(db, "consultations_slug_check", "UPDATE consultations SET slug = 'No Slug' WHERE id = $1", [consultation])
+    expectRefused(
+      db, "consultations_slug_check", "UPDATE consultations SET slug = 'No Slug' WHERE id = $1", [consultation])
     expectRefused(db, "consultations_title_check", "UPDATE consultations SET title = '' WHERE id = $1", [consultation])
     // The store's translation of a refusal reads as before (NameRules).
     do {
