@@ -10,7 +10,7 @@ extension StakeholderCommand {
   /// `consult stakeholder forget STAKEHOLDER --reason TEXT`: the right to erasure (GDPR Art. 17).
   struct Forget: WritingCommand {
     /// Erasure rewrites the record: an administrator's task (migration 0020).
-    static let databaseRole = "consult_admin"
+    static let databaseRole = DatabaseRole.admin
     static let configuration = CommandConfiguration(
       abstract: "Erase a person: a pseudonym replaces their name, their identifying strings leave every text.",
       discussion: """
@@ -128,7 +128,7 @@ extension ContributionsCommand {
     @Flag(help: "Show the original spans (acts as consult_admin).") var originals = false
 
     func run() throws {
-      try connection.withStore(role: originals ? "consult_admin" : "consult_editor") { store in
+      try connection.withStore(role: originals ? .admin : .editor) { store in
         let entries =
           originals
           ? try store.redactedOriginals(of: id, in: consultation) : try store.redactions(of: id, in: consultation)

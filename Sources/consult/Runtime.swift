@@ -28,7 +28,7 @@ struct ConnectionOptions: ParsableArguments {
   ///
   /// - Parameter role: `consult_editor` (the default) or `consult_admin` (workflow migration,
   ///   erasure).
-  func openStore(role: String = "consult_editor") throws -> ConsultStore {
+  func openStore(role: DatabaseRole = .editor) throws -> ConsultStore {
     let env = ProcessInfo.processInfo.environment
     let url = databaseURL ?? env["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     let connection: PostgresConnection
@@ -36,15 +36,15 @@ struct ConnectionOptions: ParsableArguments {
       connection = try PostgresConnection(url: url, parameters: ["application_name": "consult"])
       try Migrator().requireCurrent(on: connection)
       let member = try connection.query(
-        "SELECT pg_has_role(current_user, $1, 'MEMBER') AS m, current_user AS u", [role]
+        "SELECT pg_has_role(current_user, $1, 'MEMBER') AS m, current_user AS u", [role.rawValue]
       ).rows[0]
       guard try member.decode("m", as: Bool.self) else {
         let user: String = try member.decode("u")
         throw InputError(
-          message: "the database user '\(user)' may not act as \(role); an administrator grants it with "
-            + "`GRANT \(role) TO \(user)`")
+          message: "the database user '\(user)' may not act as \(role.rawValue); an administrator grants it with "
+            + "`GRANT \(role.rawValue) TO \(user)`")
       }
-      try connection.execute("SET ROLE " + connection.quoteIdentifier(role))
+      try connection.execute("SET ROLE " + connection.quoteIdentifier(role.rawValue))
     } else {
       let cluster = EmbeddedCluster(root: EmbeddedCluster.defaultRoot())
       let owner = try connectToEmbedded(cluster)
@@ -52,17 +52,17 @@ struct ConnectionOptions: ParsableArguments {
       // The role logs in over the cluster's private socket (trust authentication); several first
       // commands may race to allow it, and any of them succeeding is enough.
       let canLogin = "SELECT rolcanlogin AS l FROM pg_roles WHERE rolname = $1"
-      if try !owner.query(canLogin, [role]).rows[0].decode("l", as: Bool.self) {
+      if try !owner.query(canLogin, [role.rawValue]).rows[0].decode("l", as: Bool.self) {
         do {
-          try owner.execute("ALTER ROLE " + owner.quoteIdentifier(role) + " LOGIN")
+          try owner.execute("ALTER ROLE " + owner.quoteIdentifier(role.rawValue) + " LOGIN")
         } catch {
-          guard try owner.query(canLogin, [role]).rows[0].decode("l", as: Bool.self) else { throw error }
+          guard try owner.query(canLogin, [role.rawValue]).rows[0].decode("l", as: Bool.self) else { throw error }
         }
       }
       owner.close()
       var parameters = try cluster.ensureRunning()
       parameters["application_name"] = "consult"
-      parameters["user"] = role
+      parameters["user"] = role.rawValue
       connection = try PostgresConnection(parameters: parameters)
     }
     let store = ConsultStore(connection: connection)
@@ -72,7 +72,7 @@ struct ConnectionOptions: ParsableArguments {
 
   /// Opens the store and runs `body` with it, mapping every error to its message on stderr and
   /// its documented exit code (``report(_:verbose:)``).
-  func withStore(role: String = "consult_editor", _ body: (ConsultStore) throws -> Void) throws {
+  func withStore(role: DatabaseRole = .editor, _ body: (ConsultStore) throws -> Void) throws {
     do {
       try body(try openStore(role: role))
     } catch let error as ExitCode {
@@ -335,12 +335,12 @@ protocol WritingCommand: ParsableCommand {
   func execute(_ store: ConsultStore, actor: String) throws
   /// The database role it acts as (migration 0013): `consult_editor`, or `consult_admin` for
   /// workflow migration.
-  static var databaseRole: String { get }
+  static var databaseRole: DatabaseRole { get }
 }
 
 extension WritingCommand {
   /// `consult_editor`: everyday records and transitions.
-  static var databaseRole: String { "consult_editor" }
+  static var databaseRole: DatabaseRole { .editor }
 
   func run() throws {
     try connection.withStore(role: Self.databaseRole) { try execute($0, actor: try acting.checked(in: $0)) }

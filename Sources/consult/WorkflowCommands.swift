@@ -111,7 +111,7 @@ extension WorkflowCommand {
   /// `consult workflow migrate CONSULTATION --to VERSION [--map OLD=NEW ...] [--file FILE]`.
   struct Migrate: WritingCommand {
     /// Workflow migration moves every entity at once: an administrator's task.
-    static let databaseRole = "consult_admin"
+    static let databaseRole = DatabaseRole.admin
     static let configuration = CommandConfiguration(
       abstract: "Move a consultation and all its entities to another version of its workflow.",
       discussion: """
