@@ -12,11 +12,10 @@ struct DB: ParsableCommand {
   /// Shared: whether a server is configured, and the embedded cluster otherwise.
   struct Target {
     let url: String?
-    var configured: Bool { url != nil || ServerConfiguration.isConfigured(ProcessInfo.processInfo.environment) }
+    let configured: Bool
     init(_ options: ConnectionOptions) {
-      url =
-        options.databaseURL
-        ?? ProcessInfo.processInfo.environment["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+      url = options.url
+      configured = options.serverConfigured
     }
     var cluster: EmbeddedCluster { EmbeddedCluster(root: EmbeddedCluster.defaultRoot()) }
   }

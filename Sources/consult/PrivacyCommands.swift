@@ -65,9 +65,7 @@ extension StakeholderCommand {
 /// - Returns: Whether the tables were vacuumed.
 func vacuumAfterErasure(_ store: ConsultStore, options: ConnectionOptions) -> Bool {
   if (try? store.vacuumAfterErasure()) == true { return true }
-  let env = ProcessInfo.processInfo.environment
-  let url = options.databaseURL ?? env["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-  guard url == nil && !ServerConfiguration.isConfigured(env) else { return false }
+  guard !options.serverConfigured else { return false }
   guard let owner = try? connectToEmbedded(EmbeddedCluster(root: EmbeddedCluster.defaultRoot())) else {
     return false
   }

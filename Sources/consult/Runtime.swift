@@ -18,6 +18,16 @@ struct ConnectionOptions: ParsableArguments {
   @Flag(help: "Print full error detail (SQLSTATE, server fields).")
   var verbose = false
 
+  /// The configured server's URL or conninfo: `--database-url`, else a non-empty
+  /// `$CONSULT_DATABASE_URL`, else nil.
+  var url: String? {
+    databaseURL ?? ProcessInfo.processInfo.environment["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+  }
+
+  /// Whether a server is configured (``url``, or the `PG*` variables, ``ServerConfiguration``); if
+  /// not, the embedded cluster is used.
+  var serverConfigured: Bool { url != nil || ServerConfiguration.isConfigured(ProcessInfo.processInfo.environment) }
+
   /// Opens the store: the configured server as it is (its schema must be
   /// current), or the embedded cluster, started and migrated on demand.
   ///
@@ -29,10 +39,8 @@ struct ConnectionOptions: ParsableArguments {
   /// - Parameter role: `consult_editor` (the default) or `consult_admin` (workflow migration,
   ///   erasure).
   func openStore(role: DatabaseRole = .editor) throws -> ConsultStore {
-    let env = ProcessInfo.processInfo.environment
-    let url = databaseURL ?? env["CONSULT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     let connection: PostgresConnection
-    if url != nil || ServerConfiguration.isConfigured(env) {
+    if serverConfigured {
       connection = try PostgresConnection(url: url, parameters: ["application_name": "consult"])
       try Migrator().requireCurrent(on: connection)
       let member = try connection.query(
