@@ -145,7 +145,7 @@ struct WorkshopCommand: ParsableCommand {
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
       let zone = try timeZone ?? store.workshop(workshop, in: consultation).timeZone
-      try knownTimeZone(zone)
+      try knownTimeZone(zone, field: timeZone == nil ? "workshop \(workshop)'s stored time zone" : "--time-zone")
       let start = try parseTime(starts, zone: zone, field: "--starts")
       let end = try parseTime(ends, zone: zone, field: "--ends")
       if end < start { throw InputError(message: "--ends is before --starts") }

@@ -371,7 +371,7 @@ extension WritingCommand {
 ///   night)`) or showed twice (`… happens twice in Europe/Berlin: …+02:00 (summer time) or
 ///   …+01:00 (standard time); give the offset`).
 func parseTime(_ text: String, zone: String, field: String) throws -> Date {
-  let resolver = try knownTimeZone(zone)
+  let resolver = try knownTimeZone(zone, field: field)
   let malformed = InputError(
     message: "\(field): cannot read '\(text)' as a time; use YYYY-MM-DDTHH:MM (in --time-zone) or RFC 3339")
   guard let written = WrittenTime.parse(text) else { throw malformed }
@@ -385,14 +385,17 @@ func parseTime(_ text: String, zone: String, field: String) throws -> Date {
 
 /// The rules of `zone`, given with `--time-zone` (or a workshop's stored zone).
 ///
-/// - Parameter zone: an IANA time-zone identifier, e.g. `Europe/Berlin`.
+/// - Parameters:
+///   - zone: an IANA time-zone identifier, e.g. `Europe/Berlin`.
+///   - field: the option the zone was given with, or whose time it is read for (a workshop's
+///     stored zone read for `--starts`), named in the error.
 /// - Returns: the resolver of local times in that zone.
-/// - Throws: ``InputError`` `--time-zone: unknown time zone 'X' (…)` when the system's IANA tz
+/// - Throws: ``InputError`` `FIELD: unknown time zone 'X' (…)` when the system's IANA tz
 ///   database does not know it.
 @discardableResult
-func knownTimeZone(_ zone: String) throws -> LocalTimeResolver {
+func knownTimeZone(_ zone: String, field: String = "--time-zone") throws -> LocalTimeResolver {
   guard let resolver = LocalTimeResolver(zoneIdentifier: zone) else {
-    throw InputError(message: "--time-zone: unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)")
+    throw InputError(message: "\(field): unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)")
   }
   return resolver
 }
