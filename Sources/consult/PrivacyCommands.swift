@@ -159,10 +159,7 @@ extension ContributionsCommand {
     @Option(help: "Why it may be published as it stands.") var note: String?
 
     func execute(_ store: ConsultStore) throws {
-      guard try store.actor(reviewer) != nil else {
-        throw InputError(
-          message: "--reviewer: unknown actor '\(reviewer)'; register it first: consult actor add \(reviewer)")
-      }
+      try ActorOptions.requireRegistered(reviewer, option: "--reviewer", in: store)
       let event = try store.clearDisclosure(contributionID: id, in: consultation, reviewer: reviewer, note: note)
       if output.json { return try printJSON(event) }
       say("Contribution #\(id) cleared for publication by \(reviewer)")

@@ -111,14 +111,8 @@ struct ActorOptions: ParsableArguments {
   func checked(in store: ConsultStore) throws -> String {
     let handle = resolved
     if let actor, !actor.isEmpty {
-      if try store.actor(handle) != nil { return handle }
-      let known = try store.actors().map(\.handle)
-      let hint = Phrasing.closest(to: handle, among: known).map { " (did you mean '\($0)'?)" } ?? ""
-      let advice =
-        ConsultStore.isValidActorHandle(handle)
-        ? "register it first: consult actor add \(handle) --name \"…\""
-        : "a handle is lower-case letters, digits, '.', '_' and '-', e.g. head-of-division; never an e-mail address or a name"
-      throw InputError(message: "--actor: unknown actor '\(handle)'\(hint); \(advice)")
+      try Self.requireRegistered(handle, option: "--actor", in: store)
+      return handle
     }
     guard ConsultStore.isValidActorHandle(handle) else {
       throw InputError(
@@ -127,6 +121,21 @@ struct ActorOptions: ParsableArguments {
     }
     try store.registerActor(handle)
     return handle
+  }
+
+  /// Throws unless `handle`, given with `option`, is a registered actor: the message names the
+  /// option, the closest registered handle and how to register it (or what a handle looks like).
+  ///
+  /// - Throws: ``InputError`` `OPTION: unknown actor 'X' (did you mean 'Y'?); register it first: …`.
+  static func requireRegistered(_ handle: String, option: String, in store: ConsultStore) throws {
+    if try store.actor(handle) != nil { return }
+    let known = try store.actors().map(\.handle)
+    let hint = Phrasing.closest(to: handle, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+    let advice =
+      ConsultStore.isValidActorHandle(handle)
+      ? "register it first: consult actor add \(handle) --name \"…\""
+      : "a handle is lower-case letters, digits, '.', '_' and '-', e.g. head-of-division; never an e-mail address or a name"
+    throw InputError(message: "\(option): unknown actor '\(handle)'\(hint); \(advice)")
   }
 
   /// The actor to record: --actor, else $CONSULT_ACTOR, else the login name.
