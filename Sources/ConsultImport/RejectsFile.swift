@@ -3,7 +3,7 @@ import ConsultCore
 import Foundation
 
 /// A CSV file listing the records an import passed over, one row per record:
-/// `file,line,column,reason` (header first; UTF-8, LF line ends, quoted as RFC 4180 requires),
+/// `file,line,column,reason` (header first; UTF-8, CRLF line ends as the exports, quoted as RFC 4180 requires),
 /// written through CSV.swift's `CSVWriter`, each cell safe for a spreadsheet
 /// (``OutputText/csvCell(_:)``: a reason quoting the file's text cannot start a formula).
 ///
@@ -54,7 +54,7 @@ public final class RejectsFile {
     }
     self.stream = stream
     do {
-      writer = try CSVWriter(stream: stream)
+      writer = try CSVWriter(stream: stream, newline: .crlf)  // RFC 4180 §2, as the exports
       try writer.write(row: ["file", "line", "column", "reason"])
     } catch {
       throw ImportError(file: url.path, message: "cannot write the rejects file: \(error)")
@@ -79,8 +79,8 @@ public final class RejectsFile {
   ///
   /// - Throws: ``ImportError`` if the file cannot be moved into place.
   public func close() throws(ImportError) {
-    let newline: [UInt8] = [0x0A]
-    _ = stream.write(newline, maxLength: 1)
+    let newline: [UInt8] = [0x0D, 0x0A]
+    _ = stream.write(newline, maxLength: 2)
     stream.close()
     guard !inPlace else { return }
     let target = url.resolvingSymlinksInPath()

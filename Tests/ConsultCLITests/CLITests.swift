@@ -232,6 +232,10 @@ struct CLITests {
     #expect(imported.stdout.contains("1 new written submission, 0 unchanged, 0 changed"))
     let listed = try String(contentsOf: rejects, encoding: .utf8)
     #expect(listed.contains("one-bad.csv,3,comment-body,empty comment text"))
+    // CRLF line ends, as every CSV consult writes (RFC 4180 §2).
+    #expect(
+      listed.utf8.starts(with: "file,line,column,reason\r\n".utf8)
+        && listed.utf8.reversed().starts(with: "empty comment text\r\n".utf8.reversed()), "\(listed.debugDescription)")
 
     // A refused run later leaves that rejects file as it was.
     #expect(try cli.run(arguments(broken)).status == 1)

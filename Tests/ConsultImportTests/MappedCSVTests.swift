@@ -197,7 +197,8 @@ struct MappedCSVTests {
     #expect(rejects.count == 2)
     #expect(
       try String(contentsOf: url, encoding: .utf8)
-        == "file,line,column,reason\nin.csv,3,Comment,empty text\nin.csv,4,,\"record has 2 fields, \"\"quoted\"\"\"\n")
+        == "file,line,column,reason\r\nin.csv,3,Comment,empty text\r\nin.csv,4,,\"record has 2 fields, \"\"quoted\"\"\"\r\n"
+    )
   }
 
   @Test func aDiscardedRejectsFileLeavesTheEarlierOneAsItWas() throws {
