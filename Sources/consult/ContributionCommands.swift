@@ -28,7 +28,7 @@ struct Contribute: WritingCommand {
   var consent: Contribution.Attribution = .named
   /// The name `--consent` had before it was named for what it stores; still accepted.
   @Option(name: .customLong("attribution"), help: .hidden) var attribution: Contribution.Attribution?
-  @Option(help: "The text.") var text: String?
+  @Option(parsing: .unconditional, help: "The text.") var text: String?
   @Option(help: "Read the text from FILE (- for standard input).") var file: String?
   @Option(
     name: [.customLong("at"), .customLong("received-at")],
@@ -320,7 +320,7 @@ struct SummaryCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
     @Option(help: "Title.") var title: String
-    @Option(help: "The text (Markdown).") var text: String?
+    @Option(parsing: .unconditional, help: "The text (Markdown).") var text: String?
     @Option(help: "Read the text from FILE (- for standard input).") var file: String?
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
@@ -341,7 +341,7 @@ struct SummaryCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The workshop key; omit it for the consultation's own summary.") var workshop: String?
     @Option(help: "New title.") var title: String?
-    @Option(help: "The text (Markdown).") var text: String?
+    @Option(parsing: .unconditional, help: "The text (Markdown).") var text: String?
     @Option(help: "Read the text from FILE (- for standard input).") var file: String?
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {

@@ -90,7 +90,7 @@ extension ContributionsCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The contribution's id.") var id: Int64
-    @Option(help: "The exact text to redact.") var span: String?
+    @Option(parsing: .unconditional, help: "The exact text to redact.") var span: String?
     @Flag(help: "Redact every occurrence of --span (default: it must occur once).") var every = false
     @Option(help: "First code point of the span (0-based).") var from: Int?
     @Option(help: "End of the span (exclusive).") var to: Int?

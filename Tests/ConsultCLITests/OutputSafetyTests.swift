@@ -56,7 +56,7 @@ struct OutputSafetyTests {
     }
     try contribute("formula", ["--stakeholder", "org", "--text", "=1+2 formula \(e)"])
     try contribute("tab", ["--stakeholder", "org", "--text", "\tIndented with a leading tab"])
-    try contribute("minus", ["--text=-2+3"])  // a value starting with - needs the = form
+    try contribute("minus", ["--text", "-2+3"])  // a text may start with -: --text takes the next argument whatever it is
     try contribute("plus", ["--text", "+cmd"])
     try contribute("at", ["--text", "@SUM(A1)"])
     try contribute("cr", ["--text", "\rCR first"])
