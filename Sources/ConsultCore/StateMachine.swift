@@ -63,15 +63,19 @@ public struct StateMachine: Sendable {
   public let transitions: [Transition]
   /// The machine's free-text description, if any.
   public let description: String?
+  /// What this workflow calls one entity of the kind, capitalised, for headings in exports
+  /// (`label: Meeting` in a standing expert group's workshop machine), if the file says.
+  public let label: String?
 
   private let stateIndex: [String: StateDeclaration]
 
   /// Creates a machine without validating it; ``WorkflowDefinition/parse(yaml:file:)`` validates.
   init(
     kind: EntityKind, initialState: String, states: [StateDeclaration], transitions: [Transition],
-    description: String? = nil
+    description: String? = nil, label: String? = nil
   ) {
     self.kind = kind
+    self.label = label
     self.initialState = initialState
     self.states = states
     self.transitions = transitions

@@ -16,6 +16,7 @@ import Yams
 /// machines:
 ///   consultation:                # an EntityKind raw value; consultation is required
 ///     initial: preparation
+///     label: Consultation        # optional: what one entity is called in exports' headings
 ///     states:
 ///       preparation: { description: "..." }
 ///       closed: { final: true }
@@ -219,6 +220,7 @@ struct WorkflowLoader {
     var statesPosition: Position
     var transitions: [RawTransition]
     var description: String?
+    var label: String?
     /// Whether its states and transitions were read without problems; if not, the graph checks
     /// (reachability, way out) are skipped, as their findings would only echo those problems.
     var isWellFormed = true
@@ -305,7 +307,7 @@ struct WorkflowLoader {
       machines[machine.kind] = StateMachine(
         kind: machine.kind, initialState: machine.initial?.name ?? "",
         states: machine.states.map(\.declaration),
-        transitions: transitions, description: machine.description)
+        transitions: transitions, description: machine.description, label: machine.label)
     }
     return WorkflowDefinition(
       name: name.value, version: version.value, title: title.value, description: description?.value,
@@ -382,10 +384,11 @@ struct WorkflowLoader {
       return nil
     }
     let issuesBefore = issues.count
-    checkKeys(body, allowed: ["initial", "states", "transitions", "description"], in: context)
+    checkKeys(body, allowed: ["initial", "states", "transitions", "description", "label"], in: context)
     var machine = RawMachine(
       kind: kind, position: Position(key), initial: nil, states: [], statesPosition: Position(key),
-      transitions: [], description: optionalString(body, "description", in: context)?.value)
+      transitions: [], description: optionalString(body, "description", in: context)?.value,
+      label: optionalString(body, "label", in: context)?.value)
 
     if let (statesKey, statesValue) = entry(body, "states") {
       machine.statesPosition = Position(statesKey)

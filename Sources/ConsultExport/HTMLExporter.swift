@@ -129,7 +129,7 @@ public struct HTMLExporter {
     {{/consultationSummary}}
     {{#workshops}}
     <section>
-    <h2>Workshop: {{title}}</h2>
+    <h2>{{workshopLabel}}: {{title}}</h2>
     <ul class="facts">
     <li><strong>Date:</strong> {{date}}</li>
     {{#venue}}

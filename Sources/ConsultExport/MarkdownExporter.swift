@@ -52,7 +52,7 @@ public struct MarkdownExporter {
   /// (`quote`, `paragraphs`, `source`)), `withheld`, `withheldNote`), `writtenTotal`,
   /// `writtenSubmissions`, `writtenDistinct`, `hasWritten`, `writtenRows` (`theme`, `group`,
   /// `count`), `hasOrganisations`, `organisations` (`name`, `count`),
-  /// `hasCampaigns`, `campaigns` (`number`, `size`, `kind`, `excerpt`), `documentTitle`,
+  /// `hasCampaigns`, `campaigns` (`number`, `size`, `kind`, `excerpt`), `documentTitle`, `workshopLabel`,
   /// `consultationSummary` (as a workshop's `summary`, with `title`), `writtenSubmissions`,
   /// `writtenReceived` (`first`, `last`, `sameDay`), `hasNearCampaigns`, `nearCampaigns`,
   /// `writtenNearDistinct`; a statement's `citedAs` (`[2]`) and `sourceAnchor`; a summary's
@@ -106,7 +106,7 @@ public struct MarkdownExporter {
 
     {{/consultationSummary}}
     {{#workshops}}
-    ## Workshop: {{title}}
+    ## {{workshopLabel}}: {{title}}
 
     - **Date:** {{date}}
     {{#venue}}

@@ -162,6 +162,8 @@ struct ProceedingsView {
   let consultation: ConsultationView
   /// What the workflow calls the document ("Proceedings summary", "Report on the comments").
   let documentTitle: String
+  /// What the workflow calls one workshop ("Workshop", "Meeting"), for each workshop's heading.
+  let workshopLabel: String
   /// "accepted 197, rejected 2" (written submissions by state), absent when none or all in one state.
   let writtenStates: String?
   /// The record digest the export pins (`CUTOFF:HEX`), when read.
@@ -211,6 +213,7 @@ struct ProceedingsView {
     let workshopIndex = Dictionary(
       data.workshops.enumerated().map { ($0.element.workshop.id, $0.offset + 1) }, uniquingKeysWith: { a, _ in a })
     documentTitle = Self.inline(data.documentTitle)
+    workshopLabel = Self.inline(data.workshopLabel)
     writtenStates =
       data.writtenByState.count > 1
       ? data.writtenByState.map { "\($0.state) \(Phrasing.grouped($0.count))" }.joined(separator: ", ") : nil

@@ -149,6 +149,9 @@ public struct ProceedingsData: Sendable, Equatable {
   /// What the consultation's workflow calls this document (`summary-title:`, e.g. "Report on the
   /// comments"); "Proceedings summary" by default.
   public var documentTitle: String = "Proceedings summary"
+  /// What the consultation's workflow calls one workshop, for headings (its workshop machine's
+  /// `label:`, e.g. "Meeting" for a standing expert group); "Workshop" by default.
+  public var workshopLabel: String = "Workshop"
   /// The consultation's own summary (not a workshop's), if one was started: for a docket of
   /// written comments, the report on the comments.
   public var consultationSummary: SummaryProceedings? = nil
@@ -298,6 +301,7 @@ extension ConsultStore {
           writtenCampaigns: campaigns.map(CampaignSummary.init),
           writtenDistinct: writtenTotal - campaigns.reduce(0) { $0 + $1.size - 1 })
         data.documentTitle = definition.summaryTitle ?? "Proceedings summary"
+        data.workshopLabel = definition.machines[.workshop]?.label ?? "Workshop"
         let order = try definition.machine(for: .contribution).states.map(\.name)
         let counts = Dictionary(
           uniqueKeysWithValues: try connection.query(

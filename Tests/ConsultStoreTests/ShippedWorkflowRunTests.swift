@@ -1,4 +1,5 @@
 import ConsultCore
+import ConsultExport
 import ConsultStore
 import Foundation
 import Postgres
@@ -168,6 +169,12 @@ struct ShippedWorkflowRunTests {
     #expect(states == ["attended", "lapsed"])
     #expect(try store.workshops(in: slug).map(\.state) == ["summarised", "summarised"])
     #expect(try store.checkLog().isConsistent)
+    // The workflow calls its workshops meetings (`label: Meeting`), and so do the exports.
+    let proceedings = try store.proceedings(of: slug)
+    for text in [try MarkdownExporter().render(proceedings), try HTMLExporter().render(proceedings)] {
+      #expect(text.contains("Meeting: Meeting 1") && text.contains("Meeting: Meeting 2"))
+      #expect(!text.contains("Workshop: "))
+    }
   }
 
   static func holdAndMinute(
