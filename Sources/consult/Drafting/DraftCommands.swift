@@ -222,7 +222,8 @@ struct DraftCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Option(help: "The revision commented on.") var revision: Int
     @Option(help: "The section's anchor (see `consult draft show`).") var section: String
-    @Option(parsing: .unconditional, help: "The exact passage commented on (default: the whole section).") var quote: String?
+    @Option(parsing: .unconditional, help: "The exact passage commented on (default: the whole section).") var quote:
+      String?
     @Option(help: "The commenter (a stakeholder handle).") var stakeholder: String
     @Option(help: "general, technical or editorial.") var type: DraftComment.CommentType
     @Option(parsing: .unconditional, help: "The comment.") var text: String
@@ -277,7 +278,9 @@ struct DraftCommand: ParsableCommand {
     @Argument(help: "The consultation.") var consultation: String
     @Argument(help: "The comment: c12 or 12.") var comment: String
     @Argument(help: "The comment machine's event, e.g. accept.") var event: String
-    @Option(parsing: .unconditional, help: "The drafting team's response (required unless the event closes the comment).") var response: String?
+    @Option(
+      parsing: .unconditional, help: "The drafting team's response (required unless the event closes the comment).")
+    var response: String?
     @Option(name: .customLong("revision"), help: "The revision that carries the change.") var resolvedIn: Int?
     @OptionGroup var when: RecordedTime
     func execute(_ store: ConsultStore, actor: String) throws {
