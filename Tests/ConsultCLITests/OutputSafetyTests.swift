@@ -56,7 +56,8 @@ struct OutputSafetyTests {
     }
     try contribute("formula", ["--stakeholder", "org", "--text", "=1+2 formula \(e)"])
     try contribute("tab", ["--stakeholder", "org", "--text", "\tIndented with a leading tab"])
-    try contribute("minus", ["--text", "-2+3"])  // a text may start with -: --text takes the next argument whatever it is
+    // A text may start with -: --text takes the next argument whatever it is.
+    try contribute("minus", ["--text", "-2+3"])
     try contribute("plus", ["--text", "+cmd"])
     try contribute("at", ["--text", "@SUM(A1)"])
     try contribute("cr", ["--text", "\rCR first"])
