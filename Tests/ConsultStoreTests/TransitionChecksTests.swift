@@ -94,5 +94,13 @@ struct TransitionChecksTests {
     try store.advanceConsultation(Scenario.slug, event: "close-participation", actor: "planner")
     row = try db.store.connection.query(fromLog).rows[0]
     #expect(try row.decode("same", as: Bool.self))
+    // Nobody writes it but the log: dated back by hand, it would let backdated events pass.
+    do {
+      try db.store.connection.execute("UPDATE consultations SET phase_since = '1970-01-01'")
+      Issue.record("phase_since was written directly")
+    } catch let error as PostgresError {
+      #expect(error.sqlState == "42501", "\(error.message)")
+    }
+    #expect(try db.store.connection.query(fromLog).rows[0].decode("same", as: Bool.self))
   }
 }

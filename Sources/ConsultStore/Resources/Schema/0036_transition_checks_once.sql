@@ -69,6 +69,20 @@ UPDATE consultations c SET phase_since = (
   ORDER BY e.id DESC LIMIT 1);
 COMMENT ON COLUMN consultations.phase_since IS
   'occurred_at of the consultation''s latest event that changed its state (set by events_chain, migration 0036)';
+-- Only the chain trigger writes it (an UPDATE issued from a trigger runs at pg_trigger_depth() 1):
+-- written by a statement of its own, it could date the phase back and let events pass the order
+-- rule that the log's own phase change forbids.
+CREATE FUNCTION consult_refuse_phase_since() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'consultations.phase_since is kept by the event log (its events_chain trigger) and is not written directly'
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER consultations_phase_since_on_insert BEFORE INSERT ON consultations FOR EACH ROW
+  WHEN (NEW.phase_since IS NOT NULL AND pg_trigger_depth() = 0) EXECUTE FUNCTION consult_refuse_phase_since();
+CREATE TRIGGER consultations_phase_since_on_update BEFORE UPDATE OF phase_since ON consultations FOR EACH ROW
+  WHEN (NEW.phase_since IS DISTINCT FROM OLD.phase_since AND pg_trigger_depth() = 0)
+  EXECUTE FUNCTION consult_refuse_phase_since();
 
 DROP TRIGGER events_current_workflow_version ON events;
 DROP FUNCTION events_current_workflow_version();
