@@ -2,7 +2,8 @@
 # Benchmarks/append-cost.sh [TRANSACTIONS]: the server's cost of one workflow transition, counted in
 # CPU instructions (valgrind's callgrind on a single-user PostgreSQL backend), next to one
 # `pgbench -N` transaction counted the same way, and next to the same transition with the event
-# log's hash chain switched off (its trigger dropped, as the log was before issue 10). Instruction
+# log's hash chain switched off (its trigger disabled; since migration 0036 that trigger also checks the
+# event's workflow version and order, so "off" leaves those out too). Instruction
 # counts repeat exactly from run to run whatever else the machine does, unlike the times of
 # Benchmarks/transitions.sh on a shared 2-core machine.
 #
