@@ -16,6 +16,9 @@ import Mustache
 public struct HTMLExporter {
   /// The template shipped with consult (see ``defaultTemplate``) or a user's own.
   let template: MustacheTemplate
+  /// The partials a template may use: `summary-body` (``summaryBodyPartial``), a summary's
+  /// paragraphs with their citation links, its sources and its status line.
+  let partials: MustacheLibrary
 
   /// Makes an exporter.
   ///
@@ -23,6 +26,7 @@ public struct HTMLExporter {
   /// - Throws: ``TemplateError`` for a malformed template.
   public init(template: String? = nil) throws {
     self.template = try TemplateError.parse(template ?? Self.defaultTemplate)
+    self.partials = MustacheLibrary(templates: ["summary-body": try TemplateError.parse(Self.summaryBodyPartial)])
   }
 
   /// Renders the summary.
@@ -32,10 +36,35 @@ public struct HTMLExporter {
   ///   character but tab and line feed (``OutputText/withoutControls(_:)``; HTML §13.2.5 makes
   ///   the others parse errors).
   public func render(_ data: ProceedingsData) -> String {
-    var text = OutputText.withoutControls(template.render(ProceedingsView(data, style: .html)))
+    var text = OutputText.withoutControls(template.render(ProceedingsView(data, style: .html), library: partials))
     while text.hasSuffix("\n\n") { text.removeLast() }
     if !text.hasSuffix("\n") { text += "\n" }
     return text
+  }
+
+  /// The `summary-body` partial (`{{> summary-body}}`), shared by a workshop's and the
+  /// consultation's summary in ``defaultTemplate`` and usable in a user's template: the summary's
+  /// paragraphs with their citation links, its numbered sources with links back, and its status.
+  public static let summaryBodyPartial = """
+    {{#linkedParagraphs}}
+    <p>{{#runs}}{{#text}}{{.}}{{/text}}{{#isCitation}}[{{#links}}<a href="#{{target}}"{{#anchor}} id="{{.}}"{{/anchor}}>{{number}}</a>{{#more}}, {{/more}}{{/links}}]{{/isCitation}}{{/runs}}</p>
+    {{/linkedParagraphs}}
+    {{#hasSources}}
+    <p>Sources:</p>
+    <ol class="sources">
+    {{#sources}}
+    <li value="{{number}}" id="{{anchor}}">{{label}} <a href="#{{backTo}}" aria-label="Back to the first citation">↩</a></li>
+    {{/sources}}
+    </ol>
+    {{/hasSources}}
+    <p class="note">{{status}}</p>
+
+    """
+
+  /// ``defaultTemplate`` with its partials written out in place: a copy a user can edit whole
+  /// (`consult export template --format html`); it renders the same.
+  public static var standaloneTemplate: String {
+    defaultTemplate.replacingOccurrences(of: "{{> summary-body}}\n", with: summaryBodyPartial)
   }
 
   /// The shipped template (HTML content type: `{{…}}` escapes, `{{{…}}}` does not).
@@ -113,18 +142,7 @@ public struct HTMLExporter {
     {{#consultationSummary}}
     <section>
     <h2>{{title}}</h2>
-    {{#linkedParagraphs}}
-    <p>{{#runs}}{{#text}}{{.}}{{/text}}{{#isCitation}}[{{#links}}<a href="#{{target}}"{{#anchor}} id="{{.}}"{{/anchor}}>{{number}}</a>{{#more}}, {{/more}}{{/links}}]{{/isCitation}}{{/runs}}</p>
-    {{/linkedParagraphs}}
-    {{#hasSources}}
-    <p>Sources:</p>
-    <ol class="sources">
-    {{#sources}}
-    <li value="{{number}}" id="{{anchor}}">{{label}} <a href="#{{backTo}}" aria-label="Back to the first citation">↩</a></li>
-    {{/sources}}
-    </ol>
-    {{/hasSources}}
-    <p class="note">{{status}}</p>
+    {{> summary-body}}
     </section>
     {{/consultationSummary}}
     {{#workshops}}
@@ -153,18 +171,7 @@ public struct HTMLExporter {
     </table>
     {{#summary}}
     <h3>Summary of the proceedings</h3>
-    {{#linkedParagraphs}}
-    <p>{{#runs}}{{#text}}{{.}}{{/text}}{{#isCitation}}[{{#links}}<a href="#{{target}}"{{#anchor}} id="{{.}}"{{/anchor}}>{{number}}</a>{{#more}}, {{/more}}{{/links}}]{{/isCitation}}{{/runs}}</p>
-    {{/linkedParagraphs}}
-    {{#hasSources}}
-    <p>Sources:</p>
-    <ol class="sources">
-    {{#sources}}
-    <li value="{{number}}" id="{{anchor}}">{{label}} <a href="#{{backTo}}" aria-label="Back to the first citation">↩</a></li>
-    {{/sources}}
-    </ol>
-    {{/hasSources}}
-    <p class="note">{{status}}</p>
+    {{> summary-body}}
     {{/summary}}
     {{#hasStatements}}
     <h3>Statements by theme</h3>

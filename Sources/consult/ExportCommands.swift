@@ -230,7 +230,7 @@ struct Export: ParsableCommand {
       String?
     func run() throws {
       let chosen = formatArgument ?? format
-      let text = chosen == .markdown ? MarkdownExporter.defaultTemplate : HTMLExporter.defaultTemplate
+      let text = chosen == .markdown ? MarkdownExporter.defaultTemplate : HTMLExporter.standaloneTemplate
       do {
         try Destination.writing(to: output) { try $0.write(Data((text + "\n").utf8)) }
       } catch {

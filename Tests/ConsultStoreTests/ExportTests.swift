@@ -242,6 +242,23 @@ struct ExportTests {
     #expect(throws: TemplateError.self) { try MarkdownExporter(template: "ok\n{{/workshops}}") }
   }
 
+  @Test("the HTML template `export template` prints has its partial written out and renders as the shipped one")
+  func standaloneTemplate() throws {
+    let db = try TestDatabase()
+    try Scenario.build(db.store)
+    try publishSummary(db.store)
+    let data = try db.store.proceedings(of: Scenario.slug)
+    #expect(!HTMLExporter.standaloneTemplate.contains("{{>"))
+    #expect(HTMLExporter.defaultTemplate.contains("{{> summary-body}}"))
+    let shipped = try HTMLExporter().render(data)
+    #expect(shipped.contains("Summary of the proceedings"))
+    #expect(try HTMLExporter(template: HTMLExporter.standaloneTemplate).render(data) == shipped)
+    // A template of one's own may use the partial too.
+    #expect(
+      try HTMLExporter(template: "{{#workshops}}{{#summary}}{{> summary-body}}{{/summary}}{{/workshops}}").render(data)
+        .contains("<p class=\"note\">"))
+  }
+
   @Test("the summary JSON validates against its JSON Schema (when python3-jsonschema is installed)")
   func summarySchema() throws {
     let db = try TestDatabase()
