@@ -104,13 +104,7 @@ public struct DraftMatrixExporter: Sendable {
         ? (comment.proposedChange == nil ? "" : DraftMatrixExporter.withheld)
         : (comment.proposedChange ?? "")
       let passage = label == nil ? "" : (comment.quote?.exact ?? "")
-      let anchorNow: String
-      switch comment.anchor.match {
-      case .exact, .fuzzy:
-        anchorNow = "\(comment.anchor.match.rawValue) in \(comment.anchor.section ?? comment.section)"
-      case .moved: anchorNow = "moved to \(comment.anchor.section ?? "?")"
-      case .orphaned: anchorNow = "orphaned"
-      }
+      let anchorNow = comment.anchorNow
       fields = [
         "c\(comment.id)", label ?? "", publishedAs ?? "not-for-publication", comment.section, String(comment.line),
         comment.type.rawValue, passage, text, proposed, comment.decision ?? "", comment.response ?? "",

@@ -88,6 +88,18 @@ public struct DraftComment: Sendable, Equatable, Encodable {
   }
 }
 
+extension DraftComment {
+  /// Where the comment's passage is in the latest revision, in words for a terminal line or a
+  /// resolution matrix: "exact in 2-aims", "fuzzy in 2-aims", "moved to 3-means" or "orphaned".
+  public var anchorNow: String {
+    switch anchor.match {
+    case .exact, .fuzzy: "\(anchor.match.rawValue) in \(anchor.section ?? section)"
+    case .moved: "moved to \(anchor.section ?? "?")"
+    case .orphaned: "orphaned"
+    }
+  }
+}
+
 extension ConsultStore {
   /// Records a comment on revision `revision` of the draft, on a section and optionally a passage
   /// of it (stored as a W3C TextQuoteSelector: the passage with 32 characters of context each

@@ -253,12 +253,7 @@ struct DraftCommand: ParsableCommand {
       let comments = try store.comments(in: consultation)
       if output.json { return try printJSON(comments) }
       for c in comments {
-        let now: String
-        switch c.anchor.match {
-        case .exact, .fuzzy: now = "\(c.anchor.match.rawValue) in \(c.anchor.section ?? c.section)"
-        case .moved: now = "moved to \(c.anchor.section ?? "?")"
-        case .orphaned: now = "ORPHANED"
-        }
+        let now = c.anchor.match == .orphaned ? c.anchorNow.uppercased() : c.anchorNow
         say(
           "c\(c.id)\t\(c.state)\t\(c.type.rawValue)\t\(c.stakeholder)\trevision \(c.revision) \(c.section):\(c.line)\t"
             + "now \(now)\t\(terminalLine(c.text))")
