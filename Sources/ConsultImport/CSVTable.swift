@@ -119,6 +119,7 @@ extension CSVRowReader {
       var record: SubmissionRecord
       do {
         record = try make(row)
+        try record.checkKeyLengths(file: url.path)
       } catch {
         try invalid(error)
         continue

@@ -72,6 +72,7 @@ public struct HaveYourSaySource: SkippingSubmissionSource {
       var record: SubmissionRecord
       do {
         record = try Self.record(bytes, line: line, file: feedbackFile.path, brussels: brussels, seen: seen)
+        try record.checkKeyLengths(file: feedbackFile.path)
       } catch {
         try invalid(error)
         continue

@@ -1,3 +1,4 @@
+import ConsultCore
 import Foundation
 
 /// One written submission read from an external source, before it is stored.
@@ -86,4 +87,32 @@ public struct SubmissionRecord: Sendable, Equatable {
     self.sourceURL = sourceURL
     self.line = line
   }
+
+  /// The longest id, author id, author name or organisation a record may carry, in UTF-8 bytes:
+  /// 1,000. These become keys of B-tree indexes (the record's id, its person's and its
+  /// organisation's match keys), whose entries PostgreSQL limits to about a third of a page
+  /// (2,704 bytes with 8 kB pages, PostgreSQL docs §67.4); a longer one is refused as the
+  /// record's own error, not as the whole import's database failure.
+  public static let maxKeyBytes = 1_000
+
+  /// Throws if the id, author id, author name or organisation is longer than ``maxKeyBytes``.
+  ///
+  /// - Parameter file: The file the record came from, for the error.
+  /// - Throws: ``ImportError`` naming the file, line and field: `the id is 900,040 bytes long; an
+  ///   id may be at most 1,000 bytes`.
+  public func checkKeyLengths(file: String) throws(ImportError) {
+    let fields: [(String, String?)] = [
+      ("id", sourceID), ("author id", authorKey), ("author", authorName), ("organisation", organisation),
+      ("first name", firstName), ("last name", lastName),
+    ]
+    for (field, value) in fields {
+      guard let value, value.utf8.count > Self.maxKeyBytes else { continue }
+      throw ImportError(
+        file: file, line: line, column: field,
+        message: "the \(field) is \(Phrasing.counted(value.utf8.count, "byte")) long; "
+          + "\("aeiou".contains(field.first ?? "x") ? "an" : "a") \(field) may be at most \(Phrasing.counted(Self.maxKeyBytes, "byte"))"
+      )
+    }
+  }
+
 }

@@ -111,6 +111,20 @@ struct MappedCSVTests {
     #expect(errors.map(\.column) == ["Comment", "Submitted"])
   }
 
+  @Test("an id, author id, author or organisation over 1,000 bytes is that record's error, naming the field")
+  func overlongKeysAreRecordErrors() throws {
+    let long = String(repeating: "k", count: SubmissionRecord.maxKeyBytes + 1)
+    let (records, errors) = try readSkipping(
+      source(
+        Self.header + "\(long);;;;;;one\n2;\(long);;;;;two\n3;;\(long);;;;three\n4;;;\(long);;;four\n5;;;;;;five\n"
+          + "6;\(String(repeating: "é", count: 500));;;;;six\n"))
+    #expect(records.map(\.sourceID) == ["5", "6"])
+    #expect(errors.map(\.line) == [2, 3, 4, 5])
+    #expect(errors.map(\.column) == ["id", "author id", "author", "organisation"])
+    #expect(errors.first?.message == "the id is 1,001 bytes long; an id may be at most 1,000 bytes")
+    #expect(errors.last?.message.hasPrefix("the organisation is 1,001 bytes long; an organisation") == true)
+  }
+
   @Test func aTimeSkippedByAClockChangeIsToldApartFromAnImpossibleDate() throws {
     let mapping = "id: id\ntext: text\ndate: when\ntime-zone: Europe/Berlin\n"
     let skipped = try #require(throws: ImportError.self) {
