@@ -355,10 +355,12 @@ extension ConsultStore {
       """)
     // Records of a person or organisation erased earlier (their one-way keys, migration 0050) that
     // are not in the record: never stored again. Those in the record stay as they are (below).
+    // (No keys kept: the first, uncorrelated test is made once and no row's key is computed.)
     let skippedErased = try connection.execute(
       """
       DELETE FROM import_staging s
-      WHERE EXISTS (SELECT 1 FROM erased_import_keys e
+      WHERE EXISTS (SELECT 1 FROM erased_import_keys)
+        AND EXISTS (SELECT 1 FROM erased_import_keys e
                     WHERE e.key_hash = consult_erased_key('person', consult_field($3) || consult_field(s.person_key))
                        OR e.key_hash = consult_erased_key('organisation', consult_match_key(s.organisation)))
         AND NOT EXISTS (SELECT 1 FROM contributions k
@@ -424,8 +426,9 @@ extension ConsultStore {
       FROM import_staging s WHERE consult_match_key(organisation) IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM stakeholders o
                         WHERE o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation))
-        AND NOT EXISTS (SELECT 1 FROM erased_import_keys e
-                        WHERE e.key_hash = consult_erased_key('organisation', consult_match_key(s.organisation)))
+        AND (NOT EXISTS (SELECT 1 FROM erased_import_keys)
+             OR NOT EXISTS (SELECT 1 FROM erased_import_keys e
+                            WHERE e.key_hash = consult_erased_key('organisation', consult_match_key(s.organisation))))
       ORDER BY consult_match_key(organisation), line
       ON CONFLICT (match_key) WHERE kind = 'organisation' AND match_key IS NOT NULL DO NOTHING
       """, [format])
@@ -439,8 +442,9 @@ extension ConsultStore {
       LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
       WHERE coalesce(s.author_name, s.first_name, s.last_name) IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM stakeholders p WHERE p.source = $1 AND p.source_key = s.person_key)
-        AND NOT EXISTS (SELECT 1 FROM erased_import_keys e
-                        WHERE e.key_hash = consult_erased_key('person', consult_field($1) || consult_field(s.person_key)))
+        AND (NOT EXISTS (SELECT 1 FROM erased_import_keys)
+             OR NOT EXISTS (SELECT 1 FROM erased_import_keys e
+                            WHERE e.key_hash = consult_erased_key('person', consult_field($1) || consult_field(s.person_key))))
       ORDER BY s.person_key, s.line
       ON CONFLICT (source, source_key) DO NOTHING
       """, [format])

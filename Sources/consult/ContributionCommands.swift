@@ -270,8 +270,8 @@ struct ContributionsCommand: ParsableCommand {
               + "\(counted(report.personsAdded, "person"))" : ""))
       if report.skippedErased > 0 {
         say(
-          "  skipped \(counted(report.skippedErased, "record")) of persons erased earlier (not imported again; "
-            + "their records imported before stay as they are)")
+          "  skipped \(counted(report.skippedErased, "record")) of persons erased earlier (or of organisations "
+            + "erased earlier; not imported again, their records imported before stay as they are)")
       }
       if report.keptErasedOrRedacted > 0 {
         say(

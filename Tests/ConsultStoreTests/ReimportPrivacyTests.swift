@@ -72,7 +72,8 @@ struct ReimportPrivacyTests {
       #expect(try db.store.verifyLog(of: Scenario.slug).isIntact)
     }
 
-    // A later file with new rows of the erased person and organisation: skipped, nothing of them stored.
+    // A later file with new rows of the erased person and organisation: skipped, nothing of them
+    // stored (imported here in committed batches of 2, --resume, which apply the same rules).
     let later = try scratch.write(
       "submissions.csv",
       Self.csv(
@@ -84,7 +85,8 @@ struct ReimportPrivacyTests {
           """))
     let third = try editor.importSubmissions(
       MappedCSVSource(later, mapping: mapping), into: Scenario.slug, language: "en", actor: "importer",
-      updateChanged: true)
+      updateChanged: true, resume: ImportBatching(batchSize: 2))
+    #expect(third.batches == 4)
     #expect(third.added == 1 && third.skippedErased == 2 && third.keptErasedOrRedacted == 3, "\(third)")
     #expect(third.unchanged == 1 && third.changed.isEmpty && third.personsAdded == 1 && third.organisationsAdded == 0)
     #expect(try Self.occurrences(db, "zxzr") == 0)
