@@ -63,6 +63,13 @@ extension ConsultStore {
   /// ``ImportReport/changed`` and left as it was, or with `updateChanged`
   /// given its new text as a logged revision.
   ///
+  /// Erasure and redaction hold (migration 0050): a record whose contribution's text consult
+  /// changed itself (an `erase-personal-data` or `redact` event on it) is counted in
+  /// ``ImportReport/keptErasedOrRedacted``, never in ``ImportReport/changed``, and never written
+  /// over; no stakeholder is created for a person or organisation erased earlier, and their
+  /// records not yet imported are passed over (``ImportReport/skippedErased``), not handed to
+  /// `invalid`.
+  ///
   /// Stakeholders: organisations resolve by `consult_match_key` (case,
   /// Unicode form, spacing and trailing punctuation ignored; the display name
   /// drops trailing commas and semicolons). People are never merged by name:
