@@ -103,6 +103,41 @@ struct ReimportPrivacyTests {
     #expect(RoleTests.refusal(editor, "DELETE FROM erased_import_keys") == SQLState.insufficientPrivilege)
   }
 
+  @Test("a person keyed per record and erased before migration 0050 is not created again either")
+  func erasedBeforeTheMigration() throws {
+    let db = try TestDatabase(through: 36)
+    try Scenario.build(db.store)
+    let scratch = try ScratchDirectory()
+    let file = try scratch.write("old.csv", "id,name,text\n1,Zed Zxzrvxmho,I am Zed Zxzrvxmho.\n2,Ann Other,Hello.\n")
+    // As an import before 0050 left them (written here through the store and, for the import's
+    // keys, by the superuser): a person keyed by consultation, scope and record id.
+    let consultation = try db.store.consultation(Scenario.slug).id
+    for (row, name, text) in [("1", "Zed Zxzrvxmho", "I am Zed Zxzrvxmho."), ("2", "Ann Other", "Hello.")] {
+      try db.store.addStakeholder(handle: "p\(row)", kind: .person, name: name, group: "public", actor: "clerk")
+      let written = try db.store.recordContribution(
+        NewContribution(text: text, stakeholder: "p\(row)", attribution: .organisation), in: Scenario.slug,
+        actor: "clerk")
+      try db.store.connection.execute(
+        "UPDATE stakeholders SET handle = NULL, source = 'csv', source_key = $1 WHERE handle = $2",
+        ["\(consultation):csv:old.csv:record:\(row)", "p\(row)"])
+      try db.store.connection.execute(
+        "UPDATE contributions SET source = 'csv:old.csv', source_id = $1 WHERE id = $2", [row, written.id])
+    }
+    let zed: Int64 = try db.store.connection.query("SELECT id FROM stakeholders WHERE name = 'Zed Zxzrvxmho'")
+      .rows[0].decode("id")
+    _ = try RoleTests.store(db, as: "consult_admin").forgetStakeholder(
+      "#\(zed)", reason: "request", actor: "admin")
+    try Migrator().migrate(on: db.store.connection)
+    #expect(try db.count("erased_import_keys") == 1)
+    let mapping = try CSVMapping.parse("id: id\ntext: text\nauthor: name\n", file: "mapping.yaml")
+    let again = try RoleTests.store(db, as: "consult_editor").importSubmissions(
+      MappedCSVSource(file, mapping: mapping), into: Scenario.slug, language: "en", actor: "importer",
+      updateChanged: true)
+    #expect(again.added == 0 && again.personsAdded == 0 && again.keptErasedOrRedacted == 1, "\(again)")
+    #expect(try Self.occurrences(db, "zxzrvxmho") == 0)
+    #expect(try db.store.verifyLog(of: Scenario.slug).isIntact)
+  }
+
   @Test("a redacted imported text is not 'changed at the source'; --update-changed does not bring the span back")
   func redactionSurvivesReimport() throws {
     let db = try TestDatabase()
