@@ -84,14 +84,11 @@ public final class RejectsFile {
     stream.close()
     guard !inPlace else { return }
     let target = url.resolvingSymlinksInPath()
-    do {
-      if FileManager.default.fileExists(atPath: target.path) {
-        _ = try FileManager.default.replaceItemAt(target, withItemAt: partial)
-      } else {
-        try FileManager.default.moveItem(at: partial, to: target)
-      }
-    } catch {
-      throw ImportError(file: url.path, message: "cannot write the rejects file: \(error.localizedDescription)")
+    // rename(2) replaces a file already there in one step (POSIX.1-2017, rename); Foundation's
+    // replaceItemAt failed on Linux with "the file doesn't exist" when a rejects file was there.
+    guard rename(partial.path, target.path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      throw ImportError(file: url.path, message: "cannot write the rejects file: \(reason)")
     }
   }
 

@@ -44,7 +44,9 @@ extension ConsultStore {
   /// reattributed like contributions), consultations' titles and owners, themes' titles,
   /// workshops' titles and venues, event reasons and data, reschedule reasons, tag queries and
   /// redacted spans; the actors named are erased. Every
-  /// rewrite is logged so that ``verifyLog(of:digest:)`` still passes.
+  /// rewrite is logged so that ``verifyLog(of:digest:)`` still passes. Only a one-way key of the
+  /// dropped source key or match key stays (`erased_import_keys`, migration 0050), so that a
+  /// re-import of their source does not create them again (``importSubmissions(_:into:language:actor:sourceName:updateChanged:at:invalid:resume:progress:)``).
   ///
   /// The session must act as `consult_admin`; the function refuses others (SQLSTATE 42501).
   ///

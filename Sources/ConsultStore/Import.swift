@@ -20,6 +20,13 @@ public struct ImportReport: Sendable, Equatable, Encodable {
   /// Whether the ``changed`` records' new texts were recorded (each a `revise-text` event, the
   /// previous text kept as a numbered revision), as `--update-changed` asks.
   public internal(set) var updated: Bool = false
+  /// Records of a person or organisation erased earlier (their one-way import key kept by the
+  /// erasure, migration 0050) that were not in the record: skipped, nothing of them stored.
+  public internal(set) var skippedErased: Int = 0
+  /// Records imported before whose text differs from the source's only as far as consult knows
+  /// because consult changed it (an erasure or a redaction logged on the contribution): neither
+  /// listed in ``changed`` nor written over by `--update-changed`.
+  public internal(set) var keptErasedOrRedacted: Int = 0
   /// Organisation stakeholders created now.
   public internal(set) var organisationsAdded: Int
   /// Person stakeholders created now.
@@ -55,6 +62,13 @@ extension ConsultStore {
   /// nothing; one whose text changed since is reported in
   /// ``ImportReport/changed`` and left as it was, or with `updateChanged`
   /// given its new text as a logged revision.
+  ///
+  /// Erasure and redaction hold (migration 0050): a record whose contribution's text consult
+  /// changed itself (an `erase-personal-data` or `redact` event on it) is counted in
+  /// ``ImportReport/keptErasedOrRedacted``, never in ``ImportReport/changed``, and never written
+  /// over; no stakeholder is created for a person or organisation erased earlier, and their
+  /// records not yet imported are passed over (``ImportReport/skippedErased``), not handed to
+  /// `invalid`.
   ///
   /// Stakeholders: organisations resolve by `consult_match_key` (case,
   /// Unicode form, spacing and trailing punctuation ignored; the display name
@@ -151,6 +165,8 @@ extension ConsultStore {
         try connection.execute("DROP TABLE import_staging")
         total.skipped += staged.skipped
         total.changed += staged.changed
+        total.skippedErased += staged.skippedErased
+        total.kept += staged.kept
         total.added += staged.added
         total.organisationsAdded += staged.organisationsAdded
         total.personsAdded += staged.personsAdded
@@ -176,8 +192,10 @@ extension ConsultStore {
         """, [consultation.id, format, fileName, read, staged.added, actor])
       var report = ImportReport(
         rowsRead: read, skipped: staged.skipped, added: staged.added,
-        unchanged: read - staged.skipped.count - staged.added - staged.changed.count, changed: staged.changed,
-        updated: options.updateChanged && !staged.changed.isEmpty,
+        unchanged: read - staged.skipped.count - staged.added - staged.changed.count - staged.skippedErased
+          - staged.kept,
+        changed: staged.changed, updated: options.updateChanged && !staged.changed.isEmpty,
+        skippedErased: staged.skippedErased, keptErasedOrRedacted: staged.kept,
         organisationsAdded: staged.organisationsAdded, personsAdded: staged.personsAdded,
         rejectedByModeration: staged.rejected)
       report.invalid = tracker.invalidCount
@@ -266,6 +284,11 @@ extension ConsultStore {
     var personsAdded: Int
     /// Staged records rejected by the source's moderation.
     var rejected: Int
+    /// Staged records of a person or organisation erased earlier, not in the record: skipped.
+    var skippedErased: Int = 0
+    /// Staged records whose text differs from their contribution's because consult changed it
+    /// (an erasure or a redaction): not changed, left as they are.
+    var kept: Int = 0
   }
 
   /// What an import was asked beyond its records: the scope's name and whether to update changed texts.
@@ -337,13 +360,31 @@ extension ConsultStore {
       DELETE FROM import_staging
       WHERE text IS NULL OR btrim(text) = '' OR document_type <> 'PUBLIC SUBMISSIONS'
       """)
-    let changed = try connection.query(
+    // Records of a person or organisation erased earlier (their one-way keys, migration 0050) that
+    // are not in the record: never stored again. Those in the record stay as they are (below).
+    // (No keys kept: the first, uncorrelated test is made once and no row's key is computed.)
+    let skippedErased = try connection.execute(
       """
-      SELECT s.source_id FROM import_staging s JOIN contributions k
+      DELETE FROM import_staging s
+      WHERE EXISTS (SELECT 1 FROM erased_import_keys)
+        AND EXISTS (SELECT 1 FROM erased_import_keys e
+                    WHERE e.key_hash = consult_erased_key('person', consult_field($3) || consult_field(s.person_key))
+                       OR e.key_hash = consult_erased_key('organisation', consult_match_key(s.organisation)))
+        AND NOT EXISTS (SELECT 1 FROM contributions k
+                        WHERE k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id)
+      """, [consultation.id, scope, format])
+    // A text consult changed itself (an erasure or a redaction logged on it) differs from the
+    // source's for that reason: kept as it is, never "changed at the source".
+    let differing = try connection.query(
+      """
+      SELECT s.source_id, EXISTS (SELECT 1 FROM events e WHERE e.entity_kind = 'contribution' AND e.entity_id = k.id
+                                                           AND e.event IN ($3, $4)) AS kept
+      FROM import_staging s JOIN contributions k
         ON k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id
       WHERE k.text <> s.text ORDER BY s.line
-      """, [consultation.id, scope]
-    ).map { try $0.decode("source_id", as: String.self) }
+      """, [consultation.id, scope, RecordEvent.personalDataErased, RecordEvent.redacted]
+    ).map { (try $0.decode("source_id", as: String.self), try $0.decode("kept", as: Bool.self)) }
+    let changed = differing.filter { !$0.1 }.map(\.0)
     if updateChanged && !changed.isEmpty {
       // Each changed text: the previous one kept as the next revision, the new one stored, and a
       // record event logged pinning both (content_hash: the new text; data: the revision kept and
@@ -355,6 +396,8 @@ extension ConsultStore {
           FROM import_staging s JOIN contributions k
             ON k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id
           WHERE k.text <> s.text
+            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.entity_kind = 'contribution' AND e.entity_id = k.id
+                                                     AND e.event IN ($9, $10))
           FOR UPDATE OF k
         ), kept AS (
           INSERT INTO contribution_revisions (contribution_id, revision, text, language, replaced_by_id, reason)
@@ -378,7 +421,7 @@ extension ConsultStore {
         [
           consultation.id, scope, actor, "import \(fileName): the text changed at the source",
           RecordEvent.textRevised, consultation.workflowName, consultation.workflowVersion,
-          time.map(PostgresTimestamp.init),
+          time.map(PostgresTimestamp.init), RecordEvent.personalDataErased, RecordEvent.redacted,
         ])
     }
     let organisationsAdded = try connection.execute(
@@ -390,6 +433,9 @@ extension ConsultStore {
       FROM import_staging s WHERE consult_match_key(organisation) IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM stakeholders o
                         WHERE o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation))
+        AND (NOT EXISTS (SELECT 1 FROM erased_import_keys)
+             OR NOT EXISTS (SELECT 1 FROM erased_import_keys e
+                            WHERE e.key_hash = consult_erased_key('organisation', consult_match_key(s.organisation))))
       ORDER BY consult_match_key(organisation), line
       ON CONFLICT (match_key) WHERE kind = 'organisation' AND match_key IS NOT NULL DO NOTHING
       """, [format])
@@ -403,6 +449,9 @@ extension ConsultStore {
       LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
       WHERE coalesce(s.author_name, s.first_name, s.last_name) IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM stakeholders p WHERE p.source = $1 AND p.source_key = s.person_key)
+        AND (NOT EXISTS (SELECT 1 FROM erased_import_keys)
+             OR NOT EXISTS (SELECT 1 FROM erased_import_keys e
+                            WHERE e.key_hash = consult_erased_key('person', consult_field($1) || consult_field(s.person_key))))
       ORDER BY s.person_key, s.line
       ON CONFLICT (source, source_key) DO NOTHING
       """, [format])
@@ -445,7 +494,8 @@ extension ConsultStore {
     ).rows[0].decode("n")
     return StagedImport(
       skipped: skipped, changed: changed, added: addedIDs, organisationsAdded: organisationsAdded,
-      personsAdded: personsAdded, rejected: rejected)
+      personsAdded: personsAdded, rejected: rejected, skippedErased: skippedErased,
+      kept: differing.count - changed.count)
   }
 
   /// Imports a regulations.gov docket export; see ``importSubmissions(_:into:language:actor:invalid:resume:progress:)``.

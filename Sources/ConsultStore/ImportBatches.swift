@@ -355,7 +355,10 @@ extension ConsultStore {
         report.skipped += staged.skipped
         report.changed += staged.changed
         report.added += staged.added
-        report.unchanged += batch.count - staged.skipped.count - staged.added - staged.changed.count
+        report.unchanged +=
+          batch.count - staged.skipped.count - staged.added - staged.changed.count - staged.skippedErased - staged.kept
+        report.skippedErased += staged.skippedErased
+        report.keptErasedOrRedacted += staged.kept
         report.updated = report.updated || (options.updateChanged && !staged.changed.isEmpty)
         report.organisationsAdded += staged.organisationsAdded
         report.personsAdded += staged.personsAdded

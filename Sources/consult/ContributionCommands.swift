@@ -142,7 +142,10 @@ struct ContributionsCommand: ParsableCommand {
 
         Re-importing reports new, unchanged and changed records. A changed record (same id, \
         other text) is listed and left as it was; --update-changed records its new text as a \
-        revision (logged; the previous text is kept).
+        revision (logged; the previous text is kept). A record whose text consult changed (an \
+        erasure or a redaction) is no changed record: it is kept as it is, also with \
+        --update-changed. The records of a person or organisation erased earlier are not \
+        imported again (counted as skipped; not written to --rejects).
 
         On a terminal, a progress line on standard error shows rows read, rows per second and \
         the estimated time left to read the file (from the share of its bytes read so far); \
@@ -265,6 +268,16 @@ struct ContributionsCommand: ParsableCommand {
           + (report.added > 0
             ? "; new stakeholders: \(counted(report.organisationsAdded, "organisation")), "
               + "\(counted(report.personsAdded, "person"))" : ""))
+      if report.skippedErased > 0 {
+        say(
+          "  skipped \(counted(report.skippedErased, "record")) of persons erased earlier (or of organisations "
+            + "erased earlier; not imported again, their records imported before stay as they are)")
+      }
+      if report.keptErasedOrRedacted > 0 {
+        say(
+          "  \(grouped(report.keptErasedOrRedacted)) kept as erased or redacted (consult changed their texts; "
+            + "the source's texts are not taken over)")
+      }
       if report.rejectedByModeration > 0 {
         say(
           "  \(grouped(report.rejectedByModeration)) rejected by the source's moderation: kept, counted, never published"
