@@ -258,7 +258,7 @@ extension ConsultStore {
     var skipped: [String]
     /// Source ids imported before whose text differs now, in line order.
     var changed: [String]
-    /// Contributions (and creation events) added.
+    /// Contributions added (logged together by one batch event, migration 0040).
     var added: Int
     /// Organisation stakeholders created.
     var organisationsAdded: Int
@@ -406,38 +406,45 @@ extension ConsultStore {
       ORDER BY s.person_key, s.line
       ON CONFLICT (source, source_key) DO NOTHING
       """, [format])
-    // Contributions and their creation events in one statement (a data-modifying
-    // CTE, PostgreSQL docs §7.8.4), so every added row is logged exactly once.
+    // Contributions and their batch's one creation event in one statement (a data-modifying CTE,
+    // PostgreSQL docs §7.8.4), so every added row is logged exactly once: the 'import' event of a
+    // 'contribution-batch' entity pins each row's content through the batch hash (migration 0040).
+    let batchID: Int64 = try connection.query("SELECT nextval('contribution_batch_ids') AS b").rows[0].decode("b")
     let addedRows = try connection.query(
       """
       WITH who AS (SELECT consult_actor($4) AS id), added AS (
         INSERT INTO contributions (consultation_id, kind, text, language, stakeholder_id, organisation_id,
                                    attribution, source, source_id, title, received_at, posted_at, state,
-                                   fingerprint, search_vector)
-        SELECT $1, 'written-submission', s.text, s.language, p.id, o.id,
-               CASE WHEN s.rejected THEN 'not-for-publication' ELSE 'organisation' END, $8, s.source_id, s.title,
-               coalesce(s.received_at, s.posted_at, now()), s.posted_at, $3, s.fingerprint, s.search_vector
+                                   fingerprint, search_vector, batch_id, batch_content_hash)
+        SELECT $1, 'written-submission', s.text, s.language, p.id, o.id, a.attribution, $8, s.source_id, s.title,
+               coalesce(s.received_at, s.posted_at, now()), s.posted_at, $3, s.fingerprint, s.search_vector, $10,
+               consult_contribution_content(s.text, a.attribution, p.id)
         FROM import_staging s
+        CROSS JOIN LATERAL (SELECT CASE WHEN s.rejected THEN 'not-for-publication' ELSE 'organisation' END
+                              AS attribution) a
         LEFT JOIN stakeholders p ON p.source = $2 AND p.source_key = s.person_key AND p.kind = 'person'
         LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
         WHERE NOT EXISTS (SELECT 1 FROM contributions k
                           WHERE k.consultation_id = $1 AND k.source = $8 AND k.source_id = s.source_id)
         ORDER BY s.line
         ON CONFLICT (consultation_id, source, source_id) DO NOTHING
-        RETURNING id, state, consult_contribution_content(text, attribution, stakeholder_id) AS content
+        RETURNING id, batch_content_hash
+      ), batch AS (
+        SELECT count(*) AS n, array_agg(id) AS ids, array_agg(batch_content_hash) AS pins FROM added
       ), logged AS (
         INSERT INTO events (consultation_id, entity_kind, entity_id, event, from_state, to_state, actor_id, reason,
-                            workflow_name, workflow_version, content_hash, occurred_at)
-        SELECT $1, 'contribution', added.id, 'create', NULL, state, who.id, 'import ' || $5, $6, $7, content,
-               coalesce($9::timestamptz, clock_timestamp())
-        FROM added CROSS JOIN who ORDER BY added.id
+                            workflow_name, workflow_version, content_hash, occurred_at, data)
+        SELECT $1, 'contribution-batch', $10, 'import', NULL, $3, who.id, 'import ' || $5, $6, $7,
+               consult_contribution_batch_content(batch.ids, batch.pins), coalesce($9::timestamptz, clock_timestamp()),
+               jsonb_build_object('rows', batch.n::text, 'contributions', consult_id_runs(batch.ids))
+        FROM batch CROSS JOIN who WHERE batch.n > 0
         RETURNING 1
       )
-      SELECT count(*) AS added FROM logged
+      SELECT n AS added FROM batch
       """,
       [
         consultation.id, format, initial, actor, fileName, consultation.workflowName,
-        consultation.workflowVersion, scope, time.map(PostgresTimestamp.init),
+        consultation.workflowVersion, scope, time.map(PostgresTimestamp.init), batchID,
       ])
     let addedIDs: Int = try addedRows.rows[0].decode("added")
     let rejected: Int = try connection.query(
