@@ -234,7 +234,8 @@ struct LogReplay {
       }
     } else {
       finishEntity()
-      entities += 1
+      // An import batch is no workflow entity: its contributions are counted instead.
+      if event.kind != ConsultStore.batchKind { entities += 1 }
       if let origin = event.origin, let from = event.from {
         // Created by its import batch's event (migration 0040).
         if from != origin.state {
