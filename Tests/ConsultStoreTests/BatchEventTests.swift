@@ -79,6 +79,13 @@ struct BatchEventTests {
     #expect(try event.decode("content", as: String.self) == canonical)
     let result = try db.store.verifyLog(of: Scenario.slug, digest: try db.store.recordDigest(of: Scenario.slug))
     #expect(result.isIntact, "\(Self.findings(result))")
+    // The contributions' log shows the batch that created them.
+    let log = try db.store.eventLog(of: Scenario.slug, kinds: [.contribution])
+    #expect(
+      log.contains {
+        $0.entityKind == "contribution-batch" && $0.event == "import"
+          && $0.entity.hasSuffix("(5 contributions: #\(ids[0])-\(ids[4]))")
+      }, "\(log.map(\.entity))")
     // Importing again adds nothing and logs nothing.
     let scratch = try ScratchDirectory()
     let again = try db.store.importSubmissions(
@@ -216,5 +223,23 @@ struct BatchEventTests {
     // Editing the erased row afterwards is still caught.
     try LogVerificationTests.tamper(db, "UPDATE contributions SET text = 'x' WHERE id = \(ids[0])")
     #expect(try db.store.verifyLog(of: Scenario.slug).brokenLinks.contains { $0.entityID == ids[0] })
+  }
+
+  @Test("the inlined content hash (migration 0041) gives 0012's bytes, NULLs and multibyte text included")
+  func contentHashUnchanged() throws {
+    let db = try TestDatabase()
+    let rows = try db.store.connection.query(
+      """
+      SELECT count(*) FILTER (
+               WHERE consult_contribution_content(b, a, s) IS DISTINCT FROM sha256(convert_to(
+                 'consult-contribution-1;' || consult_field(b) || consult_field(a) || consult_field(s::text), 'UTF8')))
+               AS n,
+             count(*) AS total
+      FROM unnest(ARRAY['Keep it open.', NULL, '', 'Grüße, 日本語 ✓', repeat('x', 5000)]) b
+      CROSS JOIN unnest(ARRAY['organisation', NULL, 'named']) a
+      CROSS JOIN unnest(ARRAY[NULL, 1, 1234567890123]::bigint[]) s
+      """)
+    #expect(try rows.rows[0].decode("total", as: Int.self) == 45)
+    #expect(try rows.rows[0].decode("n", as: Int.self) == 0)
   }
 }
