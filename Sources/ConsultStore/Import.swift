@@ -47,7 +47,8 @@ extension ConsultStore {
   ///
   /// All or nothing: the records go through COPY FROM STDIN into a
   /// temporary table 10,000 (or 16 MB) at a time (``stagingBatchSize``), each batch then
-  /// becoming stakeholders, contributions and event-log entries, all in one
+  /// becoming stakeholders, contributions and one event-log entry for the batch (an `import` event of
+  /// entity kind `contribution-batch` that creates them all, migration 0040), all in one
   /// transaction. Any error in the file (reported with
   /// file, line and column by the ``SubmissionSource``) rolls everything
   /// back. Idempotent: a record whose source id was imported into the
@@ -276,7 +277,7 @@ extension ConsultStore {
     var sourceName: String?
     /// `--update-changed`.
     var updateChanged: Bool
-    /// `--at`: when the records were received into the consultation (their creation events); nil: now.
+    /// `--at`: when the records were received into the consultation (their batches' events); nil: now.
     var time: Date? = nil
   }
 

@@ -45,7 +45,9 @@ extension ConsultStore {
   /// the truth").
   ///
   /// For every entity: its first event must be a creation event (`from_state` NULL, `to_state`
-  /// the initial state of its machine); each later event's `from_state` must be the previous
+  /// the initial state of its machine) — for a contribution created by an import batch, its
+  /// batch's `import` event (migration 0040), into that state, after which its own events
+  /// continue (one with none must still be in that state); each later event's `from_state` must be the previous
   /// event's `to_state`; each event must be declared in the machine of the workflow version the
   /// event was recorded under (the event exists and leads from `from_state` to `to_state`;
   /// guards are not re-evaluated, since the facts they read are not kept historically) — except a

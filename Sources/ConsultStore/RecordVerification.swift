@@ -75,7 +75,10 @@ extension ConsultStore {
   /// content event of every contribution and proceedings summary pins its current content, that
   /// every earlier revision of a contribution or summary, every draft revision, approval and
   /// comment, and every redaction row is what its events pinned (none deleted, none added outside
-  /// consult; migrations 0020 and 0035), and,
+  /// consult; migrations 0020 and 0035), that every import batch's event (migration 0040) still
+  /// pins its contributions (its batch hash recomputed over their pinned contents; each one it
+  /// lists present, none added; a contribution without a content event of its own has the content
+  /// its batch pinned, and its first own event links to the batch event), and,
   /// with `digest`, that the consultation's chain heads as of the digest's cutoff still give it.
   ///
   /// Every hash is recomputed by the SQL functions of migration 0012 (the one place they are

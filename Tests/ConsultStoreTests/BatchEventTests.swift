@@ -198,7 +198,8 @@ struct BatchEventTests {
     let ids = try Self.importedIDs(db)
     // A changed text recorded by a re-import.
     let scratch = try ScratchDirectory()
-    let changed = Self.rows.replacingOccurrences(of: "I oppose the repeal.", with: "I oppose the repeal; Alice says so.")
+    let changed = Self.rows.replacingOccurrences(
+      of: "I oppose the repeal.", with: "I oppose the repeal; Alice says so.")
     let report = try db.store.importSubmissions(
       MappedCSVSource(
         try scratch.write("docket.csv", changed), mapping: try CSVMapping.parse(Self.mapping, file: "m.yaml")),
