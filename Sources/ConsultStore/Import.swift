@@ -340,15 +340,10 @@ extension ConsultStore {
       DELETE FROM import_staging
       WHERE text IS NULL OR btrim(text) = '' OR document_type <> 'PUBLIC SUBMISSIONS'
       """)
-    // Each staged record looks up its own source id (LATERAL … LIMIT 1: one index probe per record).
-    // Joined as a set, the planner hashed every row the import had added so far, once per batch,
-    // because the table's statistics do not see rows of the running transaction: time grew with
-    // the square of the file's size (issue 13).
     let changed = try connection.query(
       """
-      SELECT s.source_id FROM import_staging s
-      CROSS JOIN LATERAL (SELECT k.text FROM contributions k
-                          WHERE k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id LIMIT 1) k
+      SELECT s.source_id FROM import_staging s JOIN contributions k
+        ON k.consultation_id = $1 AND k.source = $2 AND k.source_id = s.source_id
       WHERE k.text <> s.text ORDER BY s.line
       """, [consultation.id, scope]
     ).map { try $0.decode("source_id", as: String.self) }
@@ -432,11 +427,8 @@ extension ConsultStore {
                               AS attribution) a
         LEFT JOIN stakeholders p ON p.source = $2 AND p.source_key = s.person_key AND p.kind = 'person'
         LEFT JOIN stakeholders o ON o.kind = 'organisation' AND o.match_key = consult_match_key(s.organisation)
-        -- One index probe per record, as for `changed` above.
-        LEFT JOIN LATERAL (SELECT 1 AS found FROM contributions k
-                           WHERE k.consultation_id = $1 AND k.source = $8 AND k.source_id = s.source_id LIMIT 1) e
-          ON true
-        WHERE e.found IS NULL
+        WHERE NOT EXISTS (SELECT 1 FROM contributions k
+                          WHERE k.consultation_id = $1 AND k.source = $8 AND k.source_id = s.source_id)
         ORDER BY s.line
         ON CONFLICT (consultation_id, source, source_id) DO NOTHING
         RETURNING id, batch_content_hash
