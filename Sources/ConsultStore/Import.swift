@@ -139,6 +139,7 @@ extension ConsultStore {
       var total = StagedImport(skipped: [], changed: [], added: 0, organisationsAdded: 0, personsAdded: 0, rejected: 0)
       var batch: [[String?]] = []
       var batchBytes = 0
+      var analysedAt = 10_000
       batch.reserveCapacity(Self.stagingBatchSize)
       func apply() throws {
         guard !batch.isEmpty else { return }
@@ -156,6 +157,12 @@ extension ConsultStore {
         total.organisationsAdded += staged.organisationsAdded
         total.personsAdded += staged.personsAdded
         total.rejected += staged.rejected
+        // Statistics that see this transaction's rows, each time the rows added have doubled
+        // (SQL consult_analyze_import_tables, migration 0042).
+        if total.added >= analysedAt * 2 {
+          try connection.execute("SELECT consult_analyze_import_tables()")
+          analysedAt = total.added
+        }
         batch.removeAll(keepingCapacity: true)
         batchBytes = 0
       }
