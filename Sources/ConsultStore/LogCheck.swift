@@ -45,7 +45,9 @@ extension ConsultStore {
   /// the truth").
   ///
   /// For every entity: its first event must be a creation event (`from_state` NULL, `to_state`
-  /// the initial state of its machine); each later event's `from_state` must be the previous
+  /// the initial state of its machine) — for a contribution created by an import batch, its
+  /// batch's `import` event (migration 0040), into that state, after which its own events
+  /// continue (one with none must still be in that state); each later event's `from_state` must be the previous
   /// event's `to_state`; each event must be declared in the machine of the workflow version the
   /// event was recorded under (the event exists and leads from `from_state` to `to_state`;
   /// guards are not re-evaluated, since the facts they read are not kept historically) — except a
@@ -73,12 +75,20 @@ extension ConsultStore {
         while true {
           let rows = try connection.query(
             """
-            SELECT id, entity_kind, entity_id, event, from_state, to_state, workflow_name, workflow_version
-            FROM events
-            WHERE ($1::bigint IS NULL OR consultation_id = $1)
-              AND consultation_id IS NOT NULL  -- the stakeholder register has no workflow (0016)
-              AND (entity_kind, entity_id, id) > ($2::text, $3::bigint, $4::bigint)
-            ORDER BY entity_kind, entity_id, id
+            SELECT e.id, e.entity_kind, e.entity_id, e.event, e.from_state, e.to_state, e.workflow_name,
+                   e.workflow_version, o.id AS origin_id, o.to_state AS origin_state
+            FROM events e
+            -- A contribution created by an import batch (migration 0040): its batch's event is its
+            -- creation, so its first own event continues from the batch event's state.
+            LEFT JOIN LATERAL (SELECT b.id, b.to_state FROM contributions k
+                               JOIN events b ON b.entity_kind = 'contribution-batch' AND b.entity_id = k.batch_id
+                                 AND b.from_state IS NULL
+                               WHERE e.entity_kind = 'contribution' AND e.from_state IS NOT NULL
+                                 AND k.id = e.entity_id) o ON true
+            WHERE ($1::bigint IS NULL OR e.consultation_id = $1)
+              AND e.consultation_id IS NOT NULL  -- the stakeholder register has no workflow (0016)
+              AND (e.entity_kind, e.entity_id, e.id) > ($2::text, $3::bigint, $4::bigint)
+            ORDER BY e.entity_kind, e.entity_id, e.id
             LIMIT $5
             """, [consultationID, cursor.kind, cursor.entity, cursor.id, pageSize])
           for row in rows {
@@ -86,12 +96,32 @@ extension ConsultStore {
               id: try row.decode("id"), kind: try row.decode("entity_kind"), entityID: try row.decode("entity_id"),
               event: try row.decode("event"), from: try row.decode("from_state", as: String?.self),
               to: try row.decode("to_state"), workflowName: try row.decode("workflow_name"),
-              workflowVersion: try row.decode("workflow_version"))
+              workflowVersion: try row.decode("workflow_version"),
+              origin: try row.decode("origin_id", as: Int64?.self).map {
+                (eventID: $0, state: try row.decode("origin_state", as: String.self))
+              })
             let machine = machine(for: event, in: &replay)
             replay.apply(event, machine: machine)
             cursor = (event.kind, event.entityID, event.id)
           }
           if rows.count < pageSize { break }
+        }
+        // Contributions created by an import batch with no event of their own: still in the state
+        // their batch's event created them in (migration 0040).
+        for row in try connection.query(
+          """
+          SELECT k.id, k.state, b.id AS event_id, b.to_state FROM contributions k
+          LEFT JOIN events b ON b.entity_kind = 'contribution-batch' AND b.entity_id = k.batch_id
+            AND b.from_state IS NULL
+          WHERE k.batch_id IS NOT NULL AND ($1::bigint IS NULL OR k.consultation_id = $1)
+            AND NOT EXISTS (SELECT 1 FROM events x WHERE x.entity_kind = 'contribution' AND x.entity_id = k.id)
+          """, [consultationID])
+        {
+          replay.batchCreated(
+            id: try row.decode("id"), state: try row.decode("state"),
+            origin: try row.decode("event_id", as: Int64?.self).map {
+              (eventID: $0, state: try row.decode("to_state", as: String.self))
+            })
         }
         return replay.finish()
       }
@@ -101,7 +131,9 @@ extension ConsultStore {
   /// The machine an event was recorded under, or `nil` (with a discrepancy noted once per
   /// workflow version) when it cannot be loaded.
   private func machine(for event: LoggedEvent, in replay: inout LogReplay) -> StateMachine? {
-    guard let kind = EntityKind(rawValue: event.kind) else { return nil }
+    guard let kind = event.kind == Self.batchKind ? .contribution : EntityKind(rawValue: event.kind) else {
+      return nil
+    }
     do {
       return try workflow(name: event.workflowName, version: event.workflowVersion).machine(for: kind)
     } catch {
@@ -121,6 +153,10 @@ extension ConsultStore {
     return result
   }
 
+  /// The entity kind of an import batch's event (migration 0040): not a workflow entity; its one
+  /// event creates the batch's contributions.
+  static let batchKind = "contribution-batch"
+
   /// A fixed statement per kind (no values spliced); `$1` is a consultation id or NULL for all.
   static func storedStatesSQL(_ kind: EntityKind) -> String {
     switch kind {
@@ -131,7 +167,13 @@ extension ConsultStore {
     case .invitation:
       return "SELECT id, state FROM invitations WHERE $1::bigint IS NULL OR consultation_id = $1"
     case .contribution:
-      return "SELECT id, state FROM contributions WHERE $1::bigint IS NULL OR consultation_id = $1"
+      // Without those an import batch created that have no event of their own (checked apart).
+      return """
+        SELECT k.id, k.state FROM contributions k
+        WHERE ($1::bigint IS NULL OR k.consultation_id = $1)
+          AND (k.batch_id IS NULL
+               OR EXISTS (SELECT 1 FROM events x WHERE x.entity_kind = 'contribution' AND x.entity_id = k.id))
+        """
     case .proceedingsSummary:
       return "SELECT id, state FROM proceedings_summaries WHERE $1::bigint IS NULL OR consultation_id = $1"
     case .draft:
@@ -152,6 +194,9 @@ struct LoggedEvent {
   let to: String
   let workflowName: String
   let workflowVersion: String
+  /// For a contribution's event that starts from a state: the event of the import batch that
+  /// created the contribution, and the state it created it in (migration 0040); else nil.
+  var origin: (eventID: Int64, state: String)? = nil
 }
 
 /// The replay's state: events arrive grouped by entity, in id order.
@@ -191,8 +236,17 @@ struct LogReplay {
       }
     } else {
       finishEntity()
-      entities += 1
-      if event.from != nil {
+      // An import batch is no workflow entity: its contributions are counted instead.
+      if event.kind != ConsultStore.batchKind { entities += 1 }
+      if let origin = event.origin, let from = event.from {
+        // Created by its import batch's event (migration 0040).
+        if from != origin.state {
+          add(
+            event.kind, event.entityID, event.id,
+            "\(label) starts from '\(from)', but its import batch's event (#\(origin.eventID)) created it in "
+              + "'\(origin.state)'")
+        }
+      } else if event.from != nil {
         add(
           event.kind, event.entityID, event.id,
           "the first event \(label) is not a creation event (from_state must be NULL)")
@@ -200,6 +254,18 @@ struct LogReplay {
     }
     current = (event.kind, event.entityID, event.to, event.id)
 
+    if event.kind == ConsultStore.batchKind {
+      // An import batch (migration 0040): one creation event, into the contributions' initial state.
+      if event.from != nil {
+        add(event.kind, event.entityID, event.id, "\(label): an import batch has no event but its creation")
+      } else if let machine, event.to != machine.initialState {
+        add(
+          event.kind, event.entityID, event.id,
+          "the import batch's event \(label) does not create contributions in the initial state "
+            + "'\(machine.initialState)' of \(event.workflowName)@\(event.workflowVersion)")
+      }
+      return
+    }
     guard EntityKind(rawValue: event.kind) != nil else {
       add(event.kind, event.entityID, event.id, "unknown entity kind '\(event.kind)'")
       return
@@ -234,10 +300,29 @@ struct LogReplay {
     }
   }
 
+  /// Checks a contribution that an import batch created and that has no event of its own: its
+  /// stored state must be the one the batch's event (nil: missing) created it in.
+  mutating func batchCreated(id: Int64, state: String, origin: (eventID: Int64, state: String)?) {
+    entities += 1
+    guard let origin else {
+      add(
+        EntityKind.contribution.rawValue, id, nil,
+        "stored in state '\(state)' but neither it nor its import batch has an event in the log")
+      return
+    }
+    if state != origin.state {
+      add(
+        EntityKind.contribution.rawValue, id, nil,
+        "stored state is '\(state)', but its import batch's event (#\(origin.eventID)) created it in "
+          + "'\(origin.state)'")
+    }
+  }
+
   /// Compares the entity just replayed with its stored state.
   private mutating func finishEntity() {
     guard let current else { return }
     self.current = nil
+    guard current.kind != ConsultStore.batchKind else { return }
     guard let kind = EntityKind(rawValue: current.kind) else { return }
     let reference = EntityReference(kind, current.id)
     guard let state = stored.removeValue(forKey: reference) else {

@@ -198,13 +198,15 @@ extension ConsultStore {
   ///
   /// - Parameters:
   ///   - slug: The consultation.
-  ///   - kinds: Only these entity kinds, when not empty.
+  ///   - kinds: Only these entity kinds, when not empty; `contribution` includes the events of
+  ///     import batches (migration 0040), each the creation of its batch's contributions.
   ///   - limit: At most this many of the newest entries; nil for all.
   /// - Throws: ``StoreError`` (`.notFound`).
   public func eventLog(of slug: String, kinds: [EntityKind] = [], limit: Int? = nil) throws -> [LogEntry] {
     try translatingErrors("event log of \(slug)") {
       let consultation = try consultation(slug)
-      let kindNames = kinds.map(\.rawValue)
+      // An import batch's event (migration 0040) is the creation of its contributions.
+      let kindNames = kinds.map(\.rawValue) + (kinds.contains(.contribution) ? [Self.batchKind] : [])
       let rows = try connection.query(
         """
         SELECT * FROM (
@@ -217,7 +219,10 @@ extension ConsultStore {
                    WHEN 'proceedings-summary' THEN 'summary of ' ||
                      coalesce((SELECT w.key FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
                                WHERE p.id = e.entity_id), 'the consultation')
-                   ELSE e.entity_kind || ' #' || e.entity_id
+                   WHEN 'contribution-batch' THEN 'import batch #' || e.entity_id || ' ('
+                   || coalesce(e.data ->> 'rows', '?') || ' contributions: #' || coalesce(e.data ->> 'contributions', '')
+                   || ')'
+                 ELSE e.entity_kind || ' #' || e.entity_id
                  END AS entity
           FROM events e JOIN consultations c ON c.id = e.consultation_id
           WHERE e.consultation_id = $1 AND (cardinality($2::text[]) = 0 OR e.entity_kind = ANY($2::text[]))

@@ -75,7 +75,10 @@ extension ConsultStore {
   /// content event of every contribution and proceedings summary pins its current content, that
   /// every earlier revision of a contribution or summary, every draft revision, approval and
   /// comment, and every redaction row is what its events pinned (none deleted, none added outside
-  /// consult; migrations 0020 and 0035), and,
+  /// consult; migrations 0020 and 0035), that every import batch's event (migration 0040) still
+  /// pins its contributions (its batch hash recomputed over their pinned contents; each one it
+  /// lists present, none added; a contribution without a content event of its own has the content
+  /// its batch pinned, and its first own event links to the batch event), and,
   /// with `digest`, that the consultation's chain heads as of the digest's cutoff still give it.
   ///
   /// Every hash is recomputed by the SQL functions of migration 0012 (the one place they are
@@ -99,13 +102,24 @@ extension ConsultStore {
         var broken: [(Int64, LogDiscrepancy)] = []
         let rows = try connection.query(
           """
-          SELECT id, entity_kind, entity_id, event, hash IS NULL AS unhashed,
-                 CASE WHEN hash IS NOT DISTINCT FROM consult_event_hash(e) THEN false
-                      ELSE NOT consult_event_intact(e) END AS altered,
-                 prev_hash IS DISTINCT FROM lag(hash) OVER w AS unlinked, lag(id) OVER w AS previous
-          FROM events e WHERE $1::bigint IS NULL OR consultation_id = $1
-          WINDOW w AS (PARTITION BY entity_kind, entity_id ORDER BY id)
-          ORDER BY id
+          SELECT v.id, v.entity_kind, v.entity_id, v.event, v.unhashed, v.altered,
+                 v.prev_hash IS DISTINCT FROM coalesce(v.lag_hash, o.hash) AS unlinked,
+                 coalesce(v.lag_id, o.id) AS previous
+          FROM (
+            SELECT id, entity_kind, entity_id, event, prev_hash, hash IS NULL AS unhashed,
+                   CASE WHEN hash IS NOT DISTINCT FROM consult_event_hash(e) THEN false
+                        ELSE NOT consult_event_intact(e) END AS altered,
+                   lag(hash) OVER w AS lag_hash, lag(id) OVER w AS lag_id
+            FROM events e WHERE $1::bigint IS NULL OR consultation_id = $1
+            WINDOW w AS (PARTITION BY entity_kind, entity_id ORDER BY id)
+          ) v
+          -- The first event of a contribution created by an import batch chains from the batch's
+          -- event (migration 0040).
+          LEFT JOIN LATERAL (SELECT b.id, b.hash FROM contributions k
+                             JOIN events b ON b.entity_kind = 'contribution-batch' AND b.entity_id = k.batch_id
+                               AND b.from_state IS NULL
+                             WHERE v.lag_id IS NULL AND v.entity_kind = 'contribution' AND k.id = v.entity_id) o ON true
+          ORDER BY v.id
           """, [consultationID])
         for row in rows {
           let unhashed: Bool = try row.decode("unhashed")
@@ -140,15 +154,60 @@ extension ConsultStore {
           (
             "contribution",
             """
-            SELECT k.id, e.id AS event_id,
-                   e.content_hash IS DISTINCT FROM consult_contribution_content(k.text, k.attribution, k.stakeholder_id)
-                     AS differs
+            SELECT k.id, coalesce(e.id, b.id) AS event_id,
+                   CASE WHEN e.id IS NOT NULL THEN e.content_hash
+                        WHEN b.id IS NOT NULL THEN k.batch_content_hash END
+                     IS DISTINCT FROM consult_contribution_content(k.text, k.attribution, k.stakeholder_id) AS differs
             FROM contributions k
             LEFT JOIN LATERAL (SELECT x.id, x.content_hash FROM events x
                                WHERE x.entity_kind = 'contribution' AND x.entity_id = k.id
                                  AND x.content_hash IS NOT NULL ORDER BY x.id DESC LIMIT 1) e ON true
+            -- Created by an import batch (migration 0040): its batch event created it, pinning
+            -- batch_content_hash through the batch hash (checked below).
+            LEFT JOIN events b ON e.id IS NULL AND k.batch_id IS NOT NULL AND b.entity_kind = 'contribution-batch'
+              AND b.entity_id = k.batch_id AND b.from_state IS NULL
             WHERE $1::bigint IS NULL OR k.consultation_id = $1
             """, edited
+          ),
+          // Import batches (migration 0040): the batch hash over the members' pins, every member
+          // the batch event lists present, and no member it does not list.
+          (
+            "contribution-batch",
+            """
+            WITH members AS (
+              SELECT k.batch_id,
+                     consult_contribution_batch_content(array_agg(k.id), array_agg(k.batch_content_hash)) AS content
+              FROM contributions k
+              WHERE k.batch_id IS NOT NULL AND ($1::bigint IS NULL OR k.consultation_id = $1)
+              GROUP BY k.batch_id)
+            SELECT b.entity_id AS id, b.id AS event_id, b.content_hash IS DISTINCT FROM m.content AS differs
+            FROM events b LEFT JOIN members m ON m.batch_id = b.entity_id
+            WHERE b.entity_kind = 'contribution-batch' AND b.from_state IS NULL
+              AND ($1::bigint IS NULL OR b.consultation_id = $1)
+            """,
+            "its contributions (their ids or the contents pinned when they were created) are not what event #%@ "
+              + "pinned: one was added, deleted or edited outside consult"
+          ),
+          (
+            "contribution",
+            """
+            SELECT n AS id, b.id AS event_id, true AS differs
+            FROM events b CROSS JOIN LATERAL consult_id_runs_members(b.data ->> 'contributions') n
+            WHERE b.entity_kind = 'contribution-batch' AND b.from_state IS NULL
+              AND ($1::bigint IS NULL OR b.consultation_id = $1)
+              AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.id = n AND k.batch_id = b.entity_id)
+            """, "the import batch event #%@ created it, but it is missing: it was deleted outside consult"
+          ),
+          (
+            "contribution",
+            """
+            SELECT k.id, b.id AS event_id, true AS differs
+            FROM contributions k
+            LEFT JOIN events b ON b.entity_kind = 'contribution-batch' AND b.entity_id = k.batch_id
+              AND b.from_state IS NULL
+            WHERE k.batch_id IS NOT NULL AND ($1::bigint IS NULL OR k.consultation_id = $1)
+              AND (b.id IS NULL OR NOT consult_id_runs_contain(b.data ->> 'contributions', k.id))
+            """, "it is in the import batch of event #%@, which did not create it: it was inserted outside consult"
           ),
           (
             "proceedings-summary",

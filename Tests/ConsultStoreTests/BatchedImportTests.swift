@@ -40,9 +40,12 @@ struct BatchedImportTests {
     #expect(
       try rows(
         """
-        SELECT count(*) AS n FROM events e JOIN contributions k ON e.entity_kind = 'contribution' AND e.entity_id = k.id
+        SELECT count(*) AS n FROM events e
+        JOIN contributions k ON e.entity_kind = 'contribution-batch' AND e.entity_id = k.batch_id
         WHERE k.source LIKE 'csv:%' AND e.from_state IS NULL
         """) == 23_000)
+    // One event per staged batch of 10,000 (migration 0040).
+    #expect(try rows("SELECT count(*) AS n FROM events WHERE entity_kind = 'contribution-batch'") == 3)
     // Campaign-counted and searchable like any row: 3,000 texts repeat (each about 7 or 8 times).
     #expect(try rows("SELECT count(DISTINCT fingerprint) AS n FROM contributions WHERE source LIKE 'csv:%'") == 3_000)
     #expect(

@@ -22,9 +22,14 @@ struct ImportTests {
     let written = try db.store.connection.query(
       "SELECT count(*) AS n FROM contributions WHERE kind = 'written-submission' AND source = 'regulations-gov'")
     #expect(try written.rows[0].decode("n", as: Int.self) == 199)
+    // Logged by one import-batch event (migration 0040) naming its 199 rows.
     let logged = try db.store.connection.query(
-      "SELECT count(*) AS n FROM events WHERE entity_kind = 'contribution' AND reason LIKE 'import %'")
+      """
+      SELECT count(*) AS events, sum((data ->> 'rows')::int) AS n FROM events
+      WHERE entity_kind = 'contribution-batch' AND reason LIKE 'import %'
+      """)
     #expect(try logged.rows[0].decode("n", as: Int.self) == 199)
+    #expect(try logged.rows[0].decode("events", as: Int.self) == 1)
     // The organisation with a trailing comma in its name is one stakeholder without it.
     let glenn = try db.store.connection.query(
       "SELECT name FROM stakeholders WHERE kind = 'organisation' AND match_key = consult_match_key($1)",
