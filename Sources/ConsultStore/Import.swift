@@ -495,7 +495,7 @@ extension ConsultStore {
                             workflow_name, workflow_version, content_hash, occurred_at, data)
         SELECT $1, 'contribution-batch', $10, 'import', NULL, $3, who.id, 'import ' || $5, $6, $7,
                consult_contribution_batch_content(batch.ids, batch.pins), coalesce($9::timestamptz, clock_timestamp()),
-               jsonb_build_object('rows', batch.n::text, 'contributions', consult_id_runs(batch.ids))
+               jsonb_build_object('rows', batch.n, 'contributions', consult_id_runs(batch.ids))
         FROM batch CROSS JOIN who WHERE batch.n > 0
         RETURNING 1
       )

@@ -220,7 +220,9 @@ extension ConsultStore {
                      coalesce((SELECT w.key FROM proceedings_summaries p JOIN workshops w ON w.id = p.workshop_id
                                WHERE p.id = e.entity_id), 'the consultation')
                    WHEN 'contribution-batch' THEN 'import batch #' || e.entity_id || ' ('
-                   || coalesce(e.data ->> 'rows', '?') || ' contributions: #' || coalesce(e.data ->> 'contributions', '')
+                   || coalesce(e.data ->> 'rows', '?') || ' contributions: #'
+                   || coalesce((SELECT string_agg(r.lo || '-' || r.hi, ', #' ORDER BY r.lo)
+                                FROM consult_id_runs_read(e.data -> 'contributions') r), '')
                    || ')'
                  ELSE e.entity_kind || ' #' || e.entity_id
                  END AS entity

@@ -192,11 +192,25 @@ extension ConsultStore {
             "contribution",
             """
             SELECT n AS id, b.id AS event_id, true AS differs
-            FROM events b CROSS JOIN LATERAL consult_id_runs_members(b.data ->> 'contributions') n
+            FROM events b CROSS JOIN LATERAL consult_id_runs_members(b.data -> 'contributions') n
             WHERE b.entity_kind = 'contribution-batch' AND b.from_state IS NULL
               AND ($1::bigint IS NULL OR b.consultation_id = $1)
-              AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.id = n AND k.batch_id = b.entity_id)
-            """, "the import batch event #%@ created it, but it is missing: it was deleted outside consult"
+              AND consult_id_runs_valid(b.data -> 'contributions', b.data -> 'rows')
+              AND NOT EXISTS (SELECT 1 FROM contributions k
+                              WHERE k.id = n AND k.batch_id = b.entity_id AND k.consultation_id = b.consultation_id)
+            """, "the import batch event #%@ created it, but it is missing: it was deleted or moved outside consult"
+          ),
+          // A list of ids that is not what consult writes (runs of numbers covering `rows` ids) is
+          // reported without being expanded: a forged run of billions of ids costs nothing.
+          (
+            "contribution-batch",
+            """
+            SELECT b.entity_id AS id, b.id AS event_id, true AS differs
+            FROM events b
+            WHERE b.entity_kind = 'contribution-batch' AND b.from_state IS NULL
+              AND ($1::bigint IS NULL OR b.consultation_id = $1)
+              AND NOT coalesce(consult_id_runs_valid(b.data -> 'contributions', b.data -> 'rows'), false)
+            """, "its event #%@ does not list its contributions as consult writes them: it was edited outside consult"
           ),
           (
             "contribution",
@@ -206,8 +220,11 @@ extension ConsultStore {
             LEFT JOIN events b ON b.entity_kind = 'contribution-batch' AND b.entity_id = k.batch_id
               AND b.from_state IS NULL
             WHERE k.batch_id IS NOT NULL AND ($1::bigint IS NULL OR k.consultation_id = $1)
-              AND (b.id IS NULL OR NOT consult_id_runs_contain(b.data ->> 'contributions', k.id))
-            """, "it is in the import batch of event #%@, which did not create it: it was inserted outside consult"
+              AND (b.id IS NULL OR b.consultation_id IS DISTINCT FROM k.consultation_id
+                   OR NOT consult_id_runs_contain(b.data -> 'contributions', k.id))
+            """,
+            "it is in the import batch of event #%@, which did not create it in this consultation: it was inserted "
+              + "or moved outside consult"
           ),
           (
             "proceedings-summary",

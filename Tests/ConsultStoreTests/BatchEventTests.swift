@@ -23,9 +23,12 @@ struct BatchEventTests {
 
   /// The scenario with the five rows imported (in batches of `batchSize` with `resume`, else all
   /// or nothing); returns the database.
-  static func imported(batchSize: Int? = nil) throws -> TestDatabase {
+  static func imported(batchSize: Int? = nil, firstID: Int? = nil) throws -> TestDatabase {
     let db = try TestDatabase()
     try Scenario.build(db.store)
+    if let firstID {
+      try db.store.connection.execute("ALTER TABLE contributions ALTER COLUMN id RESTART WITH \(firstID)")
+    }
     let scratch = try ScratchDirectory()
     let file = try scratch.write("docket.csv", rows)
     let source = MappedCSVSource(file, mapping: try CSVMapping.parse(mapping, file: "mapping.yaml"))
@@ -65,7 +68,7 @@ struct BatchEventTests {
     #expect(try event.decode("to_state", as: String.self) == "received")
     #expect(try event.decode("n", as: String.self) == "5")
     let ids = try Self.importedIDs(db)
-    #expect(try event.decode("ids", as: String.self) == "\(ids[0])-\(ids[4])")
+    #expect(try event.decode("ids", as: String.self) == "[[\(ids[0]), \(ids[4])]]")
     // The batch hash, recomputed here from its documented canonical form.
     let canonical = try db.store.connection.query(
       """
@@ -243,4 +246,58 @@ struct BatchEventTests {
     #expect(try rows.rows[0].decode("total", as: Int.self) == 45)
     #expect(try rows.rows[0].decode("n", as: Int.self) == 0)
   }
+
+  @Test("an erasure whose string is a number leaves the batch's list of ids readable, and the record verifies")
+  func erasureOfANumberKeepsTheBatchReadable() throws {
+    let db = try Self.imported(firstID: 4711)
+    let ids = try Self.importedIDs(db)
+    #expect(ids.first == 4711)
+    let person: Int64 = try db.store.connection.query(
+      "SELECT stakeholder_id AS s FROM contributions WHERE id = $1", [ids[0]]
+    ).rows[0].decode("s")
+    // 4715, the last id of the batch's one run [[4711, 4715]], given as an identifying string.
+    _ = try db.store.forgetStakeholder(
+      "#\(person)", reason: "request", actor: "admin", alsoIdentifying: [String(ids[4])])
+    let runs: String = try db.store.connection.query(
+      "SELECT data ->> 'contributions' AS r FROM events WHERE entity_kind = 'contribution-batch'"
+    ).rows[0].decode("r")
+    #expect(runs == "[[4711, 4715]]")
+    let result = try db.store.verifyLog(of: Scenario.slug)
+    #expect(result.isIntact, "\(Self.findings(result))")
+  }
+
+  @Test("an imported row moved to another consultation is reported when that consultation is verified")
+  func movedRowIsReportedWhereItLands() throws {
+    let db = try Self.imported()
+    let ids = try Self.importedIDs(db)
+    _ = try db.store.openConsultation(
+      slug: "other", title: "Other", owner: nil, workflow: try db.store.resolveWorkflow("notice-and-comment"),
+      actor: "planner")
+    try db.store.connection.execute(
+      "UPDATE contributions SET consultation_id = (SELECT id FROM consultations WHERE slug = 'other') WHERE id = $1",
+      [ids[2]])
+    let there = try db.store.verifyLog(of: "other")
+    #expect(!there.isIntact)
+    #expect(Self.findings(there).contains { $0.contains("#\(ids[2])") }, "\(Self.findings(there))")
+    #expect(!(try db.store.verifyLog(of: Scenario.slug).isIntact))
+  }
+
+  @Test("a batch event whose id list was forged to billions of ids is reported at once, not expanded")
+  func forgedHugeRunIsReportedWithoutExpanding() throws {
+    let db = try Self.imported()
+    try db.store.connection.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+    try db.store.connection.execute(
+      """
+      UPDATE events SET data = jsonb_set(data, '{contributions}', '[[1, 5], [9000000000, 9900000000]]')
+      WHERE entity_kind = 'contribution-batch'
+      """)
+    try db.store.connection.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")
+    let started = Date()
+    let result = try db.store.verifyLog(of: Scenario.slug)
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(!result.isIntact)
+    #expect(
+      Self.findings(result).contains { $0.contains("does not list its contributions") }, "\(Self.findings(result))")
+  }
+
 }

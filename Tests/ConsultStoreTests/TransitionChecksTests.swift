@@ -61,7 +61,7 @@ struct TransitionChecksTests {
     expectRefused(db, "consultations_title_check", "UPDATE consultations SET title = '' WHERE id = $1", [consultation])
     // The store's translation of a refusal reads as before (NameRules).
     do {
-      try db.store.transaction("workshop cyber-security") {
+      _ = try db.store.transaction("workshop cyber-security") {
         try db.store.connection.execute(
           "UPDATE workshops SET ends_at = starts_at - interval '1 hour' WHERE id = $1", [workshop])
       }
@@ -98,7 +98,7 @@ struct TransitionChecksTests {
     do {
       try db.store.connection.execute("UPDATE consultations SET phase_since = '1970-01-01'")
       Issue.record("phase_since was written directly")
-    } catch let error as PostgresError {
+    } catch {
       #expect(error.sqlState == "42501", "\(error.message)")
     }
     #expect(try db.store.connection.query(fromLog).rows[0].decode("same", as: Bool.self))

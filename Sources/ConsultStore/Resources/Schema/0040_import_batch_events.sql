@@ -5,8 +5,11 @@
 -- sequence contribution_batch_ids, and its one event is all there is of it). That event:
 --   event         'import', from_state NULL (it creates the batch's contributions), to_state the
 --                 contributions' initial state, reason 'import FILE';
---   data          {"rows": N, "contributions": "LO-HI,LO-HI,..."}: how many contributions it
---                 created and their ids as ascending runs (all of them, so a deleted one is named);
+--   data          {"rows": N, "contributions": [[LO, HI], [LO, HI], ...]}: how many contributions it
+--                 created and their ids as ascending runs (all of them, so a deleted one is named),
+--                 JSON numbers: an erasure rewrites the string values of event data (consult_redact_json,
+--                 0020), and an erased string that is a number (a house number given with --also) must
+--                 not turn a run into text no verifier can read;
 --   content_hash  consult_contribution_batch_content (below) over the batch's contributions.
 -- Each contribution it created carries batch_id (the batch) and batch_content_hash (its content
 -- when created: consult_contribution_content, migration 0012). `consult log verify` treats the
@@ -39,21 +42,41 @@ CREATE FUNCTION consult_contribution_batch_content(p_ids bigint[], p_pins bytea[
   FROM unnest(p_ids, p_pins) AS m(id, pin)
 $$;
 
--- Ids as ascending runs 'LO-HI,LO-HI' (a batch event's data.contributions); NULL for none.
-CREATE FUNCTION consult_id_runs(p_ids bigint[]) RETURNS text
+-- Ids as ascending runs [[LO, HI], ...] of JSON numbers (a batch event's data.contributions); NULL for none.
+CREATE FUNCTION consult_id_runs(p_ids bigint[]) RETURNS jsonb
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT string_agg(lo || '-' || hi, ',' ORDER BY lo) FROM (
+  SELECT jsonb_agg(jsonb_build_array(lo, hi) ORDER BY lo) FROM (
     SELECT min(id) AS lo, max(id) AS hi
     FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS run FROM unnest(p_ids) AS u(id)) r
     GROUP BY run
   ) runs
 $$;
 
--- The ids that consult_id_runs wrote.
-CREATE FUNCTION consult_id_runs_members(p_runs text) RETURNS SETOF bigint
+-- The runs consult_id_runs wrote, read back; a value of any other shape (an event edited outside
+-- consult) gives no run, and is_runs false.
+CREATE FUNCTION consult_id_runs_read(p_runs jsonb)
+  RETURNS TABLE (lo bigint, hi bigint) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (r ->> 0)::bigint, (r ->> 1)::bigint
+  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_runs) = 'array' THEN p_runs ELSE '[]' END) AS r
+  WHERE jsonb_typeof(r) = 'array' AND jsonb_array_length(r) = 2
+    AND jsonb_typeof(r -> 0) = 'number' AND jsonb_typeof(r -> 1) = 'number'
+    AND (r ->> 0) ~ '^[0-9]{1,18}$' AND (r ->> 1) ~ '^[0-9]{1,18}$'
+$$;
+
+-- Whether `p_runs` is a list of runs as consult_id_runs writes them, covering exactly `p_rows`
+-- ids: counted, not expanded, so a forged run of billions of ids costs nothing to refuse.
+CREATE FUNCTION consult_id_runs_valid(p_runs jsonb, p_rows jsonb) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT generate_series(split_part(r, '-', 1)::bigint, split_part(r, '-', 2)::bigint)
-  FROM unnest(string_to_array(p_runs, ',')) AS r
+  SELECT jsonb_typeof(p_runs) = 'array' AND jsonb_typeof(p_rows) = 'number'
+    AND (SELECT count(*) FROM consult_id_runs_read(p_runs)) = jsonb_array_length(p_runs)
+    AND (SELECT bool_and(lo <= hi) FROM consult_id_runs_read(p_runs))
+    AND (SELECT sum(hi - lo + 1) FROM consult_id_runs_read(p_runs))::text = p_rows::text
+$$;
+
+-- The ids that consult_id_runs wrote.
+CREATE FUNCTION consult_id_runs_members(p_runs jsonb) RETURNS SETOF bigint
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT generate_series(lo, hi) FROM consult_id_runs_read(p_runs)
 $$;
 
 -- Where the chain of an entity with no event of its own starts: for a contribution created by an
@@ -65,11 +88,14 @@ CREATE FUNCTION consult_chain_origin(p_kind text, p_entity bigint)
   WHERE p_kind = 'contribution' AND k.id = p_entity AND k.batch_id IS NOT NULL
 $$;
 
--- 0017's events_chain, with the previous event of an entity that has none of its own taken from
+-- 0036's events_chain, with the previous event of an entity that has none of its own taken from
 -- consult_chain_origin (lines marked 'batch:').
 CREATE OR REPLACE FUNCTION events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   previous record;
+  home_workflow text;
+  home_version text;
+  phase_since timestamptz;
   phase record;
   opened timestamptz;
 BEGIN
@@ -82,6 +108,15 @@ BEGIN
      OR (NEW.workflow_name IS NULL) <> (NEW.workflow_version IS NULL) THEN
     RAISE EXCEPTION 'a stakeholder event has no consultation and no workflow; every other event has both'
       USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.consultation_id IS NOT NULL THEN
+    SELECT c.workflow_name, c.workflow_version, c.phase_since INTO home_workflow, home_version, phase_since
+    FROM consultations c WHERE c.id = NEW.consultation_id;
+    IF home_workflow IS DISTINCT FROM NEW.workflow_name OR home_version IS DISTINCT FROM NEW.workflow_version THEN
+      RAISE EXCEPTION 'event recorded under workflow %@% but consultation % is on another version',
+        NEW.workflow_name, NEW.workflow_version, NEW.consultation_id
+        USING ERRCODE = 'serialization_failure';
+    END IF;
   END IF;
   IF NEW.from_state IS NULL THEN
     NEW.prev_hash := NULL;
@@ -96,17 +131,15 @@ BEGIN
       END IF;
     END IF;
   ELSE
-    IF NEW.entity_kind NOT IN ('consultation', 'stakeholder') THEN
+    IF NEW.entity_kind NOT IN ('consultation', 'stakeholder') AND NEW.occurred_at < phase_since THEN
       SELECT occurred_at, event INTO phase FROM events
       WHERE entity_kind = 'consultation' AND entity_id = NEW.consultation_id
         AND from_state IS DISTINCT FROM to_state
       ORDER BY id DESC LIMIT 1;
-      IF phase.occurred_at IS NOT NULL AND NEW.occurred_at < phase.occurred_at THEN
-        RAISE EXCEPTION '''%'' at % is before the consultation''s latest change of phase ''%'' at %, the state its workflow''s conditions read; record events in the order they happened',
-          NEW.event, to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-          phase.event, to_char(phase.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-          USING ERRCODE = 'datetime_field_overflow';
-      END IF;
+      RAISE EXCEPTION '''%'' at % is before the consultation''s latest change of phase ''%'' at %, the state its workflow''s conditions read; record events in the order they happened',
+        NEW.event, to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        phase.event, to_char(phase_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        USING ERRCODE = 'datetime_field_overflow';
     END IF;
     SELECT hash, occurred_at, event INTO previous FROM events
     WHERE entity_kind = NEW.entity_kind AND entity_id = NEW.entity_id AND id < NEW.id
@@ -122,7 +155,13 @@ BEGIN
         USING ERRCODE = 'datetime_field_overflow';
     END IF;
   END IF;
-  NEW.hash := consult_event_hash(NEW);
+  IF NEW.entity_kind = 'consultation' AND NEW.from_state IS DISTINCT FROM NEW.to_state THEN
+    UPDATE consultations SET phase_since = NEW.occurred_at WHERE id = NEW.entity_id;
+  END IF;
+  NEW.hash := sha256(consult_event_canonical(
+    NEW.id, NEW.consultation_id, NEW.entity_kind, NEW.entity_id, NEW.event, NEW.from_state, NEW.to_state,
+    NEW.actor_id, NEW.reason, NEW.occurred_at, NEW.workflow_name, NEW.workflow_version, NEW.data,
+    NEW.content_hash, NEW.prev_hash));
   RETURN NEW;
 END;
 $$;
@@ -208,8 +247,7 @@ END;
 $$;
 
 -- Whether `id` is one of the ids that consult_id_runs wrote.
-CREATE FUNCTION consult_id_runs_contain(p_runs text, p_id bigint) RETURNS boolean
+CREATE FUNCTION consult_id_runs_contain(p_runs jsonb, p_id bigint) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(bool_or(p_id BETWEEN split_part(r, '-', 1)::bigint AND split_part(r, '-', 2)::bigint), false)
-  FROM unnest(string_to_array(p_runs, ',')) AS r
+  SELECT coalesce(bool_or(p_id BETWEEN lo AND hi), false) FROM consult_id_runs_read(p_runs)
 $$;
