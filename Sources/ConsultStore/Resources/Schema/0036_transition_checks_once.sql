@@ -18,7 +18,9 @@
 --    statement trigger over a transition table and a search of the consultation's events for its
 --    latest change of phase. That time is kept in consultations.phase_since (the occurred_at of
 --    the consultation's latest event that changed its state), set by events_chain itself.
--- 3. events_chain hashes through consult_event_canonical directly (one PL/pgSQL call instead of
+-- 3. An entity with no earlier event of its own starts its chain where consult_chain_origin says
+--    (defined below as nowhere; migration 0040 for imported contributions).
+-- 4. events_chain hashes through consult_event_canonical directly (one PL/pgSQL call instead of
 --    two; consult_event_hash stays the one definition the verifier and erasure use, same bytes).
 
 CREATE FUNCTION consult_refuse_check() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -87,6 +89,14 @@ CREATE TRIGGER consultations_phase_since_on_update BEFORE UPDATE OF phase_since 
 DROP TRIGGER events_current_workflow_version ON events;
 DROP FUNCTION events_current_workflow_version();
 
+-- Where the chain of an entity with no earlier event of its own starts, when not at its own first
+-- event: nowhere yet. Migration 0040 replaces it (an imported contribution's chain starts at its
+-- import batch's event), so events_chain is defined once, here.
+CREATE FUNCTION consult_chain_origin(p_kind text, p_entity bigint)
+  RETURNS TABLE (hash bytea, occurred_at timestamptz, event text) LANGUAGE sql STABLE AS $$
+  SELECT NULL::bytea, NULL::timestamptz, NULL::text WHERE false
+$$;
+
 CREATE OR REPLACE FUNCTION events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   previous record;
@@ -141,6 +151,9 @@ BEGIN
     SELECT hash, occurred_at, event INTO previous FROM events
     WHERE entity_kind = NEW.entity_kind AND entity_id = NEW.entity_id AND id < NEW.id
     ORDER BY id DESC LIMIT 1;
+    IF NOT FOUND THEN
+      SELECT o.hash, o.occurred_at, o.event INTO previous FROM consult_chain_origin(NEW.entity_kind, NEW.entity_id) o;
+    END IF;
     NEW.prev_hash := previous.hash;
     IF previous.occurred_at IS NOT NULL AND NEW.occurred_at < previous.occurred_at THEN
       RAISE EXCEPTION '''%'' at % is before the %''s previous event ''%'' at %; record events in the order they happened',

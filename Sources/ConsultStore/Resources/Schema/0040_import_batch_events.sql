@@ -19,7 +19,7 @@
 --
 -- A contribution's later events (transitions, redaction, erasure rewrites, text revisions) chain
 -- from its batch event: the first one's prev_hash is the batch event's hash (consult_chain_origin,
--- which the events_chain trigger asks when an entity has no earlier event). Contributions recorded
+-- which the events_chain trigger of 0036 asks when an entity has no earlier event). Contributions recorded
 -- by hand keep their own 'create' event.
 --
 -- The batch hash (canonical form 'consult-contribution-batch-1'): SHA-256 of the UTF-8 bytes of
@@ -81,89 +81,11 @@ $$;
 
 -- Where the chain of an entity with no event of its own starts: for a contribution created by an
 -- import batch, that batch's event (its hash, time and name); else no row.
-CREATE FUNCTION consult_chain_origin(p_kind text, p_entity bigint)
+CREATE OR REPLACE FUNCTION consult_chain_origin(p_kind text, p_entity bigint)
   RETURNS TABLE (hash bytea, occurred_at timestamptz, event text) LANGUAGE sql STABLE AS $$
   SELECT b.hash, b.occurred_at, b.event FROM contributions k
   JOIN events b ON b.entity_kind = 'contribution-batch' AND b.entity_id = k.batch_id AND b.from_state IS NULL
   WHERE p_kind = 'contribution' AND k.id = p_entity AND k.batch_id IS NOT NULL
-$$;
-
--- 0036's events_chain, with the previous event of an entity that has none of its own taken from
--- consult_chain_origin (lines marked 'batch:').
-CREATE OR REPLACE FUNCTION events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  previous record;
-  home_workflow text;
-  home_version text;
-  phase_since timestamptz;
-  phase record;
-  opened timestamptz;
-BEGIN
-  IF NEW.data IS NOT NULL AND jsonb_typeof(NEW.data) <> 'object' THEN
-    RAISE EXCEPTION 'an event''s data must be a JSON object, not %', jsonb_typeof(NEW.data)
-      USING ERRCODE = 'check_violation';
-  END IF;
-  IF (NEW.entity_kind = 'stakeholder') <> (NEW.consultation_id IS NULL)
-     OR (NEW.consultation_id IS NULL) <> (NEW.workflow_name IS NULL)
-     OR (NEW.workflow_name IS NULL) <> (NEW.workflow_version IS NULL) THEN
-    RAISE EXCEPTION 'a stakeholder event has no consultation and no workflow; every other event has both'
-      USING ERRCODE = 'check_violation';
-  END IF;
-  IF NEW.consultation_id IS NOT NULL THEN
-    SELECT c.workflow_name, c.workflow_version, c.phase_since INTO home_workflow, home_version, phase_since
-    FROM consultations c WHERE c.id = NEW.consultation_id;
-    IF home_workflow IS DISTINCT FROM NEW.workflow_name OR home_version IS DISTINCT FROM NEW.workflow_version THEN
-      RAISE EXCEPTION 'event recorded under workflow %@% but consultation % is on another version',
-        NEW.workflow_name, NEW.workflow_version, NEW.consultation_id
-        USING ERRCODE = 'serialization_failure';
-    END IF;
-  END IF;
-  IF NEW.from_state IS NULL THEN
-    NEW.prev_hash := NULL;
-    IF NEW.entity_kind NOT IN ('consultation', 'stakeholder') THEN
-      SELECT occurred_at INTO opened FROM events
-      WHERE entity_kind = 'consultation' AND entity_id = NEW.consultation_id AND from_state IS NULL;
-      IF opened IS NOT NULL AND NEW.occurred_at < opened THEN
-        RAISE EXCEPTION 'the % would be created at %, before its consultation was opened (%)',
-          NEW.entity_kind, to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-          to_char(opened AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-          USING ERRCODE = 'datetime_field_overflow';
-      END IF;
-    END IF;
-  ELSE
-    IF NEW.entity_kind NOT IN ('consultation', 'stakeholder') AND NEW.occurred_at < phase_since THEN
-      SELECT occurred_at, event INTO phase FROM events
-      WHERE entity_kind = 'consultation' AND entity_id = NEW.consultation_id
-        AND from_state IS DISTINCT FROM to_state
-      ORDER BY id DESC LIMIT 1;
-      RAISE EXCEPTION '''%'' at % is before the consultation''s latest change of phase ''%'' at %, the state its workflow''s conditions read; record events in the order they happened',
-        NEW.event, to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        phase.event, to_char(phase_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        USING ERRCODE = 'datetime_field_overflow';
-    END IF;
-    SELECT hash, occurred_at, event INTO previous FROM events
-    WHERE entity_kind = NEW.entity_kind AND entity_id = NEW.entity_id AND id < NEW.id
-    ORDER BY id DESC LIMIT 1;
-    IF NOT FOUND THEN  -- batch:
-      SELECT o.hash, o.occurred_at, o.event INTO previous FROM consult_chain_origin(NEW.entity_kind, NEW.entity_id) o;  -- batch:
-    END IF;  -- batch:
-    NEW.prev_hash := previous.hash;
-    IF previous.occurred_at IS NOT NULL AND NEW.occurred_at < previous.occurred_at THEN
-      RAISE EXCEPTION '''%'' at % is before the %''s previous event ''%'' at %; record events in the order they happened',
-        NEW.event, to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), NEW.entity_kind,
-        previous.event, to_char(previous.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        USING ERRCODE = 'datetime_field_overflow';
-    END IF;
-  END IF;
-  IF NEW.entity_kind = 'consultation' AND NEW.from_state IS DISTINCT FROM NEW.to_state THEN
-    UPDATE consultations SET phase_since = NEW.occurred_at WHERE id = NEW.entity_id;
-  END IF;
-  NEW.hash := sha256(consult_event_canonical(
-    NEW.id, NEW.consultation_id, NEW.entity_kind, NEW.entity_id, NEW.event, NEW.from_state, NEW.to_state,
-    NEW.actor_id, NEW.reason, NEW.occurred_at, NEW.workflow_name, NEW.workflow_version, NEW.data,
-    NEW.content_hash, NEW.prev_hash));
-  RETURN NEW;
-END;
 $$;
 
 -- The content hash that pinned a contribution's content before event `before`: its latest content
