@@ -282,13 +282,15 @@ struct BatchEventTests {
     #expect(!(try db.store.verifyLog(of: Scenario.slug).isIntact))
   }
 
-  @Test("a batch event whose id list was forged to billions of ids is reported at once, not expanded")
-  func forgedHugeRunIsReportedWithoutExpanding() throws {
+  @Test(
+    "a batch event whose id list was forged (billions of ids, or not a list at all) is reported at once, not expanded",
+    arguments: ["'[[1, 5], [9000000000, 9900000000]]'", "'\"1-5\"'", "'{\"a\": 1}'"])
+  func forgedHugeRunIsReportedWithoutExpanding(_ forged: String) throws {
     let db = try Self.imported()
     try db.store.connection.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
     try db.store.connection.execute(
       """
-      UPDATE events SET data = jsonb_set(data, '{contributions}', '[[1, 5], [9000000000, 9900000000]]')
+      UPDATE events SET data = jsonb_set(data, '{contributions}', \(forged))
       WHERE entity_kind = 'contribution-batch'
       """)
     try db.store.connection.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")

@@ -67,10 +67,12 @@ $$;
 -- ids: counted, not expanded, so a forged run of billions of ids costs nothing to refuse.
 CREATE FUNCTION consult_id_runs_valid(p_runs jsonb, p_rows jsonb) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT jsonb_typeof(p_runs) = 'array' AND jsonb_typeof(p_rows) = 'number'
-    AND (SELECT count(*) FROM consult_id_runs_read(p_runs)) = jsonb_array_length(p_runs)
-    AND (SELECT bool_and(lo <= hi) FROM consult_id_runs_read(p_runs))
-    AND (SELECT sum(hi - lo + 1) FROM consult_id_runs_read(p_runs))::text = p_rows::text
+  -- CASE, not AND: SQL does not promise to test the shapes before jsonb_array_length reads them.
+  SELECT CASE WHEN jsonb_typeof(p_runs) = 'array' AND jsonb_typeof(p_rows) = 'number' THEN
+    (SELECT count(*) = jsonb_array_length(p_runs) AND coalesce(bool_and(lo <= hi), false)
+            AND sum(hi - lo + 1)::text = p_rows::text
+     FROM consult_id_runs_read(p_runs))
+  ELSE false END
 $$;
 
 -- The ids that consult_id_runs wrote.
